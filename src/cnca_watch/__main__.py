@@ -1,0 +1,3 @@
+from cnca_watch.cli import main
+
+main()

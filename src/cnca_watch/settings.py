@@ -1,0 +1,83 @@
+"""Typed configuration values (no I/O here: ``config.py`` loads and validates them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+DEFAULT_USER_AGENT = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0 Safari/537.36 cnca-watch/0.1"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Selectors:
+    """Optional CSS selectors for pages the automatic detection gets wrong."""
+
+    items: str | None = None  # one element per announcement row
+    title: str | None = None  # inside a row; default: the row's article link
+    link: str | None = None  # inside a row; default: the row's article link
+    date: str | None = None  # inside a row; default: the first date-looking text
+    body: str | None = None  # on the detail page
+
+    @property
+    def empty(self) -> bool:
+        return not any((self.items, self.title, self.link, self.date, self.body))
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    name: str
+    url: str
+    selectors: Selectors = field(default_factory=Selectors)
+    pages: int = 1  # list pages (jpaas pages) to read per run
+    page_size: int = 20  # jpaas page size
+    details: bool = True  # fetch detail pages (body, attachments)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSettings:
+    max_connections: int = 8  # across all hosts
+    per_host: int = 2  # polite for government sites
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    retries: int = 2  # extra attempts after the first
+    backoff: float = 1.0  # seconds, doubled each retry
+    max_retry_after: float = 60.0  # never wait longer than this for Retry-After
+    max_bytes: int = 10 * 1024 * 1024  # a larger body is an error
+    max_redirects: int = 5
+    user_agent: str = DEFAULT_USER_AGENT
+    verify_tls: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class EmailSettings:
+    host: str
+    port: int = 587
+    security: str = "starttls"  # "starttls" | "ssl" | "none"
+    username: str | None = None
+    password_env: str | None = None
+    sender: str = "cnca-watch@localhost"  # the "from" key
+    to: tuple[str, ...] = ()
+    subject: str = "cnca-watch: {summary} — {date}"
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    url: str
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    sources: tuple[SourceConfig, ...]
+    store_path: Path
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    details: bool = True  # global default for SourceConfig.details
+    email: EmailSettings | None = None
+    webhooks: tuple[WebhookSettings, ...] = ()
+    areas: Mapping[str, Any] = field(default_factory=dict)  # [areas] overrides, raw TOML
+    path: Path | None = None  # the file it came from, for messages
