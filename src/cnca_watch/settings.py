@@ -59,6 +59,7 @@ class EmailSettings:
     security: str = "starttls"  # "starttls" | "ssl" | "none"
     username: str | None = None
     password_env: str | None = None
+    password: str | None = field(default=None, repr=False)  # discouraged: prefer password_env
     sender: str = "cnca-watch@localhost"  # the "from" key
     to: tuple[str, ...] = ()
     subject: str = "cnca-watch: {summary} — {date}"
