@@ -1,0 +1,344 @@
+"""One ``check`` run: fetch -> extract -> classify -> diff -> store.  The library API.
+
+Observation (network, parsing, classification, diffing) happens first, for all sources
+concurrently; the store is written afterwards, in config order, inside the single
+transaction that ``Store.run`` holds for the whole run (it doubles as the run lock).
+A run killed at any point therefore leaves the store as it was, or fully updated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Callable, Sequence
+
+import httpx
+
+from cnca_watch import diff as diffing
+from cnca_watch.classify import Vocabulary, classify, load_vocabulary
+from cnca_watch.errors import BlockedError, ExtractError, FetchError, GoneError
+from cnca_watch.extract import extract_detail, extract_list, find_jpaas_unit, parse_jpaas_payload
+from cnca_watch.fetch import Fetcher
+from cnca_watch.models import (
+    Announcement,
+    ChangeKind,
+    ListedItem,
+    Page,
+    RunResult,
+    SourceDiff,
+    SourceResult,
+    SourceStatus,
+    Validators,
+)
+from cnca_watch.settings import Config, SourceConfig
+from cnca_watch.store import RunWriter, SourceState, Store
+
+REPORT_CHANNEL = "report"
+Progress = Callable[[str, str], None]  # (source name, what happened)
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class _Observation:
+    """What one source yielded in this run, before anything is stored."""
+
+    source: SourceConfig
+    status: SourceStatus = SourceStatus.OK
+    error: str | None = None
+    items_seen: int = 0
+    first_run: bool = False
+    unchanged: bool = False  # every list request answered 304 Not Modified
+    current: list[Announcement] = field(default_factory=list)
+    diff: SourceDiff | None = None
+    validators: dict[str, Validators] = field(default_factory=dict)
+    requests: int = 0
+
+
+def check(
+    config: Config,
+    *,
+    channels: Sequence[str] = (REPORT_CHANNEL,),
+    transport: httpx.AsyncBaseTransport | None = None,
+    vocabulary: Vocabulary | None = None,
+    lock_timeout: float = 30.0,
+    only: Sequence[str] | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Check every configured source (or the ``only`` names) and store the outcome.
+
+    ``RunResult.changes`` holds everything not yet acknowledged on the report
+    channel: this run's changes plus those of earlier runs whose output never got
+    out (killed, broken pipe).  Call ``acknowledge`` once they were shown.
+    """
+    vocabulary = vocabulary or load_vocabulary(config.areas)
+    sources = [s for s in config.sources if only is None or s.name in only]
+    channels = tuple(dict.fromkeys((REPORT_CHANNEL, *channels)))
+    with Store.open(config.store_path, lock_timeout=lock_timeout) as store:
+        started_at = utc_now()
+        with store.run(started_at=started_at, channels=channels) as run:
+            observations = asyncio.run(
+                _observe_all(config, sources, run, vocabulary, transport, progress)
+            )
+            results = tuple(_record(run, obs) for obs in observations)
+            finished_at = utc_now()
+            failed = any(r.status is not SourceStatus.OK for r in results)
+            run.finish(finished_at, "partial" if failed else "ok")
+            run_id = run.id
+        pending = store.pending(REPORT_CHANNEL)
+    return RunResult(id=run_id, started_at=started_at, finished_at=finished_at, sources=results, changes=pending)
+
+
+def acknowledge(config: Config, result: RunResult, channel: str = REPORT_CHANNEL) -> None:
+    """Mark ``result``'s changes as delivered on ``channel`` (after they were shown/sent)."""
+    ids = [c.id for c in result.changes if c.id is not None]
+    if not ids:
+        return
+    with Store.open(config.store_path) as store:
+        store.mark_delivered(channel, ids, utc_now())
+
+
+async def _observe_all(
+    config: Config,
+    sources: Sequence[SourceConfig],
+    run: RunWriter,
+    vocabulary: Vocabulary,
+    transport: httpx.AsyncBaseTransport | None,
+    progress: Progress | None,
+) -> list[_Observation]:
+    async with Fetcher(config.fetch, transport=transport) as fetcher:
+        tasks = [
+            _observe_source(source, fetcher, run, vocabulary, progress) for source in sources
+        ]
+        return list(await asyncio.gather(*tasks))
+
+
+async def _observe_source(
+    source: SourceConfig,
+    fetcher: Fetcher,
+    run: RunWriter,
+    vocabulary: Vocabulary,
+    progress: Progress | None,
+) -> _Observation:
+    obs = _Observation(source=source)
+    counted = _CountingFetcher(fetcher)
+    try:
+        listed = await _fetch_list(source, counted, run, obs)
+        state = run.previous(source.name, [item.url for item in listed])
+        obs.first_run = not state.known
+        if obs.unchanged:
+            obs.items_seen = state.items_seen or 0
+        else:
+            await _observe_items(source, listed, state, counted, vocabulary, obs)
+    except BlockedError as exc:
+        obs.status, obs.error = SourceStatus.BLOCKED, str(exc)
+    except (FetchError, ExtractError) as exc:
+        obs.status, obs.error = SourceStatus.ERROR, str(exc)
+    obs.requests = counted.sent
+    if progress:
+        progress(source.name, obs.status.value)
+    return obs
+
+
+async def _fetch_list(
+    source: SourceConfig, fetcher: _CountingFetcher, run: RunWriter, obs: _Observation
+) -> list[ListedItem]:
+    """The list window of a source, newest first, each URL once."""
+    # Validators are only ever stored for static list pages (see below), so a 304
+    # here means a static list that did not change.
+    column = await fetcher.get(source.url, validators=run.validators(source.url))
+    if column.not_modified:
+        obs.unchanged = True
+        return []
+    unit = find_jpaas_unit(column.text, column.url)
+    if unit is None:
+        # A static list is its own page: worth revalidating.  A jpaas column page
+        # never changes when its list does, so only the API answers are revalidated.
+        _remember_validators(obs, source.url, column)
+        return _numbered(extract_list(column.text, column.url, source.selectors))
+    items: list[ListedItem] = []
+    not_modified = 0
+    for page_no in range(1, source.pages + 1):
+        params = unit.page_params(page_no, source.page_size)
+        key = _cache_key(unit.api_url, params)
+        answer = await fetcher.get(
+            unit.api_url,
+            params=params,
+            accept_json=True,
+            referer=column.url,
+            validators=run.validators(key),
+        )
+        _remember_validators(obs, key, answer)
+        if answer.not_modified:
+            not_modified += 1
+            continue
+        payload = parse_jpaas_payload(answer.text)
+        page_items = extract_list(payload.html, column.url, source.selectors)
+        items.extend(page_items)
+        if payload.total is not None and page_no * source.page_size >= payload.total:
+            break
+        if len(page_items) < source.page_size:
+            break
+    if not_modified and not items:
+        obs.unchanged = True
+    elif not_modified:
+        # Part of the window came back 304 and part did not: ask again in full next time.
+        obs.validators.clear()
+    return _numbered(items)
+
+
+def _numbered(items: Sequence[ListedItem]) -> list[ListedItem]:
+    seen: set[str] = set()
+    out: list[ListedItem] = []
+    for item in items:
+        if item.url in seen:
+            continue
+        seen.add(item.url)
+        out.append(replace(item, position=len(out)))
+    return out
+
+
+async def _observe_items(
+    source: SourceConfig,
+    listed: list[ListedItem],
+    state: SourceState,
+    fetcher: _CountingFetcher,
+    vocabulary: Vocabulary,
+    obs: _Observation,
+) -> None:
+    obs.items_seen = len(listed)
+    reason = diffing.layout_change_reason(state.items_seen, len(listed))
+    if reason is None and not listed:
+        reason = "found no announcements on the page; check the URL or set [[sources]] items/title/date selectors"
+    if reason is not None:
+        obs.status, obs.error = SourceStatus.LAYOUT_CHANGED, reason
+        return
+
+    detail_errors: list[str] = []
+
+    async def observe(item: ListedItem) -> Announcement | None:
+        snap = state.snapshots.get(item.url)
+        refetch = source.details and (
+            snap is None or snap.removed or snap.list_title != item.title or snap.list_date != item.date
+        )
+        if not refetch:
+            if snap is None:  # details switched off: the list row is all we know
+                return _announce(item, "", (), None, vocabulary)
+            return Announcement(
+                url=item.url, title=item.title, date=item.date or snap.date, body=snap.body,
+                attachments=snap.attachments, areas=snap.areas, list_title=item.title,
+                list_date=item.date, position=item.position,
+            )
+        try:
+            page = await fetcher.get(item.url, referer=source.url)
+            detail = extract_detail(page.text, page.url, source.selectors)
+        except (FetchError, ExtractError) as exc:
+            detail_errors.append(f"{item.url}: {exc}")
+            return None if snap is None else _keep(snap, item)
+        return _announce(item, detail.body, detail.attachments, detail.date, vocabulary, detail.title)
+
+    announced = await asyncio.gather(*(observe(item) for item in listed))
+    current = [a for a in announced if a is not None]
+
+    gone: set[str] = set()
+    if source.details:
+        async def probe(url: str) -> None:
+            try:
+                await fetcher.get(url, referer=source.url)
+            except GoneError:
+                gone.add(url)
+            except (FetchError, ExtractError):
+                pass  # cannot tell: not evidence of withdrawal
+
+        await asyncio.gather(*(probe(url) for url in diffing.vanished(state.snapshots, current)))
+
+    source_diff = diffing.diff_source(
+        source.name, state.snapshots, current, gone=frozenset(gone), detected_at=utc_now()
+    )
+    if detail_errors:
+        # A partly observed window proves nothing about removals.
+        obs.status = SourceStatus.ERROR
+        obs.error = f"{len(detail_errors)} detail page(s) failed, first: {detail_errors[0]}"
+        source_diff = SourceDiff(
+            changes=tuple(c for c in source_diff.changes if c.kind is not ChangeKind.REMOVED),
+            unlisted=frozenset(),
+        )
+    obs.current = current
+    obs.diff = source_diff
+
+
+def _announce(
+    item: ListedItem,
+    body: str,
+    attachments: tuple,
+    detail_date: str | None,
+    vocabulary: Vocabulary,
+    detail_title: str | None = None,
+) -> Announcement:
+    title = item.title or (detail_title or "")
+    return Announcement(
+        url=item.url,
+        title=title,
+        date=item.date or detail_date,
+        body=body,
+        attachments=tuple(attachments),
+        areas=classify(title, body, vocabulary),
+        list_title=item.title,
+        list_date=item.date,
+        position=item.position,
+    )
+
+
+def _keep(snap, item: ListedItem) -> Announcement:
+    """The stored version, at its new position; its list row stays the old one so it is retried."""
+    return Announcement(
+        url=snap.url, title=snap.title, date=snap.date, body=snap.body, attachments=snap.attachments,
+        areas=snap.areas, list_title=snap.list_title, list_date=snap.list_date, position=item.position,
+    )
+
+
+def _record(run: RunWriter, obs: _Observation) -> SourceResult:
+    changes = obs.diff.changes if obs.diff else ()
+    result = SourceResult(
+        name=obs.source.name,
+        url=obs.source.url,
+        status=obs.status,
+        error=obs.error,
+        items_seen=obs.items_seen,
+        first_run=obs.first_run,
+        new=sum(c.kind is ChangeKind.NEW for c in changes),
+        changed=sum(c.kind is ChangeKind.CHANGED for c in changes),
+        removed=sum(c.kind is ChangeKind.REMOVED for c in changes),
+        requests=obs.requests,
+    )
+    run.record_source(result)
+    if obs.diff is not None:
+        run.record_observations(obs.source.name, obs.source.url, obs.current, obs.diff)
+    if obs.status is SourceStatus.OK:
+        for key, validators in obs.validators.items():
+            run.set_validators(key, validators)
+    return result
+
+
+def _cache_key(url: str, params: dict[str, str]) -> str:
+    return str(httpx.URL(url, params=sorted(params.items())))
+
+
+def _remember_validators(obs: _Observation, key: str, page: Page) -> None:
+    if page.etag or page.last_modified:
+        obs.validators[key] = Validators(etag=page.etag, last_modified=page.last_modified)
+
+
+class _CountingFetcher:
+    """One source's view of the shared fetcher, counting the pages it asked for."""
+
+    def __init__(self, fetcher: Fetcher) -> None:
+        self._fetcher = fetcher
+        self.sent = 0
+
+    async def get(self, url: str, **kwargs) -> Page:  # type: ignore[no-untyped-def]
+        self.sent += 1
+        return await self._fetcher.get(url, **kwargs)

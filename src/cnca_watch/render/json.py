@@ -1,0 +1,77 @@
+"""The ``--json`` document (schema: ``check-output.schema.json`` in the package).
+
+Keys are stable: new keys may be added in a later ``schema_version``, none renamed.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from cnca_watch.models import AreaTag, Attachment, Change, RunResult, SourceResult
+
+SCHEMA_VERSION = 1
+
+
+def area_to_json(tag: AreaTag) -> dict[str, Any]:
+    return {
+        "id": tag.id,
+        "label_en": tag.label_en,
+        "label_zh": tag.label_zh,
+        "score": round(tag.score, 3),
+        "evidence": [{"term": e.term, "where": e.where} for e in tag.evidence],
+    }
+
+
+def attachment_to_json(attachment: Attachment) -> dict[str, str]:
+    return {"url": attachment.url, "name": attachment.name}
+
+
+def change_to_json(change: Change) -> dict[str, Any]:
+    return {
+        "id": change.id,
+        "kind": change.kind.value,
+        "source": change.source,
+        "url": change.url,
+        "title": change.title,
+        "date": change.date,
+        "detected_at": change.detected_at,
+        "fields_changed": list(change.fields_changed),
+        "diff": change.diff,
+        "attachments": [attachment_to_json(a) for a in change.attachments],
+        "areas": [area_to_json(a) for a in change.areas],
+    }
+
+
+def source_to_json(source: SourceResult) -> dict[str, Any]:
+    return {
+        "name": source.name,
+        "url": source.url,
+        "status": source.status.value,
+        "error": source.error,
+        "items_seen": source.items_seen,
+        "first_run": source.first_run,
+        "new": source.new,
+        "changed": source.changed,
+        "removed": source.removed,
+        "requests": source.requests,
+    }
+
+
+def run_to_json(result: RunResult) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run": {"id": result.id, "started_at": result.started_at, "finished_at": result.finished_at},
+        "sources": [source_to_json(s) for s in result.sources],
+        "changes": [change_to_json(c) for c in result.changes],
+    }
+
+
+def dumps(document: Any) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def load_schema() -> dict[str, Any]:
+    text = resources.files("cnca_watch").joinpath("check-output.schema.json").read_text("utf-8")
+    return json.loads(text)
