@@ -22,6 +22,7 @@ from cnca_watch.extract import extract_detail, extract_list, find_jpaas_unit, pa
 from cnca_watch.fetch import Fetcher
 from cnca_watch.models import (
     Announcement,
+    Detail,
     ChangeKind,
     ListedItem,
     Page,
@@ -126,7 +127,7 @@ async def _observe_source(
     obs = _Observation(source=source)
     counted = _CountingFetcher(fetcher)
     try:
-        listed = await _fetch_list(source, counted, run, obs)
+        listed = await _fetch_list(source, counted, run.validators, obs)
         state = run.previous(source.name, [item.url for item in listed])
         obs.first_run = not state.known
         if obs.unchanged:
@@ -144,12 +145,15 @@ async def _observe_source(
 
 
 async def _fetch_list(
-    source: SourceConfig, fetcher: _CountingFetcher, run: RunWriter, obs: _Observation
+    source: SourceConfig,
+    fetcher: _CountingFetcher,
+    validators_for: Callable[[str], Validators],
+    obs: _Observation,
 ) -> list[ListedItem]:
     """The list window of a source, newest first, each URL once."""
     # Validators are only ever stored for static list pages (see below), so a 304
     # here means a static list that did not change.
-    column = await fetcher.get(source.url, validators=run.validators(source.url))
+    column = await fetcher.get(source.url, validators=validators_for(source.url))
     if column.not_modified:
         obs.unchanged = True
         return []
@@ -169,7 +173,7 @@ async def _fetch_list(
             params=params,
             accept_json=True,
             referer=column.url,
-            validators=run.validators(key),
+            validators=validators_for(key),
         )
         _remember_validators(obs, key, answer)
         if answer.not_modified:
@@ -342,3 +346,37 @@ class _CountingFetcher:
     async def get(self, url: str, **kwargs) -> Page:  # type: ignore[no-untyped-def]
         self.sent += 1
         return await self._fetcher.get(url, **kwargs)
+
+
+@dataclass(frozen=True)
+class SourcePreview:
+    """What ``sources test`` shows: the list as extracted and the first detail page."""
+
+    source: SourceConfig
+    items: tuple[ListedItem, ...]
+    detail_url: str | None
+    detail: Detail | None
+    detail_error: str | None
+    requests: int
+
+
+def preview_source(
+    source: SourceConfig, config: Config, *, transport: httpx.AsyncBaseTransport | None = None
+) -> SourcePreview:
+    """Fetch and extract one source without touching the store.  Raises fetch/extract errors."""
+
+    async def go() -> SourcePreview:
+        async with Fetcher(config.fetch, transport=transport) as fetcher:
+            counted = _CountingFetcher(fetcher)
+            items = await _fetch_list(source, counted, lambda _url: Validators(), _Observation(source=source))
+            detail = error = None
+            first = items[0].url if items else None
+            if first and source.details:
+                try:
+                    page = await counted.get(first, referer=source.url)
+                    detail = extract_detail(page.text, page.url, source.selectors)
+                except (FetchError, ExtractError) as exc:
+                    error = str(exc)
+            return SourcePreview(source, tuple(items), first, detail, error, counted.sent)
+
+    return asyncio.run(go())

@@ -1,0 +1,377 @@
+"""The ``cnca-watch`` command: parse flags, call the library, choose the renderer.
+
+No logic lives here.  Heavy modules (httpx, selectolax, sqlite work) are imported
+inside the commands so that ``--help`` and ``--version`` stay instant.
+Errors become exit codes in one place: ``_guard`` (codes in ``errors.ExitCode``).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
+
+import typer
+
+from cnca_watch import __version__
+from cnca_watch.errors import CncaWatchError, ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from cnca_watch.models import RunResult
+    from cnca_watch.settings import Config
+
+EXIT_CODES_HELP = (
+    "Exit status: 0 every source checked (with --exit-code: and nothing changed); "
+    "1 a source failed or was blocked (the rest was still checked and stored); "
+    "2 bad usage or config; 3 the store could not be opened or written; "
+    "4 email/webhook delivery failed (changes stay queued); "
+    "5 with --exit-code: changes were found."
+)
+
+app = typer.Typer(
+    name="cnca-watch",
+    help="Watch CNCA and SAMR certification/accreditation announcements; show what is new, changed or removed.\n\n"
+    + EXIT_CODES_HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+sources_app = typer.Typer(help="List the configured sources, or test one before adding it.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class OutputFormat(str, Enum):
+    terminal = "terminal"
+    text = "text"
+    markdown = "markdown"
+    html = "html"
+    json = "json"
+
+
+ConfigOption = typer.Option(
+    None, "--config", "-c", help="TOML config file (default: $CNCA_WATCH_CONFIG, then the user config file).",
+    dir_okay=False,
+)
+StoreOption = typer.Option(None, "--store", help="SQLite snapshot store (overrides [store] path).", dir_okay=False)
+FormatOption = typer.Option(
+    None, "--format", "-f",
+    help="Output format; default: terminal on a TTY, text otherwise.", case_sensitive=False,
+)
+JsonOption = typer.Option(False, "--json", help="Same as --format json.")
+
+
+# -- plumbing -----------------------------------------------------------------
+
+
+def _stdout() -> "Console":
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _err(message: str) -> None:
+    from cnca_watch.render.safe import clean_text
+
+    sys.stderr.write(f"cnca-watch: {clean_text(message)}\n")
+    sys.stderr.flush()
+
+
+def _guard(func: F) -> F:
+    """Library errors become one line on stderr and their exit code; never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CncaWatchError as exc:
+            _err(f"error: {exc}")
+            raise typer.Exit(int(exc.exit_code)) from None
+        except KeyboardInterrupt:
+            _err("interrupted; nothing of this run was saved")
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            # The reader went away: the output did not get out, so nothing is acknowledged.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(int(ExitCode.SOURCE_FAILED)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _choose_format(fmt: Optional[OutputFormat], as_json: bool) -> OutputFormat:
+    if as_json:
+        if fmt not in (None, OutputFormat.json):
+            raise UsageError("--json and --format are both given; use one of them")
+        return OutputFormat.json
+    if fmt is not None:
+        return fmt
+    return OutputFormat.terminal if sys.stdout.isatty() else OutputFormat.text
+
+
+def _load(config_path: Optional[Path], store: Optional[Path]) -> "Config":
+    from cnca_watch.config import load_config
+
+    return load_config(config_path, store_path=store, warn=_err)
+
+
+def _render_run(result: "RunResult", fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.terminal:
+        from cnca_watch.render.terminal import render_terminal
+
+        render_terminal(result, _stdout())
+        return
+    if fmt is OutputFormat.json:
+        from cnca_watch.render.json import dumps, run_to_json
+
+        text = dumps(run_to_json(result)) + "\n"
+    elif fmt is OutputFormat.text:
+        from cnca_watch.render.text import render_text
+
+        text = render_text(result)
+    elif fmt is OutputFormat.markdown:
+        from cnca_watch.render.markdown import render_run
+
+        text = render_run(result)
+    else:
+        from cnca_watch.render.html import render_run as render_html
+
+        text = render_html(result)
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"cnca-watch {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Watch CNCA and SAMR announcements."""
+
+
+# -- check ----------------------------------------------------------------------
+
+
+@app.command()
+@_guard
+def check(
+    config_path: Optional[Path] = ConfigOption,
+    store: Optional[Path] = StoreOption,
+    fmt: Optional[OutputFormat] = FormatOption,
+    as_json: bool = JsonOption,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing when nothing changed and every source is fine."),
+    exit_code: bool = typer.Option(False, "--exit-code", help="Exit 5 when changes were found (like git diff --exit-code)."),
+    email: bool = typer.Option(False, "--email", help="Email the changes ([email] in the config)."),
+    notify: bool = typer.Option(False, "--notify", help="Deliver to email and every [[webhooks]] url."),
+    source: Optional[list[str]] = typer.Option(None, "--source", "-s", help="Check only this source (repeatable)."),
+) -> None:
+    """Fetch every source, show what is new, changed or removed, and store the snapshot.
+
+    Exit status: 0 checked; 1 a source failed or was blocked; 2 bad usage/config;
+    3 store error; 4 delivery failed; 5 changes found (with --exit-code).
+    """
+    from cnca_watch import delivery
+    from cnca_watch.check import acknowledge, check as run_check
+
+    output = _choose_format(fmt, as_json)
+    config = _load(config_path, store)
+    _check_sources_exist(config, source)
+    channels = delivery.channels_for(config, email=email, notify=notify)
+    progress = _progress_printer() if output is OutputFormat.terminal else None
+    result = run_check(config, channels=channels, only=source, progress=progress)
+    if not (quiet and not result.changes and not result.failed):
+        _render_run(result, output)
+    acknowledge(config, result)
+    code = ExitCode.SOURCE_FAILED if result.failed else ExitCode.OK
+    if email or notify:
+        problems = delivery.deliver_pending(config, email=True, webhooks=notify, run=result)
+        for problem in problems:
+            _err(f"error: {problem}")
+        if problems:
+            code = ExitCode.DELIVERY
+    if code is ExitCode.OK and exit_code and result.changes:
+        code = ExitCode.CHANGES
+    raise typer.Exit(int(code))
+
+
+def _check_sources_exist(config: "Config", names: Optional[list[str]]) -> None:
+    known = [s.name for s in config.sources]
+    for name in names or ():
+        if name not in known:
+            raise UsageError(f"no source named {name!r}; configured sources: {', '.join(known)}")
+
+
+def _progress_printer() -> Callable[[str, str], None]:
+    console = _stdout()
+
+    def report(name: str, status: str) -> None:
+        from rich.markup import escape
+
+        console.print(f"[dim]checked {escape(name)}: {escape(status)}[/]")
+
+    return report
+
+
+# -- demo -------------------------------------------------------------------------
+
+
+@app.command()
+@_guard
+def demo(
+    store: Optional[Path] = StoreOption,
+    fmt: Optional[OutputFormat] = FormatOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Run two days of `check` against a bundled local mirror of the CNCA/SAMR pages (no network)."""
+    import tempfile
+
+    from cnca_watch.check import acknowledge, check as run_check
+    from cnca_watch.demo import demo_sources
+    from cnca_watch.demo.server import MirrorServer
+    from cnca_watch.settings import Config, FetchSettings
+
+    output = _choose_format(fmt, as_json)
+    with tempfile.TemporaryDirectory(prefix="cnca-watch-demo-") as tmp, MirrorServer(day=1) as server:
+        config = Config(
+            sources=demo_sources(server.base_url),
+            store_path=store or Path(tmp) / "demo.db",
+            fetch=FetchSettings(retries=0, connect_timeout=5.0, read_timeout=10.0),
+        )
+        for day in (1, 2):
+            server.set_day(day)
+            if output is not OutputFormat.json:
+                sys.stdout.write(f"\n=== Day {day}: cnca-watch check against the mirror at {server.base_url} ===\n")
+                sys.stdout.flush()
+            result = run_check(config)
+            _render_run(result, output)
+            acknowledge(config, result)
+
+
+# -- init / sources -----------------------------------------------------------------
+
+
+@app.command()
+@_guard
+def init(
+    path: Optional[Path] = typer.Argument(None, help="Where to write the config (default: the user config file)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+) -> None:
+    """Write a starter config with the built-in CNCA/SAMR sources (never a password)."""
+    from cnca_watch.config import default_config_path, starter_config_toml
+
+    target = path or default_config_path()
+    if target.exists() and not force:
+        raise UsageError(f"{target} already exists; use --force to overwrite it")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(starter_config_toml(), encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror}") from None
+    sys.stdout.write(f"wrote {target}\n")
+
+
+@sources_app.command("list")
+@_guard
+def sources_list(
+    config_path: Optional[Path] = ConfigOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Show the configured sources."""
+    config = _load(config_path, None)
+    if as_json:
+        from cnca_watch.render.json import dumps
+
+        rows = [
+            {"name": s.name, "url": s.url, "pages": s.pages, "page_size": s.page_size, "details": s.details}
+            for s in config.sources
+        ]
+        sys.stdout.write(dumps(rows) + "\n")
+        return
+    for s in config.sources:
+        sys.stdout.write(f"{s.name}\t{s.url}\n")
+
+
+@sources_app.command("test")
+@_guard
+def sources_test(
+    name_or_url: str = typer.Argument(..., help="A configured source name, or any list page URL."),
+    config_path: Optional[Path] = ConfigOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Fetch one source and print what it extracts, without touching the store."""
+    from cnca_watch.check import preview_source
+    from cnca_watch.render.safe import one_line
+    from cnca_watch.settings import SourceConfig
+
+    config = _load(config_path, None)
+    matches = [s for s in config.sources if s.name == name_or_url]
+    if matches:
+        source = matches[0]
+    elif name_or_url.startswith(("http://", "https://")):
+        source = SourceConfig(name="test", url=name_or_url)
+    else:
+        raise UsageError(f"{name_or_url!r} is neither a configured source nor an http(s) URL")
+    preview = preview_source(source, config)
+    if as_json:
+        from cnca_watch.render.json import attachment_to_json, dumps
+
+        document = {
+            "source": {"name": source.name, "url": source.url},
+            "items": [{"title": i.title, "url": i.url, "date": i.date} for i in preview.items],
+            "detail": None if preview.detail is None else {
+                "url": preview.detail_url,
+                "title": preview.detail.title,
+                "date": preview.detail.date,
+                "body": preview.detail.body,
+                "attachments": [attachment_to_json(a) for a in preview.detail.attachments],
+            },
+            "detail_error": preview.detail_error,
+        }
+        sys.stdout.write(dumps(document) + "\n")
+        return
+    out = [f"{one_line(source.name)} <{source.url}>: {len(preview.items)} items ({preview.requests} requests)"]
+    for item in preview.items:
+        out.append(f"  {item.date or '----------'}  {one_line(item.title)}")
+        out.append(f"              {item.url}")
+    if preview.detail is not None:
+        body = one_line(preview.detail.body)
+        out.append(f"\nfirst detail page {preview.detail_url}:")
+        out.append(f"  date: {preview.detail.date or 'not shown'}")
+        out.append(f"  body: {body[:300]}{'…' if len(body) > 300 else ''}")
+        for a in preview.detail.attachments:
+            out.append(f"  file: {one_line(a.name)} <{a.url}>")
+    if preview.detail_error:
+        out.append(f"\nfirst detail page failed: {one_line(preview.detail_error)}")
+    sys.stdout.write("\n".join(out) + "\n")
+    if not preview.items:
+        raise UsageError("no announcements found on that page; set items/title/date selectors for it")
+
+
+def _register_extra_commands() -> None:
+    from cnca_watch.commands_classify import register as register_classify
+    from cnca_watch.commands_history import register as register_history
+
+    register_classify(app)
+    register_history(app)
+
+
+_register_extra_commands()
+
+
+def main() -> None:
+    app(prog_name="cnca-watch")

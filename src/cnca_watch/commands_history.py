@@ -1,0 +1,190 @@
+"""Commands that look back at the store: report, history, show, feed, notify."""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from cnca_watch.errors import UsageError
+
+_RELATIVE = re.compile(r"^(\d+)([dwmh])$")
+
+
+def parse_when(value: str, *, option: str, now: datetime | None = None) -> str:
+    """``7d``, ``2w``, ``12h``, ``3m`` (months of 30 days) or ``YYYY-MM-DD`` -> UTC ISO timestamp."""
+    now = now or datetime.now(timezone.utc)
+    match = _RELATIVE.match(value.strip())
+    if match:
+        n, unit = int(match.group(1)), match.group(2)
+        delta = {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n), "m": timedelta(days=30 * n)}[unit]
+        return (now - delta).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        day = datetime.strptime(value.strip(), "%Y-%m-%d")
+    except ValueError:
+        raise UsageError(f"{option} {value!r} is not a period; use e.g. 7d, 2w, 12h or a date like 2024-01-01") from None
+    return day.strftime("%Y-%m-%dT00:00:00Z")
+
+
+def register(app: typer.Typer) -> None:
+    from cnca_watch.cli import ConfigOption, FormatOption, JsonOption, OutputFormat, StoreOption, _choose_format, _guard, _load
+
+    @app.command()
+    @_guard
+    def report(
+        since: str = typer.Option("7d", "--since", help="Start: 7d, 2w, 12h or YYYY-MM-DD."),
+        until: Optional[str] = typer.Option(None, "--until", help="End (exclusive): same forms as --since."),
+        area: Optional[str] = typer.Option(None, "--area", help="Only this task area id."),
+        source: Optional[str] = typer.Option(None, "--source", help="Only this source name."),
+        by_published: bool = typer.Option(
+            False, "--by-published", help="Filter on the publication date instead of when cnca-watch first saw it."
+        ),
+        config_path: Optional[Path] = ConfigOption,
+        store: Optional[Path] = StoreOption,
+        fmt: Optional[OutputFormat] = FormatOption,
+        as_json: bool = JsonOption,
+    ) -> None:
+        """Digest of what was new or changed in a period, grouped by task area."""
+        from cnca_watch.render import report as rr
+        from cnca_watch.store import Store
+
+        output = _choose_format(fmt, as_json)
+        config = _load(config_path, store)
+        since_ts = parse_when(since, option="--since")
+        until_ts = parse_when(until, option="--until") if until else None
+        by = "published" if by_published else "detected"
+        if by == "published":
+            since_ts, until_ts = since_ts[:10], until_ts[:10] if until_ts else None
+        with Store.open(config.store_path) as st:
+            changes = st.changes(since=since_ts, until=until_ts, by=by, area=area, source=source)
+        built = rr.build_report(changes, since=since_ts, until=until_ts, by=by)
+        if output is OutputFormat.terminal:
+            from rich.console import Console
+
+            rr.report_rich(built, Console(highlight=False))
+        elif output is OutputFormat.json:
+            from cnca_watch.render.json import dumps
+
+            sys.stdout.write(dumps(rr.report_json(built)) + "\n")
+        elif output is OutputFormat.markdown:
+            sys.stdout.write(rr.report_markdown(built))
+        elif output is OutputFormat.html:
+            sys.stdout.write(rr.report_html(built))
+        else:
+            sys.stdout.write(rr.report_text(built))
+
+    @app.command()
+    @_guard
+    def history(
+        limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many runs to list."),
+        config_path: Optional[Path] = ConfigOption,
+        store: Optional[Path] = StoreOption,
+        as_json: bool = JsonOption,
+    ) -> None:
+        """List past runs: when, sources ok/failed, counts."""
+        from dataclasses import asdict
+
+        from cnca_watch.render.json import dumps
+        from cnca_watch.store import Store
+
+        config = _load(config_path, store)
+        with Store.open(config.store_path) as st:
+            runs = st.history(limit)
+        if as_json:
+            sys.stdout.write(dumps([asdict(r) for r in runs]) + "\n")
+            return
+        if not runs:
+            sys.stdout.write("no runs yet; run `cnca-watch check`\n")
+        for r in runs:
+            row = asdict(r)
+            sys.stdout.write(
+                "  ".join(f"{k}={v}" for k, v in row.items() if v is not None) + "\n"
+            )
+
+    @app.command()
+    @_guard
+    def show(
+        key: str = typer.Argument(..., help="An announcement URL or id."),
+        config_path: Optional[Path] = ConfigOption,
+        store: Optional[Path] = StoreOption,
+        as_json: bool = JsonOption,
+    ) -> None:
+        """One announcement with all its versions, tags and the diffs between versions."""
+        from dataclasses import asdict
+
+        from cnca_watch.render.json import dumps
+        from cnca_watch.render.safe import clean_text, one_line
+        from cnca_watch.store import Store
+
+        config = _load(config_path, store)
+        with Store.open(config.store_path) as st:
+            found = st.announcement(key)
+        if found is None:
+            raise UsageError(f"no announcement {key!r} in {config.store_path}; give its URL or id as listed by --json")
+        if as_json:
+            sys.stdout.write(dumps(asdict(found)) + "\n")
+            return
+        sys.stdout.write(clean_text(_show_text(found, one_line)) + "\n")
+
+    @app.command()
+    @_guard
+    def feed(
+        since: str = typer.Option("30d", "--since", help="Start: 30d, 2w or YYYY-MM-DD."),
+        config_path: Optional[Path] = ConfigOption,
+        store: Optional[Path] = StoreOption,
+    ) -> None:
+        """Write an Atom feed of changes to stdout (one entry per change, areas as categories)."""
+        from cnca_watch.check import utc_now
+        from cnca_watch.render.atom import render_feed
+        from cnca_watch.store import Store
+
+        config = _load(config_path, store)
+        with Store.open(config.store_path) as st:
+            changes = st.changes(since=parse_when(since, option="--since"))
+        sys.stdout.write(
+            render_feed(changes, title="cnca-watch: CNCA/SAMR changes", feed_id="urn:cnca-watch:feed", updated=utc_now())
+        )
+
+    @app.command()
+    @_guard
+    def notify(
+        config_path: Optional[Path] = ConfigOption,
+        store: Optional[Path] = StoreOption,
+        email_only: bool = typer.Option(False, "--email", help="Email only, no webhooks."),
+    ) -> None:
+        """Send what is still pending (undelivered email/webhook changes) without fetching."""
+        from cnca_watch import delivery
+        from cnca_watch.errors import ExitCode
+
+        config = _load(config_path, store)
+        if config.email is None and not config.webhooks:
+            raise UsageError("nothing to notify: the config has no [email] table and no [[webhooks]]")
+        problems = delivery.deliver_pending(config, email=config.email is not None, webhooks=not email_only)
+        for problem in problems:
+            sys.stderr.write(f"cnca-watch: error: {problem}\n")
+        raise typer.Exit(int(ExitCode.DELIVERY) if problems else 0)
+
+
+def _show_text(found, one_line) -> str:  # type: ignore[no-untyped-def]
+    from dataclasses import asdict
+
+    data = asdict(found)
+    lines = []
+    for key, value in data.items():
+        if isinstance(value, list):
+            lines.append(f"{key}:")
+            for i, item in enumerate(value, 1):
+                if isinstance(item, dict):
+                    lines.append(f"  [{i}]")
+                    for k, v in item.items():
+                        text = str(v)
+                        lines.append(f"    {k}: {text if k in ('body', 'diff') else one_line(text)}")
+                else:
+                    lines.append(f"  - {one_line(str(item))}")
+        else:
+            lines.append(f"{key}: {one_line(str(value))}")
+    return "\n".join(lines)

@@ -1,0 +1,100 @@
+"""Delivered-after-acceptance bookkeeping: the store's outbox meets email and webhooks.
+
+A run made with --email / --notify queues its changes on the "email" and
+"webhook:<url>" channels inside the run's transaction.  Here, pending changes are
+sent and marked delivered only once the SMTP server or the webhook (2xx) accepted
+them, so a failed delivery goes out with the next successful one.
+"""
+
+from __future__ import annotations
+
+from cnca_watch.errors import ConfigError, DeliveryError
+from cnca_watch.models import RunResult, SourceStatus
+from cnca_watch.settings import Config
+
+EMAIL_CHANNEL = "email"
+
+
+def webhook_channel(url: str) -> str:
+    return f"webhook:{url}"
+
+
+def channels_for(config: Config, *, email: bool, notify: bool) -> tuple[str, ...]:
+    """The outbox channels a check run must queue its changes on."""
+    channels: list[str] = []
+    if email or notify:
+        if config.email is None:
+            raise ConfigError(
+                f"{config.path or 'config'}: --email needs an [email] table (host, from, to); "
+                "see config.example.toml"
+            )
+        channels.append(EMAIL_CHANNEL)
+    if notify:
+        channels.extend(webhook_channel(w.url) for w in config.webhooks)
+    return tuple(channels)
+
+
+def deliver_pending(
+    config: Config,
+    *,
+    email: bool,
+    webhooks: bool,
+    run: RunResult | None = None,
+    today: str | None = None,
+) -> list[str]:
+    """Send what is pending; return one message per failed delivery (nothing is lost).
+
+    ``run`` is the check run that just finished (its failed sources head the email and
+    its source list goes to webhooks); ``None`` for ``cnca-watch notify``.
+    """
+    from cnca_watch.check import utc_now
+    from cnca_watch.store import Store
+
+    problems: list[str] = []
+    failed = [s for s in run.sources if s.status is not SourceStatus.OK] if run else []
+    now = utc_now()
+    with Store.open(config.store_path) as store:
+        if email and config.email is not None:
+            pending = store.pending(EMAIL_CHANNEL)
+            if pending:
+                try:
+                    _send_email(config, pending, failed, today or now[:10])
+                except (DeliveryError, ConfigError) as exc:
+                    problems.append(f"email not sent, {len(pending)} change(s) stay queued: {exc}")
+                else:
+                    store.mark_delivered(EMAIL_CHANNEL, [c.id for c in pending if c.id is not None], utc_now())
+        if webhooks:
+            for hook in config.webhooks:
+                channel = webhook_channel(hook.url)
+                pending = store.pending(channel)
+                if not pending:
+                    continue
+                try:
+                    _post_webhook(hook, pending, run, now)
+                except DeliveryError as exc:
+                    problems.append(f"webhook not delivered, {len(pending)} change(s) stay queued: {exc}")
+                else:
+                    store.mark_delivered(channel, [c.id for c in pending if c.id is not None], utc_now())
+    return problems
+
+
+def _send_email(config, pending, failed, today: str) -> None:  # type: ignore[no-untyped-def]
+    from cnca_watch.notify import password_from_env, send_email
+    from cnca_watch.render.email import compose_email
+
+    settings = config.email
+    message = compose_email(pending, failed, settings, today=today)
+    password = settings.password or password_from_env(settings)
+    send_email(settings, message, password=password)
+
+
+def _post_webhook(hook, pending, run: RunResult | None, now: str) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from cnca_watch.notify import post_webhook
+    from cnca_watch.render.json import run_to_json
+
+    if run is None:
+        run = RunResult(id=0, started_at=now, finished_at=now, sources=(), changes=())
+    document = run_to_json(replace(run, changes=tuple(pending)))
+    post_webhook(hook, document)
