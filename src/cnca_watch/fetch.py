@@ -1,0 +1,612 @@
+"""Polite, bounded HTTP fetching: one ``Fetcher`` per run.
+
+Everything the sites do wrong ends here as a ``FetchError`` (or subclass) whose
+message names the URL or host and says in plain words what went wrong; nothing
+else escapes ``Fetcher.get``.
+
+Politeness: a global connection limit, a small per-host limit, retries with
+exponential backoff on transient failures, and Retry-After honoured (up to a cap).
+Safety: redirects followed by hand (http/https only, loops detected), bodies
+streamed and capped, anti-bot challenge pages recognised instead of parsed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import re
+import ssl
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from http import HTTPStatus
+from types import TracebackType
+from typing import Mapping
+
+import httpx
+
+from .decode import decode_body
+from .errors import BlockedError, FetchError, GoneError, HTTPStatusError
+from .models import Page, Validators
+from .settings import FetchSettings
+
+__all__ = ["Fetcher", "detect_challenge", "parse_retry_after"]
+
+JSON_ACCEPT = "application/json, text/javascript, */*; q=0.01"
+HTML_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+GONE_STATUSES = frozenset({404, 410})
+
+# Error pages are read only this far: enough to recognise a challenge page.
+ERROR_BODY_BYTES = 256 * 1024
+
+
+# --------------------------------------------------------------------------- anti-bot
+
+_JSL_COOKIE = re.compile(r"__jsluid_\w*|__jsl_clearance\w*", re.IGNORECASE)
+_CHALLENGE_SCRIPT = re.compile(
+    r"document\.cookie\s*=|__jsl_clearance|eval\s*\(\s*function\s*\(\s*p\s*,\s*a\s*,\s*c\s*,\s*k"
+    r"|_cf_chl_opt|cf-browser-verification|challenge-platform",
+    re.IGNORECASE,
+)
+_RELOAD_SCRIPT = re.compile(
+    r"location\.(?:href|replace|reload|assign)|window\.location|setTimeout\s*\(", re.IGNORECASE
+)
+_WAF_MARKERS = tuple(
+    marker.lower()
+    for marker in (
+        "waf",
+        "web应用防火墙",
+        "网站防火墙",
+        "防火墙",
+        "安全狗",
+        "safedog",
+        "云锁",
+        "yunsuo",
+        "知道创宇",
+        "创宇盾",
+        "加速乐",
+        "jiasule",
+        "360网站卫士",
+        "网站卫士",
+        "安全防护",
+        "访问被拦截",
+        "请求被拦截",
+        "已被拦截",
+        "拦截",
+        "非法请求",
+        "疑似黑客攻击",
+        "access denied",
+        "request blocked",
+        "request rejected",
+        "the requested url was rejected",
+        "attention required",
+        "you have been blocked",
+        "cloudflare",
+        "incapsula",
+        "akamai",
+        "__jsl_clearance",
+    )
+)
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+# A challenge page carries a script and next to no readable text; a real page
+# that merely includes a cookie script has plenty.
+CHALLENGE_MAX_VISIBLE_CHARS = 200
+
+
+def _visible_text(html: str) -> str:
+    without_code = _SCRIPT_OR_STYLE.sub(" ", html)
+    return " ".join(_TAG.sub(" ", without_code).split())
+
+
+def _has_challenge_script(text: str) -> bool:
+    if "__jsl_clearance" in text or "_cf_chl_opt" in text or "challenge-platform" in text:
+        return True
+    return bool(_CHALLENGE_SCRIPT.search(text) and _RELOAD_SCRIPT.search(text))
+
+
+def detect_challenge(status: int, headers: Mapping[str, str], text: str) -> str | None:
+    """Describe the anti-bot challenge or WAF block this answer is, or None.
+
+    ``headers`` must have lower-cased names.  Pure function: no I/O.
+    Anti-bot layers (jiasule/加速乐, Cloudflare, assorted Chinese WAFs) answer
+    412/521 with a JavaScript challenge, 403 with a block page, or sometimes
+    200 with a challenge script and no content.  A ``__jsluid_s`` cookie alone
+    does not block: those layers set it on ordinary pages too.
+    """
+    set_cookie = headers.get("set-cookie", "")
+    jsl_cookie = bool(_JSL_COOKIE.search(set_cookie))
+    challenge_script = _has_challenge_script(text)
+    visible = _visible_text(text)
+    barely_any_content = len(visible) <= CHALLENGE_MAX_VISIBLE_CHARS
+
+    if headers.get("cf-mitigated", "").lower() == "challenge":
+        return "Cloudflare challenge"
+    if status in (412, 521):
+        if challenge_script:
+            return "JavaScript challenge page"
+        if jsl_cookie:
+            return "anti-bot cookie challenge (__jsluid/__jsl_clearance)"
+        return None
+    if status in (403, 429, 503):
+        if challenge_script and barely_any_content:
+            return "JavaScript challenge page"
+        if status == 403:
+            lowered = text[:ERROR_BODY_BYTES].lower()
+            server = headers.get("server", "").lower()
+            if jsl_cookie or any(marker in lowered for marker in _WAF_MARKERS):
+                return "web application firewall block page"
+            if any(name in server for name in ("waf", "yunsuo", "safedog", "jiasule", "cloudflare")):
+                return "web application firewall block page"
+        return None
+    if 200 <= status < 300 and challenge_script and barely_any_content:
+        return "JavaScript challenge page instead of content"
+    return None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait according to a Retry-After value (seconds or HTTP date).
+
+    None when absent or unreadable; never negative.
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(0.0, seconds) if seconds == seconds else None  # NaN check
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    current = now if now is not None else time.time()
+    return max(0.0, when.timestamp() - current)
+
+
+def _human_bytes(count: int) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= size:
+            amount = count / size
+            return f"{amount:g} {unit}" if amount == int(amount) else f"{amount:.1f} {unit}"
+    return f"{count} bytes"
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return {520: "Unknown Error", 521: "Web Server Is Down", 522: "Connection Timed Out"}.get(
+            status, "Error"
+        )
+
+
+def _host_of(url: httpx.URL) -> str:
+    return url.host or str(url)
+
+
+def _host_port(url: httpx.URL) -> str:
+    return f"{url.host}:{url.port}" if url.port is not None else (url.host or str(url))
+
+
+def _flat_headers(response: httpx.Response) -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for name, value in response.headers.multi_items():
+        key = name.lower()
+        flat[key] = f"{flat[key]}, {value}" if key in flat else value
+    return flat
+
+
+def _exception_chain(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain and len(chain) < 16:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+_DNS_SIGNS = (
+    "name or service not known",
+    "nodename nor servname",
+    "temporary failure in name resolution",
+    "no address associated with hostname",
+    "getaddrinfo failed",
+    "name resolution",
+    "errno -2]",
+    "errno -3]",
+    "errno -5]",
+    "errno 11001]",
+)
+
+
+def _tls_reason(exc: BaseException) -> str | None:
+    for link in _exception_chain(exc):
+        if isinstance(link, ssl.SSLCertVerificationError):
+            detail = link.verify_message or link.reason or str(link)
+            return f"certificate verify failed: {detail}"
+        if isinstance(link, ssl.SSLError):
+            return link.reason or str(link)
+    text = str(exc)
+    if "CERTIFICATE_VERIFY_FAILED" in text or "SSL" in text or "TLS" in text:
+        return text
+    return None
+
+
+def _is_dns_failure(exc: BaseException) -> bool:
+    for link in _exception_chain(exc):
+        text = str(link).lower()
+        if any(sign in text for sign in _DNS_SIGNS):
+            return True
+        if getattr(link, "errno", None) in (-2, -3, -5) and isinstance(link, OSError):
+            return True
+    return False
+
+
+def _is_refused(exc: BaseException) -> bool:
+    for link in _exception_chain(exc):
+        if isinstance(link, ConnectionRefusedError):
+            return True
+        text = str(link).lower()
+        if "connection refused" in text or "errno 111]" in text:
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    url: httpx.URL
+    status: int
+    headers: dict[str, str]
+    content: bytes
+
+
+class _Retryable(Exception):
+    """A transient failure: worth another attempt after ``delay`` seconds."""
+
+    def __init__(self, error: FetchError, retry_after: float | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retry_after = retry_after
+
+
+# --------------------------------------------------------------------------- fetcher
+
+
+class Fetcher:
+    """Async HTTP client for one run.  Use as ``async with Fetcher(settings) as f``."""
+
+    def __init__(
+        self, settings: FetchSettings, *, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self.settings = settings
+        self.request_count = 0
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._global = asyncio.Semaphore(max(1, settings.max_connections))
+        self._per_host: dict[str, asyncio.Semaphore] = {}
+
+    async def __aenter__(self) -> Fetcher:
+        settings = self.settings
+        self._client = httpx.AsyncClient(
+            transport=self._transport,
+            http2=False,
+            follow_redirects=False,
+            verify=settings.verify_tls,
+            trust_env=False,  # a monitor must not wander off through a proxy it was not told about
+            timeout=httpx.Timeout(
+                connect=settings.connect_timeout,
+                read=settings.read_timeout,
+                write=settings.read_timeout,
+                pool=None,  # our own semaphores do the queueing
+            ),
+            limits=httpx.Limits(
+                max_connections=max(1, settings.max_connections),
+                max_keepalive_connections=max(1, settings.max_connections),
+            ),
+            headers={"User-Agent": settings.user_agent},
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    # ------------------------------------------------------------------ public
+
+    async def get(
+        self,
+        url: str,
+        *,
+        referer: str | None = None,
+        accept_json: bool = False,
+        params: dict[str, str] | None = None,
+        validators: Validators | None = None,
+    ) -> Page:
+        """GET ``url``; see the module docstring for what can go wrong."""
+        if self._client is None:
+            raise RuntimeError("Fetcher.get() called outside 'async with Fetcher(...)'")
+        try:
+            current = httpx.URL(url)
+            if params:
+                current = current.copy_merge_params(params)
+        except (httpx.InvalidURL, TypeError, ValueError) as exc:
+            raise FetchError(f"cannot fetch {url!r}: not a valid URL ({exc})", url=url) from exc
+        if current.scheme not in ("http", "https") or not current.host:
+            raise FetchError(f"cannot fetch {url!r}: only http and https URLs can be fetched", url=url)
+
+        headers = self._request_headers(referer, accept_json, validators)
+        visited: set[str] = set()
+        for _hop in range(self.settings.max_redirects + 1):
+            visited.add(str(current))
+            answer = await self._get_with_retries(current, headers)
+            if answer.status in REDIRECT_STATUSES and "location" in answer.headers:
+                current = self._redirect_target(answer, visited)
+                continue
+            return self._to_page(answer)
+        raise FetchError(
+            f"too many redirects (more than {self.settings.max_redirects}) starting at {url}",
+            url=url,
+        )
+
+    # ------------------------------------------------------------------ internals
+
+    def _request_headers(
+        self, referer: str | None, accept_json: bool, validators: Validators | None
+    ) -> dict[str, str]:
+        headers = {
+            "Accept": JSON_ACCEPT if accept_json else HTML_ACCEPT,
+            "Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8",
+        }
+        if accept_json:
+            headers["X-Requested-With"] = "XMLHttpRequest"
+        if referer:
+            headers["Referer"] = referer
+        if validators is not None:
+            if validators.etag:
+                headers["If-None-Match"] = validators.etag
+            if validators.last_modified:
+                headers["If-Modified-Since"] = validators.last_modified
+        return headers
+
+    def _redirect_target(self, answer: _Answer, visited: set[str]) -> httpx.URL:
+        location = answer.headers["location"].strip()
+        try:
+            target = answer.url.join(location)
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise FetchError(
+                f"refused redirect to invalid URL {location!r} from {answer.url}", url=str(answer.url)
+            ) from exc
+        if target.scheme not in ("http", "https"):
+            raise FetchError(
+                f"refused redirect to non-http URL {location} from {answer.url}", url=str(answer.url)
+            )
+        target = target.copy_with(fragment=None)
+        if str(target) in visited:
+            raise FetchError(
+                f"redirect loop at {target} (reached again from {answer.url})", url=str(target)
+            )
+        return target
+
+    def _host_semaphore(self, url: httpx.URL) -> asyncio.Semaphore:
+        host = _host_of(url).lower()
+        semaphore = self._per_host.get(host)
+        if semaphore is None:
+            semaphore = asyncio.Semaphore(max(1, self.settings.per_host))
+            self._per_host[host] = semaphore
+        return semaphore
+
+    async def _get_with_retries(self, url: httpx.URL, headers: dict[str, str]) -> _Answer:
+        attempts = max(0, self.settings.retries) + 1
+        for attempt in range(attempts):
+            try:
+                return await self._attempt(url, headers)
+            except _Retryable as transient:
+                last_attempt = attempt == attempts - 1
+                if transient.retry_after is not None and transient.retry_after > self.settings.max_retry_after:
+                    raise self._with_note(
+                        transient.error,
+                        f"the server asked to retry after {_seconds(round(transient.retry_after, 1))}, "
+                        f"longer than the {_seconds(self.settings.max_retry_after)} limit",
+                    ) from None
+                if last_attempt:
+                    note = f"gave up after {attempts} attempts" if attempts > 1 else ""
+                    raise self._with_note(transient.error, note) from None
+                delay = (
+                    transient.retry_after
+                    if transient.retry_after is not None
+                    else self.settings.backoff * (2**attempt)
+                )
+                # Sleep outside the semaphores: a waiting retry must not hold a slot.
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _with_note(error: FetchError, note: str) -> FetchError:
+        if not note:
+            return error
+        message = f"{error}; {note}"
+        if isinstance(error, HTTPStatusError):
+            return type(error)(message, url=error.url, status=error.status)
+        return type(error)(message, url=error.url)
+
+    async def _attempt(self, url: httpx.URL, headers: dict[str, str]) -> _Answer:
+        assert self._client is not None
+        async with self._host_semaphore(url), self._global:
+            self.request_count += 1
+            try:
+                async with self._client.stream("GET", url, headers=headers) as response:
+                    status = response.status_code
+                    answer_headers = _flat_headers(response)
+                    limit = self.settings.max_bytes if status < 400 else min(
+                        self.settings.max_bytes, ERROR_BODY_BYTES
+                    )
+                    if status in REDIRECT_STATUSES or status == 304:
+                        content = b""
+                    else:
+                        content = await self._read_capped(
+                            response, url, limit, truncate_quietly=status >= 400
+                        )
+            except httpx.HTTPError as exc:
+                raise self._network_error(exc, url) from exc
+            except ssl.SSLError as exc:  # pragma: no cover - httpx normally wraps these
+                raise FetchError(f"TLS error talking to {_host_of(url)}: {exc.reason or exc}", url=str(url)) from exc
+        return self._check_status(_Answer(url=url, status=status, headers=answer_headers, content=content))
+
+    async def _read_capped(
+        self, response: httpx.Response, url: httpx.URL, limit: int, *, truncate_quietly: bool
+    ) -> bytes:
+        """Read the body up to ``limit`` bytes; bigger bodies are an error (or cut, for error pages)."""
+        declared = response.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit and not truncate_quietly:
+            raise FetchError(self._too_big(url), url=str(url))
+        body = bytearray()
+        received_raw = 0
+        try:
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > limit:
+                    if truncate_quietly:
+                        del body[limit:]
+                        break
+                    raise FetchError(self._too_big(url), url=str(url))
+            received_raw = response.num_bytes_downloaded
+        except httpx.RemoteProtocolError as exc:
+            received_raw = response.num_bytes_downloaded
+            if declared is not None and declared.isdigit():
+                raise _Retryable(
+                    FetchError(
+                        f"connection to {_host_port(url)} closed before the whole answer from {url} "
+                        f"arrived (got {received_raw} of {declared} bytes)",
+                        url=str(url),
+                    )
+                ) from exc
+            raise
+        return bytes(body)
+
+    def _too_big(self, url: httpx.URL) -> str:
+        return f"answer from {url} exceeds {_human_bytes(self.settings.max_bytes)}; refusing to read more"
+
+    def _network_error(self, exc: httpx.HTTPError, url: httpx.URL) -> Exception:
+        host = _host_of(url)
+        where = str(url)
+        if isinstance(exc, httpx.ConnectTimeout):
+            return _Retryable(
+                FetchError(
+                    f"timed out connecting to {_host_port(url)} after "
+                    f"{_seconds(self.settings.connect_timeout)} ({where})",
+                    url=where,
+                )
+            )
+        if isinstance(exc, httpx.ReadTimeout):
+            return _Retryable(
+                FetchError(
+                    f"timed out reading the answer from {where} "
+                    f"(no data for {_seconds(self.settings.read_timeout)})",
+                    url=where,
+                )
+            )
+        if isinstance(exc, httpx.WriteTimeout):
+            return _Retryable(FetchError(f"timed out sending the request to {where}", url=where))
+        if isinstance(exc, httpx.TimeoutException):
+            return _Retryable(FetchError(f"timed out talking to {host} ({where})", url=where))
+        if isinstance(exc, httpx.ConnectError):
+            tls = _tls_reason(exc)
+            if tls is not None:
+                return FetchError(f"TLS error talking to {host}: {tls}", url=where)
+            if _is_dns_failure(exc):
+                return FetchError(f"cannot resolve host {host} ({where})", url=where)
+            if _is_refused(exc):
+                return _Retryable(FetchError(f"connection refused by {_host_port(url)} ({where})", url=where))
+            return _Retryable(FetchError(f"cannot connect to {_host_port(url)} ({where}): {exc}", url=where))
+        if isinstance(exc, httpx.RemoteProtocolError):
+            return _Retryable(
+                FetchError(
+                    f"connection to {_host_port(url)} broke off during the answer from {where}: {exc}",
+                    url=where,
+                )
+            )
+        if isinstance(exc, (httpx.ReadError, httpx.WriteError, httpx.NetworkError)):
+            tls = _tls_reason(exc)
+            if tls is not None:
+                return FetchError(f"TLS error talking to {host}: {tls}", url=where)
+            return _Retryable(
+                FetchError(f"network error talking to {_host_port(url)} ({where}): {exc}", url=where)
+            )
+        if isinstance(exc, httpx.DecodingError):
+            return FetchError(f"could not decompress the answer from {where}: {exc}", url=where)
+        if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
+            return FetchError(f"cannot fetch {where}: {exc}", url=where)
+        return FetchError(f"HTTP failure fetching {where}: {exc}", url=where)
+
+    def _check_status(self, answer: _Answer) -> _Answer:
+        """Raise for blocks and errors; transient ones as ``_Retryable``."""
+        status, url = answer.status, str(answer.url)
+        if status == 304 or status in REDIRECT_STATUSES:
+            return answer
+        if status >= 400 or _might_be_challenge(answer):
+            text, _codec = decode_body(answer.content, answer.headers.get("content-type"))
+            if detect_challenge(status, answer.headers, text) is not None:
+                raise BlockedError(f"blocked by anti-bot challenge at {url} (HTTP {status})", url=url)
+        if status < 400:
+            return answer
+        message = f"HTTP {status} {_reason(status)} from {url}"
+        if status in GONE_STATUSES:
+            raise GoneError(f"{message}: the page was removed or never existed", url=url, status=status)
+        error = HTTPStatusError(message, url=url, status=status)
+        if status in RETRY_STATUSES:
+            raise _Retryable(error, parse_retry_after(answer.headers.get("retry-after")))
+        raise error
+
+    def _to_page(self, answer: _Answer) -> Page:
+        if answer.status == 304:
+            text, codec = "", "utf-8"
+        else:
+            text, codec = decode_body(answer.content, answer.headers.get("content-type"))
+        return Page(
+            url=str(answer.url),
+            status=answer.status,
+            headers=answer.headers,
+            content=answer.content,
+            text=text,
+            encoding=codec,
+            etag=answer.headers.get("etag"),
+            last_modified=answer.headers.get("last-modified"),
+        )
+
+
+def _might_be_challenge(answer: _Answer) -> bool:
+    # Decoding a large normal page twice is waste: challenge pages are small.
+    return len(answer.content) <= 64 * 1024 and (
+        b"document.cookie" in answer.content
+        or b"__jsl_clearance" in answer.content
+        or b"_cf_chl_opt" in answer.content
+        or b"challenge-platform" in answer.content
+        or "cf-mitigated" in answer.headers
+    )
