@@ -156,7 +156,7 @@ def _latin_label_on_non_latin_body(codec: str, content: bytes) -> bool:
         return False
     if codec == "ascii":
         return False  # high bytes already show up as replacement characters
-    if not any(b >= 0x80 for b in content):
+    if content.isascii():
         return False
     # UTF-8 or GB18030 bytes decode "fine" as Latin-1 but are mojibake.
     return _decodes_strictly(content, "utf-8") or _looks_chinese_gb(content)
