@@ -1,0 +1,192 @@
+"""What the human-readable renderers (Markdown, HTML, email, Atom, report) share.
+
+Grouping and ordering live here so that every output presents changes the same way:
+failed sources first, then changes by primary task area (the six 2024 areas in their
+official order, unknown ids after them, "No task area" last), then by source.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from cnca_watch.models import AreaTag, Change, ChangeKind, SourceResult, SourceStatus
+from cnca_watch.render.safe import one_line
+
+# Official order of the 2024 task areas (see task-areas.md), with full and short labels.
+AREA_ORDER: tuple[str, ...] = (
+    "unified-management",
+    "going-global",
+    "serving-development",
+    "regulation",
+    "capabilities",
+    "benefit",
+)
+AREA_LABELS: dict[str, tuple[str, str]] = {
+    "unified-management": ("Unified management, joint implementation", "统一管理、共同实施"),
+    "going-global": ("Going global", "走出去 / 国际合作"),
+    "serving-development": (
+        "Supporting enterprises, supply chains and counties",
+        "服务企业、产业链供应链、县域发展",
+    ),
+    "regulation": ("Improving regulation", "提升监管效能"),
+    "capabilities": ("Strengthening capabilities", "加强能力建设"),
+    "benefit": ("Maximizing the benefit", "发挥作用 / 结果采信"),
+}
+AREA_SHORT_LABELS: dict[str, tuple[str, str]] = {
+    "unified-management": ("Unified mgmt", "统一管理"),
+    "going-global": ("Going global", "走出去"),
+    "serving-development": ("Serving development", "服务发展"),
+    "regulation": ("Regulation", "监管"),
+    "capabilities": ("Capabilities", "能力建设"),
+    "benefit": ("Benefit", "发挥作用"),
+}
+NO_AREA = ""  # group key of changes without any task area
+NO_AREA_LABEL = ("No task area", "未归类")
+
+KIND_ORDER = {ChangeKind.NEW: 0, ChangeKind.CHANGED: 1, ChangeKind.REMOVED: 2}
+KIND_LABEL = {ChangeKind.NEW: "New", ChangeKind.CHANGED: "Changed", ChangeKind.REMOVED: "Removed"}
+STATUS_LABEL = {
+    SourceStatus.OK: "ok",
+    SourceStatus.ERROR: "failed",
+    SourceStatus.BLOCKED: "blocked",
+    SourceStatus.LAYOUT_CHANGED: "layout changed",
+}
+
+
+def area_label(area_id: str, tag: AreaTag | None = None) -> str:
+    """Full bilingual label of an area group (one line, inert)."""
+    if area_id == NO_AREA:
+        en, zh = NO_AREA_LABEL
+    elif area_id in AREA_LABELS:
+        en, zh = AREA_LABELS[area_id]
+    elif tag is not None:
+        en, zh = tag.label_en, tag.label_zh
+    else:
+        en, zh = area_id, ""
+    return _bilingual(en, zh) or one_line(area_id)
+
+
+def short_label(tag: AreaTag) -> str:
+    """Short bilingual label of one area tag, e.g. ``Regulation 监管`` (one line, inert)."""
+    en, zh = AREA_SHORT_LABELS.get(tag.id, (tag.label_en, tag.label_zh))
+    return _bilingual(en, zh) or one_line(tag.id)
+
+
+def _bilingual(en: str, zh: str) -> str:
+    return " ".join(p for p in (one_line(en), one_line(zh)) if p)
+
+
+def primary_area(change: Change) -> str:
+    return change.areas[0].id if change.areas else NO_AREA
+
+
+def _area_rank(area_id: str) -> tuple[int, str]:
+    if area_id == NO_AREA:
+        return (2, "")
+    if area_id in AREA_ORDER:
+        return (0, f"{AREA_ORDER.index(area_id):02d}")
+    return (1, area_id)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceGroup:
+    source: str
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AreaGroup:
+    area_id: str  # NO_AREA for untagged changes
+    label: str  # full bilingual label, inert
+    sources: tuple[SourceGroup, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(len(s.changes) for s in self.sources)
+
+
+def group_changes(changes: Iterable[Change], source_order: Sequence[str] = ()) -> tuple[AreaGroup, ...]:
+    """Changes grouped by primary area, then source; within a source new, changed, removed.
+
+    Sources follow ``source_order`` (config order) when given, then first appearance.
+    Input order is otherwise kept (it is page order: newest first).
+    """
+    by_area: dict[str, dict[str, list[Change]]] = {}
+    first_tag: dict[str, AreaTag] = {}
+    for change in changes:
+        area = primary_area(change)
+        if change.areas:
+            first_tag.setdefault(area, change.areas[0])
+        by_area.setdefault(area, {}).setdefault(change.source, []).append(change)
+
+    rank = {name: i for i, name in enumerate(source_order)}
+    groups = []
+    for area in sorted(by_area, key=_area_rank):
+        sources = by_area[area]
+        appearance = list(sources)
+        ordered = sorted(appearance, key=lambda s: (rank.get(s, len(rank)), appearance.index(s)))
+        groups.append(
+            AreaGroup(
+                area_id=area,
+                label=area_label(area, first_tag.get(area)),
+                sources=tuple(
+                    SourceGroup(s, tuple(sorted(sources[s], key=lambda c: KIND_ORDER[c.kind])))
+                    for s in ordered
+                ),
+            )
+        )
+    return tuple(groups)
+
+
+def failed_sources(sources: Iterable[SourceResult]) -> tuple[SourceResult, ...]:
+    return tuple(s for s in sources if s.status is not SourceStatus.OK)
+
+
+def summary(changes: Sequence[Change], failed: Sequence[SourceResult] = ()) -> str:
+    """``3 new, 1 changed, 1 removed, 2 sources failed`` (only the non-zero parts)."""
+    counts = {kind: 0 for kind in ChangeKind}
+    for change in changes:
+        counts[change.kind] += 1
+    parts = [f"{counts[k]} {k.value}" for k in (ChangeKind.NEW, ChangeKind.CHANGED, ChangeKind.REMOVED) if counts[k]]
+    if failed:
+        parts.append(f"{len(failed)} source{'s' if len(failed) != 1 else ''} failed")
+    return ", ".join(parts) if parts else "no changes"
+
+
+def source_problem(source: SourceResult) -> str:
+    """One inert line saying what went wrong with a source."""
+    cause = one_line(source.error) or "no cause recorded"
+    return f"{one_line(source.name)} ({STATUS_LABEL.get(source.status, source.status.value)}): {cause}"
+
+
+_DIFF_TOKEN = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.DOTALL)
+
+
+def parse_diff(diff: str) -> list[tuple[str, str]]:
+    """Split a word diff (``same [-old-]{+new+} same``) into (op, text) runs.
+
+    op is ``"same"``, ``"del"`` or ``"ins"``.  Text is returned as found: callers clean it.
+    """
+    runs: list[tuple[str, str]] = []
+    position = 0
+    for match in _DIFF_TOKEN.finditer(diff):
+        if match.start() > position:
+            runs.append(("same", diff[position : match.start()]))
+        if match.group(1) is not None:
+            runs.append(("del", match.group(1)))
+        else:
+            runs.append(("ins", match.group(2)))
+        position = match.end()
+    if position < len(diff):
+        runs.append(("same", diff[position:]))
+    return runs
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def display_date(date: str | None) -> str:
+    """A publication date as shown, or '' when missing or not a date."""
+    return date if date and _ISO_DATE.fullmatch(date) else ""

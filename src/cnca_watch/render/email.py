@@ -1,0 +1,127 @@
+"""The notification email: one multipart/alternative message (plain text + HTML, UTF-8).
+
+Headers are built with ``email.policy.SMTP``: non-ASCII subjects and names are RFC 2047
+encoded, and no header value can carry CR/LF (the subject is folded onto one line and
+cleaned first, so a hostile title cannot add a ``Bcc:``).
+"""
+
+from __future__ import annotations
+
+import email.policy
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from typing import Sequence
+
+from cnca_watch.models import Change, ChangeKind, SourceResult
+from cnca_watch.render import html as html_render
+from cnca_watch.render.common import (
+    KIND_LABEL,
+    display_date,
+    group_changes,
+    short_label,
+    source_problem,
+    summary,
+)
+from cnca_watch.render.safe import clean_text, one_line
+from cnca_watch.settings import EmailSettings
+
+
+def subject_line(template: str, *, summary_text: str, today: str) -> str:
+    """The subject template filled in; ``{summary}`` and ``{date}`` are the only fields.
+
+    Plain replacement rather than ``str.format``: a stray brace in a user's template must
+    not crash the daily run.
+    """
+    filled = template.replace("{summary}", summary_text).replace("{date}", today)
+    return one_line(filled) or f"cnca-watch: {summary_text}"
+
+
+def _indent(text: str, prefix: str) -> list[str]:
+    return [f"{prefix}{line}".rstrip() for line in clean_text(text).split("\n")]
+
+
+def text_body(
+    changes: Sequence[Change],
+    failed: Sequence[SourceResult],
+    *,
+    heading: str,
+    source_order: Sequence[str] = (),
+) -> str:
+    """The plain-text part: failed sources at the top, then changes by area and source."""
+    out = [one_line(heading), ""]
+    if failed:
+        out.append("SOURCES THAT FAILED")
+        for source in failed:
+            out.append(f"  ! {source_problem(source)}")
+            out.append(f"    {one_line(source.url)}")
+        out.append("")
+    if not changes:
+        out += ["No changes.", ""]
+    for area in group_changes(changes, source_order):
+        out += [f"== {area.label} ({area.count}) ==", ""]
+        for group in area.sources:
+            out += [f"-- {one_line(group.source)} --", ""]
+            for change in group.changes:
+                out.append(f"* [{KIND_LABEL[change.kind]}] {one_line(change.title) or 'untitled'}")
+                out.append(f"  {one_line(change.url)}")
+                details = [d for d in (display_date(change.date), ", ".join(short_label(t) for t in change.areas)) if d]
+                if details:
+                    out.append("  " + " · ".join(details))
+                if change.kind is ChangeKind.CHANGED and change.fields_changed:
+                    out.append("  changed: " + ", ".join(one_line(f) for f in change.fields_changed))
+                if change.diff:
+                    out.append("  diff ([-removed-] {+added+}):")
+                    out += _indent(change.diff, "    ")
+                out.append("")
+    out += ["-- ", "Sent by cnca-watch."]
+    return "\n".join(out) + "\n"
+
+
+def compose_email(
+    result_changes: Sequence[Change],
+    failed_sources: Sequence[SourceResult],
+    settings: EmailSettings,
+    *,
+    today: str,
+    source_order: Sequence[str] = (),
+    now: datetime | None = None,
+) -> EmailMessage:
+    """The notification message for these changes and failed sources.
+
+    ``today`` (YYYY-MM-DD) fills ``{date}`` in the subject; ``now`` sets the Date header
+    (default: the current time).
+    """
+    summary_text = summary(result_changes, failed_sources)
+    subject = subject_line(settings.subject, summary_text=summary_text, today=today)
+
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["Subject"] = subject
+    message["From"] = one_line(settings.sender)
+    message["To"] = ", ".join(one_line(address) for address in settings.to)
+    message["Date"] = format_datetime(now or datetime.now(timezone.utc))
+    message["Message-ID"] = make_msgid("cnca-watch", domain=_domain_of(settings.sender))
+    message["X-Mailer"] = "cnca-watch"
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
+
+    message.set_content(
+        text_body(result_changes, failed_sources, heading=subject, source_order=source_order),
+        subtype="plain",
+        charset="utf-8",
+    )
+    message.add_alternative(
+        html_render.render_changes(
+            result_changes, failed_sources, title=subject, source_order=source_order
+        ),
+        subtype="html",
+        charset="utf-8",
+    )
+    return message
+
+
+def _domain_of(address: str) -> str:
+    """The sender's domain for the Message-ID (avoids a slow getfqdn() lookup)."""
+    _, addr = parseaddr(one_line(address))
+    domain = addr.rpartition("@")[2]
+    safe = "".join(c for c in domain if c.isascii() and (c.isalnum() or c in ".-"))
+    return safe or "cnca-watch.localhost"

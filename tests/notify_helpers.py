@@ -1,0 +1,51 @@
+"""Hand-built changes and source results shared by the notify/render tests."""
+
+from __future__ import annotations
+
+from cnca_watch.models import AreaTag, Change, ChangeKind, Evidence, RunResult, SourceResult, SourceStatus
+
+UNIFIED = AreaTag("unified-management", "Unified management, joint implementation", "统一管理、共同实施", 3.0, (Evidence("强制性产品认证目录", "title"),))
+REGULATION = AreaTag("regulation", "Improving regulation", "提升监管效能", 1.5)
+GOING_GLOBAL = AreaTag("going-global", "Going global", "走出去 / 国际合作", 2.0)
+
+HOSTILE_TITLE = (
+    "\x1b[31m红色\x1b[0m [bold red]警告[/bold red] \u202eevil\u202c \x00NUL <script>alert(1)</script>"
+    " ]]> [click](javascript:alert(1)) \r\nBcc: evil@x"
+)
+
+
+def new_change(title: str = "市场监管总局 国家认监委关于电动自行车用锂离子蓄电池实施强制性产品认证管理的公告", *,
+               source: str = "cnca-notices", url: str = "https://www.cnca.gov.cn/zxtz/2024/art/2024/art_1.html",
+               date: str | None = "2024-01-12", areas: tuple[AreaTag, ...] = (UNIFIED, REGULATION),
+               detected_at: str = "2024-01-12T07:00:00Z", id: int | None = 1) -> Change:
+    return Change(ChangeKind.NEW, source, url, title, date, areas=areas, detected_at=detected_at, id=id)
+
+
+def changed_change(**overrides) -> Change:
+    values = dict(
+        kind=ChangeKind.CHANGED, source="samr-notices", url="https://www.samr.gov.cn/zw/zfxxgk/fdzdgknr/art/2024/art_2.html",
+        title="关于开展2024年认证有效性抽查的通知", date="2024-02-03", fields_changed=("body",),
+        diff="抽查[-50-]{+60+}家认证机构", areas=(REGULATION,), detected_at="2024-02-04T07:00:00Z", id=2,
+    )
+    values.update(overrides)
+    return Change(**values)
+
+
+def removed_change() -> Change:
+    return Change(ChangeKind.REMOVED, "cnca-notices", "https://www.cnca.gov.cn/zxtz/2023/art_9.html",
+                  "关于节假日安排的通知", "2023-12-28", detected_at="2024-03-01T07:00:00Z", id=3)
+
+
+def failed_source() -> SourceResult:
+    return SourceResult("samr-bulletins", "https://www.samr.gov.cn/zw/gg/", SourceStatus.BLOCKED,
+                        error="blocked by anti-bot challenge at https://www.samr.gov.cn/zw/gg/ (HTTP 521)")
+
+
+def run_result(changes: tuple[Change, ...], sources: tuple[SourceResult, ...] | None = None) -> RunResult:
+    if sources is None:
+        sources = (
+            SourceResult("cnca-notices", "https://www.cnca.gov.cn/zxtz/", SourceStatus.OK, new=1),
+            SourceResult("samr-notices", "https://www.samr.gov.cn/zw/", SourceStatus.OK, changed=1),
+            failed_source(),
+        )
+    return RunResult(7, "2024-01-12T07:00:00Z", "2024-01-12T07:01:00Z", sources, changes)
