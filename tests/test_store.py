@@ -1,0 +1,443 @@
+"""store.py against real SQLite files: round trips, versions, outbox, queries, schema."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from store_helpers import PDF, SOURCE, SOURCE_URL, TAG, ann, check_once, window
+
+from cnca_watch import store as store_module
+from cnca_watch.errors import StoreError
+from cnca_watch.models import AreaTag, ChangeKind, SourceResult, SourceStatus, Validators
+from cnca_watch.store import APPLICATION_ID, SCHEMA_VERSION, Store
+
+FIXTURES = Path(__file__).parent / "fixtures" / "store"
+DAY1, DAY2, DAY3 = "2024-01-10T07:00:00Z", "2024-01-11T07:00:00Z", "2024-01-12T07:00:00Z"
+
+
+def count(path: Path, table: str) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "deep" / "dir" / "snapshots.db"
+
+
+# --------------------------------------------------------------------------- round trip
+
+
+def test_open_creates_parent_dirs_and_a_marked_wal_store(store_path: Path) -> None:
+    with Store.open(store_path):
+        pass
+    conn = sqlite3.connect(store_path)
+    assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+    conn.close()
+
+
+def test_round_trip_of_a_first_run(store_path: Path) -> None:
+    current = window(3, 2, 1)
+    with Store.open(store_path) as store:
+        changes = check_once(store, current, at=DAY1)
+        assert [c.kind for c in changes] == [ChangeKind.NEW] * 3
+        assert all(c.id is not None for c in changes)
+        with store.run(started_at=DAY2) as run:
+            state = run.previous(SOURCE, [])
+            run.finish(DAY2, "ok")
+    assert state.known and state.items_seen == 3
+    assert set(state.snapshots) == {a.url for a in current}
+    snap = state.snapshots[current[2].url]  # item 1: has an attachment
+    assert (snap.title, snap.date, snap.body, snap.attachments, snap.areas) == (
+        current[2].title,
+        current[2].date,
+        current[2].body,
+        (PDF,),
+        (TAG,),
+    )
+    assert (snap.listed, snap.position, snap.removed) == (True, 2, False)
+    assert (snap.list_title, snap.list_date) == (current[2].list_title, current[2].list_date)
+
+
+def test_an_unknown_source_is_a_first_run(store_path: Path) -> None:
+    with Store.open(store_path) as store, store.run(started_at=DAY1) as run:
+        state = run.previous("never-seen", ["https://x.test/1"])
+    assert (state.known, state.items_seen, state.snapshots) == (False, None, {})
+
+
+def test_unchanged_run_adds_no_version_and_no_change(store_path: Path) -> None:
+    with Store.open(store_path) as store:
+        check_once(store, window(3, 2, 1), at=DAY1)
+        versions = count(store_path, "versions")
+        assert check_once(store, window(3, 2, 1), at=DAY2) == ()
+    assert count(store_path, "versions") == versions == 3
+    assert count(store_path, "changes") == 3
+    assert count(store_path, "runs") == 2
+
+
+def test_changed_body_adds_one_version_and_keeps_the_old(store_path: Path) -> None:
+    with Store.open(store_path) as store:
+        check_once(store, window(2, 1), at=DAY1)
+        (change,) = check_once(store, [ann(2, 0, body="新的正文"), ann(1, 1)], at=DAY2)
+        assert change.kind is ChangeKind.CHANGED and change.fields_changed == ("body",)
+        history = store.announcement(ann(2, 0).url)
+    assert history is not None
+    assert [v.body for v in history.versions] == [ann(2, 0).body, "新的正文"]
+    assert [v.seen_at for v in history.versions] == [DAY1, DAY2]
+    assert [c.kind for c in history.changes] == [ChangeKind.NEW, ChangeKind.CHANGED]
+    assert history.changes[1].diff.startswith("body: ")
+
+
+def test_list_row_or_area_change_adds_a_version_but_no_change(store_path: Path) -> None:
+    with Store.open(store_path) as store:
+        check_once(store, window(1), at=DAY1)
+        assert check_once(store, [ann(1, 0, list_title="关于认证机构第1号…", areas=())], at=DAY2) == ()
+        history = store.announcement(ann(1, 0).url)
+    assert history is not None and len(history.versions) == 2
+    assert history.versions[1].list_title == "关于认证机构第1号…"
+    assert history.versions[1].areas == ()
+
+
+def test_window_bookkeeping_unlisted_and_removed(store_path: Path) -> None:
+    with Store.open(store_path) as store:
+        check_once(store, window(4, 3, 2, 1), at=DAY1)
+        # 3 withdrawn from inside the window, 1 scrolled off the end, 5 new on top.
+        changes = check_once(store, window(5, 4, 2), at=DAY2)
+        assert sorted((c.kind.value, c.url) for c in changes) == [
+            ("new", ann(5, 0).url),
+            ("removed", ann(3, 0).url),
+        ]
+        with store.run(started_at=DAY3) as run:
+            state = run.previous(SOURCE, [ann(1, 0).url, ann(3, 0).url])
+            run.finish(DAY3, "ok")
+        # Nothing new or removed on an identical window.
+        assert check_once(store, window(5, 4, 2), at=DAY3) == ()
+    listed = {url for url, s in state.snapshots.items() if s.listed}
+    assert listed == {ann(n, 0).url for n in (5, 4, 2)}
+    assert state.snapshots[ann(1, 0).url].listed is False
+    assert state.snapshots[ann(1, 0).url].removed is False
+    assert state.snapshots[ann(3, 0).url].removed is True
+    assert [state.snapshots[ann(n, 0).url].position for n in (5, 4, 2)] == [0, 1, 2]
+
+
+def test_removed_item_that_returns_is_new_again(store_path: Path) -> None:
+    with Store.open(store_path) as store:
+        check_once(store, window(3, 2, 1), at=DAY1)
+        check_once(store, window(3, 1), at=DAY2)
+        (back,) = check_once(store, window(3, 2, 1), at=DAY3)
+        assert (back.kind, back.url) == (ChangeKind.NEW, ann(2, 0).url)
+        history = store.announcement(ann(2, 0).url)
+    assert history is not None and history.removed is False and history.listed is True
+    assert [c.kind.value for c in history.changes] == ["new", "removed", "new"]
+
+
+def test_validators_round_trip_and_clear(store_path: Path) -> None:
+    wanted = Validators(etag='W/"1"', last_modified="Wed, 10 Jan 2024 07:00:00 GMT")
+    with Store.open(store_path) as store:
+        with store.run(started_at=DAY1) as run:
+            assert run.validators(SOURCE_URL) == Validators()
+            run.set_validators(SOURCE_URL, wanted)
+        with store.run(started_at=DAY2) as run:
+            assert run.validators(SOURCE_URL) == wanted
+            run.set_validators(SOURCE_URL, Validators())
+        with store.run(started_at=DAY3) as run:
+            assert run.validators(SOURCE_URL) == Validators()
+
+
+def test_exception_inside_a_run_rolls_everything_back(store_path: Path) -> None:
+    with Store.open(store_path) as store:
+        check_once(store, window(1), at=DAY1)
+        with pytest.raises(RuntimeError):
+            with store.run(started_at=DAY2) as run:
+                state = run.previous(SOURCE, [])
+                from cnca_watch import diff
+
+                current = window(2, 1)
+                run.record_observations(SOURCE, SOURCE_URL, current, diff.diff_source(SOURCE, state.snapshots, current))
+                raise RuntimeError("boom")
+        assert len(store.history()) == 1
+        assert len(store.pending("report")) == 1
+    assert count(store_path, "announcements") == 1
+
+
+# --------------------------------------------------------------------------- outbox
+
+
+def test_outbox_pending_and_mark_delivered_across_runs(store_path: Path) -> None:
+    with Store.open(store_path) as store:
+        day1 = check_once(store, window(2, 1), at=DAY1, channels=("report", "email"))
+        # The report went out, the email did not (e.g. SMTP down).
+        store.mark_delivered("report", [c.id for c in day1 if c.id], "2024-01-10T07:01:00Z")
+        day2 = check_once(store, window(3, 2, 1), at=DAY2, channels=("report", "email"))
+        assert [c.id for c in store.pending("report")] == [c.id for c in day2]
+        assert [c.id for c in store.pending("email")] == [c.id for c in (*day1, *day2)]
+        assert store.pending("webhook") == ()
+        pending = store.pending("email")[0]
+        assert (pending.kind, pending.source, pending.url, pending.attachments, pending.areas) == (
+            ChangeKind.NEW,
+            SOURCE,
+            day1[0].url,
+            day1[0].attachments,
+            (TAG,),
+        )
+        store.mark_delivered("email", [c.id for c in store.pending("email") if c.id], "2024-01-11T07:01:00Z")
+        store.mark_delivered("email", [], "2024-01-11T07:02:00Z")  # nothing to do: no error
+        assert store.pending("email") == ()
+        assert len(store.pending("report")) == 1
+
+
+def test_a_run_that_committed_but_never_reported_leaves_its_changes_pending(store_path: Path) -> None:
+    with Store.open(store_path) as store:
+        first = check_once(store, window(1), at=DAY1)
+    # The process died after the commit, before printing: the next open still has them, once.
+    with Store.open(store_path) as store:
+        second = check_once(store, window(2, 1), at=DAY2)
+        pending = store.pending("report")
+    assert [c.id for c in pending] == [c.id for c in (*first, *second)]
+    assert len({c.id for c in pending}) == 2
+
+
+# --------------------------------------------------------------------------- queries
+
+
+def test_history_newest_first_with_counts(store_path: Path) -> None:
+    with Store.open(store_path) as store:
+        check_once(store, window(3, 2, 1), at=DAY1)
+        check_once(store, [ann(4, 0), ann(3, 1, title="改了"), ann(1, 2)], at=DAY2)
+        with store.run(started_at=DAY3) as run:
+            run.record_source(SourceResult(name="samr", url="https://www.samr.gov.cn/", status=SourceStatus.BLOCKED))
+            run.finish("2024-01-12T07:00:05Z", "partial")
+        runs = store.history()
+        assert [r.started_at for r in store.history(limit=2)] == [DAY3, DAY2]
+    assert [(r.started_at, r.status, r.new, r.changed, r.removed) for r in runs] == [
+        (DAY3, "partial", 0, 0, 0),
+        (DAY2, "ok", 1, 1, 1),
+        (DAY1, "ok", 3, 0, 0),
+    ]
+    assert (runs[0].sources_ok, runs[0].sources_failed, runs[0].finished_at) == (0, 1, "2024-01-12T07:00:05Z")
+    assert (runs[1].sources_ok, runs[1].sources_failed) == (1, 0)
+
+
+def test_changes_filters(store_path: Path) -> None:
+    other_tag = AreaTag(id="credit", label_en="Credit", label_zh="信用", score=1.0)
+    with Store.open(store_path) as store:
+        check_once(store, [ann(1, 0, date="2023-12-01")], at=DAY1)
+        check_once(store, [ann(2, 0, date="2024-01-05", areas=(other_tag,)), ann(1, 1, date="2023-12-01")], at=DAY2)
+        check_once(store, window(3), at=DAY3, source="samr-rzjgs")
+        assert [c.url for c in store.changes()] == [ann(n, 0).url for n in (1, 2, 3)]
+        assert [c.url for c in store.changes(since=DAY2)] == [ann(2, 0).url, ann(3, 0).url]
+        assert [c.url for c in store.changes(since=DAY1, until=DAY2)] == [ann(1, 0).url]
+        assert [c.url for c in store.changes(area="credit")] == [ann(2, 0).url]
+        assert [c.url for c in store.changes(source="samr-rzjgs")] == [ann(3, 0).url]
+        published = store.changes(since="2024-01-01", until="2024-01-06", by="published")
+        # Ordered by publication date: item 3 is dated 2024-01-04, item 2 2024-01-05.
+        assert [c.url for c in published] == [ann(3, 0).url, ann(2, 0).url]
+        assert store.source_names() == [SOURCE, "samr-rzjgs"]
+        with pytest.raises(ValueError):
+            store.changes(by="sideways")
+
+
+def test_announcement_by_id_and_unknown_key(store_path: Path) -> None:
+    with Store.open(store_path) as store:
+        check_once(store, window(1), at=DAY1)
+        by_url = store.announcement(ann(1, 0).url)
+        assert by_url is not None
+        by_id = store.announcement(str(by_url.id))
+        assert store.announcement("https://nowhere.test/x") is None
+    assert by_id == by_url
+    assert (by_url.source, by_url.first_seen_run, by_url.listed) == (SOURCE, 1, True)
+
+
+def test_retag_replaces_latest_tags_and_keeps_the_old_ones(store_path: Path) -> None:
+    new_tag = AreaTag(id="credit", label_en="Credit", label_zh="信用", score=1.0)
+
+    def classify(title: str, body: str) -> tuple[AreaTag, ...]:
+        return (new_tag,) if "第2号" in title else (TAG,)
+
+    with Store.open(store_path) as store:
+        check_once(store, window(3, 2, 1), at=DAY1)
+        result = store.retag(classify, at=DAY2, vocabulary_hash="abc123")
+        assert (result.total, result.changed, result.vocabulary_hash) == (3, 1, "abc123")
+        again = store.retag(classify, at=DAY3, vocabulary_hash="abc123")
+        assert (again.total, again.changed) == (3, 0)
+        history = store.announcement(ann(2, 0).url)
+        assert [r.id for r in store.retags()] == [result.id, again.id]
+        # The next healthy check sees the new tags as the stored ones: no new version.
+        check_once(store, [ann(3, 0), ann(2, 1, areas=(new_tag,)), ann(1, 2)], at=DAY3)
+    assert history is not None
+    (version,) = history.versions
+    assert version.areas == (new_tag,)
+    assert [(p.retag_id, p.vocabulary_hash, p.areas) for p in version.previous_tags] == [(result.id, "abc123", (TAG,))]
+    assert count(store_path, "versions") == 3
+
+
+def test_previous_uses_indexes_not_table_scans(store_path: Path) -> None:
+    with Store.open(store_path) as store:
+        check_once(store, window(1), at=DAY1)
+    conn = sqlite3.connect(store_path)
+    plans = []
+    for where, params in (
+        (" WHERE a.source_id = ? AND a.listed = 1 AND a.removed = 0", (1,)),
+        (" WHERE a.source_id = ? AND a.url IN (?, ?)", (1, "u1", "u2")),
+    ):
+        rows = conn.execute("EXPLAIN QUERY PLAN " + store_module._SNAPSHOT_SELECT + where, params).fetchall()
+        plans.append(" | ".join(r[-1] for r in rows))
+    conn.close()
+    for plan in plans:
+        assert "SCAN" not in plan, plan
+
+
+def test_previous_is_fast_on_a_large_store(tmp_path: Path) -> None:
+    # 100,000 announcements x 3 versions written directly (the API would take longer to fill);
+    # previous() for a window of 100 must stay in the millisecond range.
+    path = tmp_path / "big.db"
+    with Store.open(path):
+        pass
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("INSERT INTO runs (id, started_at, status) VALUES (1, ?, 'ok')", (DAY1,))
+        conn.executemany(
+            "INSERT INTO sources (id, name, url) VALUES (?, ?, ?)", [(i, f"s{i}", f"https://s{i}.test/") for i in range(1, 11)]
+        )
+        conn.executemany(
+            "INSERT INTO announcements (id, source_id, url, first_seen_run, listed, position) VALUES (?, ?, ?, 1, ?, ?)",
+            [(i, i % 10 + 1, f"https://s.test/{i}", int(i % 2000 < 100), i % 2000) for i in range(1, 100001)],
+        )
+        conn.executemany(
+            "INSERT INTO versions (announcement_id, run_id, seen_at, title, date, body, attachments_json,"
+            " list_title, list_date, areas_json) VALUES (?, 1, ?, ?, '2024-01-01', ?, '[]', ?, '2024-01-01', '[]')",
+            [(i, DAY1, f"t{i}-{v}", "正文" * 20, f"t{i}-{v}") for i in range(1, 100001) for v in range(3)],
+        )
+        conn.execute("UPDATE announcements SET latest_version_id = (SELECT MAX(id) FROM versions v WHERE v.announcement_id = announcements.id)")
+    conn.close()
+    with Store.open(path) as store, store.run(started_at=DAY2) as run:
+        urls = [f"https://s.test/{i}" for i in range(110, 2010, 20)]  # none of them listed
+        started = time.perf_counter()
+        state = run.previous("s1", urls)
+        elapsed = time.perf_counter() - started
+    assert len(state.snapshots) == 500 + 95  # the listed window plus the asked-for URLs
+    assert elapsed < 0.25, f"previous() took {elapsed:.3f}s"
+
+
+# --------------------------------------------------------------------------- refusing files
+
+
+def test_a_foreign_sqlite_file_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.execute("INSERT INTO customers (name) VALUES ('x')")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError) as caught:
+        Store.open(path)
+    assert str(caught.value).startswith(f"{path} is not a cnca-watch store (")
+    assert "point --store elsewhere" in str(caught.value)
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"[store]\npath = 'x'\n", b"\x00\x01garbage" * 100, b"SQLite format 3\x00" + b"\xff" * 4000],
+    ids=["text", "binary", "corrupt-sqlite"],
+)
+def test_a_non_store_file_is_refused_and_left_untouched(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes(content)
+    with pytest.raises(StoreError) as caught:
+        Store.open(path)
+    assert "is not a cnca-watch store" in str(caught.value)
+    assert path.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_a_directory_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="directory"):
+        Store.open(tmp_path)
+
+
+def test_an_empty_file_becomes_a_store(tmp_path: Path) -> None:
+    path = tmp_path / "empty.db"
+    path.touch()
+    with Store.open(path) as store:
+        assert store.history() == []
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    with Store.open(path):
+        pass
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError) as caught:
+        Store.open(path)
+    assert "newer cnca-watch" in str(caught.value) and "upgrade cnca-watch" in str(caught.value)
+    assert path.read_bytes() == before
+
+
+# --------------------------------------------------------------------------- schema fixtures
+
+
+def test_the_schema_v1_fixture_opens_and_reads_back(tmp_path: Path) -> None:
+    path = tmp_path / "v1.db"
+    shutil.copyfile(FIXTURES / "schema-v1.db", path)
+    with Store.open(path) as store:
+        runs = store.history()
+        assert [(r.new, r.changed, r.removed) for r in runs] == [(0, 0, 0), (1, 1, 1), (3, 0, 0)]
+        pending = store.pending("report")
+        assert [c.kind.value for c in pending] == ["new", "changed", "removed"]
+        history = store.announcement(ann(3, 0).url)
+        assert history is not None
+        assert [v.body for v in history.versions] == ["第3号公告正文。", "第3号公告正文（修订）。"]
+        assert history.versions[0].areas == (TAG,)
+        assert history.versions[0].attachments == (PDF,)
+        with store.run(started_at=DAY3) as run:
+            assert run.validators(SOURCE_URL).etag == '"abc"'
+            state = run.previous(SOURCE, [])
+        # And it keeps working: a new run on the old store diffs against its content.
+        assert check_once(store, [ann(4, 0), ann(3, 1, body="第3号公告正文（修订）。"), ann(1, 2)], at=DAY3) == ()
+    assert {url for url, s in state.snapshots.items() if s.listed} == {ann(n, 0).url for n in (4, 3, 1)}
+
+
+def test_migrations_upgrade_an_old_store_in_one_transaction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "v1.db"
+    shutil.copyfile(FIXTURES / "schema-v1.db", path)
+
+    def to_v2(conn: sqlite3.Connection) -> None:
+        conn.execute("ALTER TABLE runs ADD COLUMN note TEXT")
+        conn.execute("UPDATE runs SET note = 'migrated'")
+
+    def broken_v2(conn: sqlite3.Connection) -> None:
+        to_v2(conn)
+        conn.execute("SELECT * FROM no_such_table")
+
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(store_module, "MIGRATIONS", {**store_module.MIGRATIONS, 2: broken_v2})
+    with pytest.raises(StoreError):
+        Store.open(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert "note" not in [r[1] for r in conn.execute("PRAGMA table_info(runs)")]
+    conn.close()
+
+    monkeypatch.setattr(store_module, "MIGRATIONS", {**store_module.MIGRATIONS, 2: to_v2})
+    with Store.open(path) as store:
+        assert len(store.history()) == 3
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
+    assert {r[0] for r in conn.execute("SELECT note FROM runs")} == {"migrated"}
+    conn.close()
