@@ -18,7 +18,7 @@ import re
 import ssl
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import timezone
 from http import HTTPStatus
 from types import TracebackType
 from typing import Mapping
@@ -366,7 +366,7 @@ class Fetcher:
         for _hop in range(self.settings.max_redirects + 1):
             visited.add(str(current))
             answer = await self._get_with_retries(current, headers)
-            if answer.status in REDIRECT_STATUSES and "location" in answer.headers:
+            if answer.status in REDIRECT_STATUSES:
                 current = self._redirect_target(answer, visited)
                 continue
             return self._to_page(answer)
@@ -568,7 +568,15 @@ class Fetcher:
     def _check_status(self, answer: _Answer) -> _Answer:
         """Raise for blocks and errors; transient ones as ``_Retryable``."""
         status, url = answer.status, str(answer.url)
-        if status == 304 or status in REDIRECT_STATUSES:
+        if status == 304:
+            return answer
+        if status in REDIRECT_STATUSES:
+            if "location" not in answer.headers:
+                raise HTTPStatusError(
+                    f"HTTP {status} {_reason(status)} from {url} without a Location to follow",
+                    url=url,
+                    status=status,
+                )
             return answer
         if status >= 400 or _might_be_challenge(answer):
             text, _codec = decode_body(answer.content, answer.headers.get("content-type"))
