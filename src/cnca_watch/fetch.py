@@ -310,7 +310,7 @@ class Fetcher:
             http2=False,
             follow_redirects=False,
             verify=settings.verify_tls,
-            trust_env=False,  # a monitor must not wander off through a proxy it was not told about
+            # trust_env stays on: users behind a proxy set HTTPS_PROXY / NO_PROXY as usual.
             timeout=httpx.Timeout(
                 connect=settings.connect_timeout,
                 read=settings.read_timeout,
