@@ -452,3 +452,19 @@ def test_global_limit_caps_all_hosts_together() -> None:
         run(_hold_many(urls, replace(FAST, per_host=2, max_connections=3, read_timeout=5.0)))
     assert state.max_total_in_flight == 3
     assert max(state.max_in_flight.values()) == 2
+
+
+def test_waiting_retry_does_not_hold_the_host_slot(server: FaultServer) -> None:
+    async def both() -> None:
+        async with Fetcher(replace(FAST, per_host=1)) as fetcher:
+            pages = await asyncio.gather(
+                fetcher.get(server.url("/flaky/slot?fails=1&status=503&retry_after=1")),
+                fetcher.get(server.url("/ok")),
+            )
+        assert [p.status for p in pages] == [200, 200]
+
+    run(both())
+    first_try, retry = server.state.arrivals("/flaky/slot")
+    (other,) = server.state.arrivals("/ok")
+    assert first_try < other < retry  # /ok went while the retry was waiting
+    assert retry - first_try >= 1.0
