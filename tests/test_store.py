@@ -441,3 +441,14 @@ def test_migrations_upgrade_an_old_store_in_one_transaction(tmp_path: Path, monk
     assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
     assert {r[0] for r in conn.execute("SELECT note FROM runs")} == {"migrated"}
     conn.close()
+
+
+def test_hostile_text_is_stored_exactly_as_received(store_path: Path) -> None:
+    hostile = "\x1b[31m红\x1b]8;;http://evil.test\x07链接\x1b]8;;\x07[bold red]x[/]\u202e反转\x00NUL\n第二行"
+    with Store.open(store_path) as store:
+        check_once(store, [ann(1, 0, title=hostile, body=hostile, list_title=hostile)], at=DAY1)
+        (change,) = store.pending("report")
+        with store.run(started_at=DAY2) as run:
+            snap = run.previous(SOURCE, [ann(1, 0).url]).snapshots[ann(1, 0).url]
+    assert change.title == hostile
+    assert (snap.title, snap.body, snap.list_title) == (hostile, hostile, hostile)
