@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.policy
 from datetime import datetime, timezone
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Sequence
@@ -96,7 +97,7 @@ def compose_email(
     subject = subject_line(settings.subject, summary_text=summary_text, today=today)
 
     message = EmailMessage(policy=email.policy.SMTP)
-    message["Subject"] = subject
+    message["Subject"] = EncodedSubject(subject)
     message["From"] = one_line(settings.sender)
     message["To"] = ", ".join(one_line(address) for address in settings.to)
     message["Date"] = format_datetime(now or datetime.now(timezone.utc))
@@ -117,6 +118,25 @@ def compose_email(
         charset="utf-8",
     )
     return message
+
+
+class EncodedSubject(str):
+    """The subject as text; a non-ASCII one is written as whole RFC 2047 encoded words.
+
+    ``email``'s own folder can leave a space at the end of a line it folds next to an
+    encoded word, which readers then show doubled ("failed  — 2024-01-12").  Encoding
+    the whole value (whitespace between encoded words is ignored when decoding) keeps
+    the subject exactly as built.
+    """
+
+    name = "Subject"
+
+    def fold(self, *, policy: email.policy.Policy) -> str:
+        text = str(self)
+        if text.isascii():
+            return policy.header_factory("Subject", text).fold(policy=policy)  # type: ignore[attr-defined]
+        encoded = Header(text, charset="utf-8", header_name="Subject").encode(linesep=policy.linesep)
+        return f"Subject: {encoded}{policy.linesep}"
 
 
 def _domain_of(address: str) -> str:
