@@ -1,0 +1,501 @@
+"""Tag an announcement with the six 2024 task areas, with evidence.
+
+The vocabulary is data (``areas.toml`` in the package, merged with the user's ``[areas]``
+config table); this module only normalises text, scans it once with a compiled pattern and
+adds up weights.  See the comments at the top of ``areas.toml`` for the scoring model.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from cnca_watch.errors import ConfigError
+from cnca_watch.models import AreaTag, Evidence
+
+TITLE = "title"
+BODY = "body"
+
+_AREA_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_AREA_KEYS = ("enabled", "label_en", "label_zh", "zh", "en")
+_MAX_WEIGHT = 100.0
+
+# ---------------------------------------------------------------------------------------
+# Normalisation
+
+
+@lru_cache(maxsize=1)
+def _traditional_table() -> tuple[dict[int, str], re.Pattern[str]]:
+    raw = resources.files("cnca_watch").joinpath("areas_traditional.toml").read_text("utf-8")
+    data = tomllib.loads(raw)
+    traditional = "".join(data["traditional"].split())
+    simplified = "".join(data["simplified"].split())
+    if len(traditional) != len(simplified):  # a broken package file, not a user error
+        raise RuntimeError("areas_traditional.toml: the two character lists differ in length")
+    table = {ord(t): s for t, s in zip(traditional, simplified)}
+    # Simplified text is the norm: a cheap search decides whether translate() is needed.
+    finder = re.compile("[" + re.escape(traditional) + "]")
+    return table, finder
+
+
+# Horizontal whitespace between two CJK characters is layout, not meaning ("认 证").
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_GAP = re.compile(rf"(?<=[{_CJK}])[^\S\n]+(?=[{_CJK}])")
+
+
+_NFKC_MATTERS = re.compile(
+    "[\u3000\uff06\uff0b\uff0d-\uff0f\uff10-\uff19\uff21-\uff3a\uff41-\uff5a"
+    "\uf900-\ufaff\u2460-\u24ff\u3200-\u33ff\ufb00-\ufb06\u2000-\u200a\u00a0]+"
+)
+
+
+def _nfkc_run(match: re.Match[str]) -> str:
+    return unicodedata.normalize("NFKC", match.group())
+
+
+def normalise(text: str) -> str:
+    """Simplified characters, half-width forms, no spaces inside Chinese, lower case."""
+    if not text:
+        return ""
+    # NFKC over a whole body costs more than the whole scan, and the characters it changes
+    # in ordinary Chinese text (，（）：) never occur in terms; so only the characters that
+    # can affect a match are folded: full-width letters, digits and joiners, the
+    # ideographic space, compatibility ideographs, circled or squared forms.
+    if _NFKC_MATTERS.search(text):
+        text = _NFKC_MATTERS.sub(_nfkc_run, text)
+    table, finder = _traditional_table()
+    if finder.search(text):
+        text = text.translate(table)
+    if " " in text or "\t" in text or "\r" in text or "\x0b" in text or "\x0c" in text:
+        text = _CJK_GAP.sub("", text)
+    return text.lower()
+
+
+def _is_ascii_word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def _word_bounded(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start else " "
+    after = text[end] if end < len(text) else " "
+    first, last = text[start], text[end - 1]
+    return not (
+        (_is_ascii_word_char(first) and _is_ascii_word_char(before))
+        or (_is_ascii_word_char(last) and _is_ascii_word_char(after))
+    )
+
+
+def _trie_pattern(terms: Iterable[str]) -> str:
+    """One regex for all terms, factored as a trie.
+
+    A trie gives the longest term at each position (a greedy optional group tries the
+    longer continuation first), and a pattern that starts with plain characters lets the
+    regex engine skip quickly to positions where some term can begin: this is what makes
+    thousands of 1-2 KB texts per second possible.  Word edges of English terms are
+    checked after matching (a look-behind at the start would disable that skipping).
+    """
+    trie: dict[str, Any] = {}
+    for term in terms:
+        node = trie
+        for ch in term:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # end of a term
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:  # a term may end here: the longer continuation is optional
+            body = (body if len(branches) == 1 and len(branches[0]) == 1 else f"(?:{body})") + "?"
+        return body
+
+    return build(trie) or "(?!)"
+
+
+def _bounded_pattern(term: str) -> str:
+    """The term with English word edges, literal first so the engine can search fast."""
+    pattern = re.escape(term)
+    if _is_ascii_word_char(term[0]):
+        pattern += r"(?<![a-z0-9]" + re.escape(term) + ")"
+    if _is_ascii_word_char(term[-1]):
+        pattern += r"(?![a-z0-9])"
+    return pattern
+
+
+def _term_pattern(term: str) -> str:
+    """Chinese matches anywhere; an English edge must be a word edge ("ccc" not in "acccd")."""
+    pattern = re.escape(term)
+    if _is_ascii_word_char(term[0]):
+        pattern = r"(?<![a-z0-9])" + pattern
+    if _is_ascii_word_char(term[-1]):
+        pattern = pattern + r"(?![a-z0-9])"
+    return pattern
+
+
+# ---------------------------------------------------------------------------------------
+# Vocabulary
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    id: str
+    label_en: str
+    label_zh: str
+    terms: Mapping[str, float]  # normalised term -> weight
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    anchors: tuple[str, ...]  # normalised
+    context: tuple[str, ...]  # normalised ("with" in the TOML)
+    area: str
+    weight: float
+    claims: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Scoring:
+    title_weight: float = 3.0
+    body_weight: float = 1.0
+    threshold: float = 3.0
+    relative_threshold: float = 0.3
+    max_areas: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class _TermInfo:
+    display: str  # the spelling shown as evidence
+    weights: tuple[tuple[str, float], ...]  # (area id, weight > 0), enabled areas only
+    domain: int  # 2 strong, 1 weak, 0 none
+    off_topic: bool
+    implies: frozenset[str]  # other vocabulary terms inside this one (incl. itself)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """A compiled vocabulary: build it with :func:`load_vocabulary`."""
+
+    areas: tuple[Area, ...]
+    rules: tuple[Rule, ...]
+    scoring: Scoring
+    min_body_hits: int
+    ignore: tuple[str, ...]
+    _terms: Mapping[str, _TermInfo] = field(repr=False)
+    _pattern: re.Pattern[str] = field(repr=False)
+    _ignore_pattern: re.Pattern[str] | None = field(repr=False)
+    _ascii_edged: frozenset[str] = field(repr=False, default=frozenset())
+    _bounded: Mapping[str, re.Pattern[str]] = field(repr=False, default_factory=dict)
+    # rules whose area is enabled, with their anchor and context sets for quick tests
+    _active_rules: tuple[tuple[Rule, frozenset[str], frozenset[str]], ...] = field(repr=False, default=())
+
+    def area(self, area_id: str) -> Area:
+        for area in self.areas:
+            if area.id == area_id:
+                return area
+        raise KeyError(area_id)
+
+    @property
+    def enabled_areas(self) -> tuple[Area, ...]:
+        return tuple(a for a in self.areas if a.enabled)
+
+    def scan(self, normalised: str) -> dict[str, int]:
+        """Vocabulary terms found (longest at each position), with their counts."""
+        if self._ignore_pattern is not None:
+            normalised = self._ignore_pattern.sub("|", normalised)
+        counts = Counter(self._pattern.findall(normalised))  # the hot loop stays in C
+        for term in self._ascii_edged.intersection(counts):
+            # "ccc" inside "acccd" is not the word CCC: recount with word edges checked
+            bounded = len(self._bounded[term].findall(normalised))
+            if bounded:
+                counts[term] = bounded
+            else:
+                del counts[term]
+        return counts
+
+
+@lru_cache(maxsize=1)
+def _package_vocabulary() -> Mapping[str, Any]:
+    raw = resources.files("cnca_watch").joinpath("areas.toml").read_text("utf-8")
+    return tomllib.loads(raw)
+
+
+def _norm_term(term: str) -> str:
+    return normalise(term.strip())
+
+
+def _check_weight(value: Any, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigError(f"{key}: a weight must be a number from 0 to {_MAX_WEIGHT:g}, got {value!r}")
+    if not 0 <= value <= _MAX_WEIGHT:
+        raise ConfigError(f"{key}: a weight must be from 0 to {_MAX_WEIGHT:g}, got {value!r}")
+    return float(value)
+
+
+def _check_terms(value: Any, key: str) -> dict[str, float]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f'{key}: expected a table of term = weight, e.g. {key.rsplit(".", 1)[-1]} = {{ "认证贷" = 3 }}')
+    terms: dict[str, float] = {}
+    for term, weight in value.items():
+        if not isinstance(term, str) or not term.strip():
+            raise ConfigError(f"{key}: terms must be non-empty strings, got {term!r}")
+        terms[term.strip()] = _check_weight(weight, f'{key}."{term}"')
+    return terms
+
+
+def _merge_areas(base: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Package areas plus the user's ``[areas]`` table, validated; raw (unnormalised) terms."""
+    merged: dict[str, dict[str, Any]] = {}
+    for area_id, spec in base.items():
+        merged[area_id] = {
+            "label_en": spec["label_en"],
+            "label_zh": spec["label_zh"],
+            "enabled": bool(spec.get("enabled", True)),
+            "zh": dict(spec.get("zh", {})),
+            "en": dict(spec.get("en", {})),
+        }
+    if overrides is None:
+        return merged
+    if not isinstance(overrides, Mapping):
+        raise ConfigError("areas: expected a table of areas, e.g. [areas.regulation]")
+    for area_id, spec in overrides.items():
+        key = f"areas.{area_id}"
+        if not isinstance(area_id, str) or not _AREA_ID.match(area_id):
+            raise ConfigError(f"{key}: an area id uses lower-case letters, digits and '-', e.g. my-area")
+        if not isinstance(spec, Mapping):
+            raise ConfigError(f"{key}: expected a table ([{key}]), got {type(spec).__name__}")
+        unknown = sorted(set(spec) - set(_AREA_KEYS))
+        if unknown:
+            raise ConfigError(f"{key}.{unknown[0]}: unknown key (expected one of: {', '.join(_AREA_KEYS)})")
+        is_new = area_id not in merged
+        area = merged.setdefault(area_id, {"label_en": None, "label_zh": None, "enabled": True, "zh": {}, "en": {}})
+        for label in ("label_en", "label_zh"):
+            if label in spec:
+                if not isinstance(spec[label], str) or not spec[label].strip():
+                    raise ConfigError(f"{key}.{label}: expected a non-empty string")
+                area[label] = spec[label].strip()
+        if "enabled" in spec:
+            if not isinstance(spec["enabled"], bool):
+                raise ConfigError(f"{key}.enabled: expected true or false, got {spec['enabled']!r}")
+            area["enabled"] = spec["enabled"]
+        for lang in ("zh", "en"):
+            if lang in spec:
+                area[lang].update(_check_terms(spec[lang], f"{key}.{lang}"))
+        if is_new:
+            for label in ("label_en", "label_zh"):
+                if area[label] is None:
+                    raise ConfigError(f"{key}.{label}: a new area needs label_en and label_zh")
+            if not any(w > 0 for w in (*area["zh"].values(), *area["en"].values())):
+                raise ConfigError(f"{key}: a new area needs at least one term with a weight above 0 (zh or en)")
+    return merged
+
+
+def load_vocabulary(overrides: Mapping[str, Any] | None = None) -> Vocabulary:
+    """The package vocabulary merged with a user's ``[areas]`` config table.
+
+    Raises ``ConfigError`` naming the offending key for a bad override.
+    """
+    data = _package_vocabulary()
+    merged = _merge_areas(data["areas"], overrides)
+    scoring = Scoring(**data.get("scoring", {}))
+    domain = data["domain"]
+
+    areas = tuple(
+        Area(
+            id=area_id,
+            label_en=spec["label_en"],
+            label_zh=spec["label_zh"],
+            enabled=spec["enabled"],
+            terms={_norm_term(t): w for lang in ("zh", "en") for t, w in spec[lang].items() if _norm_term(t)},
+        )
+        for area_id, spec in merged.items()
+    )
+    rules = tuple(
+        Rule(
+            anchors=tuple(_norm_term(t) for t in rule["anchor"]),
+            context=tuple(_norm_term(t) for t in rule["with"]),
+            area=rule["area"],
+            weight=float(rule["weight"]),
+            claims=bool(rule.get("claims", False)),
+        )
+        for rule in data.get("rules", [])
+    )
+    return _compile(
+        areas=areas,
+        rules=rules,
+        scoring=scoring,
+        strong=[_norm_term(t) for t in domain["strong"]],
+        weak=[_norm_term(t) for t in domain["weak"]],
+        off_topic=[_norm_term(t) for t in domain["off_topic"]],
+        boilerplate=[_norm_term(t) for t in data.get("boilerplate", {}).get("terms", [])],
+        ignore=tuple(_norm_term(t) for t in domain.get("ignore", [])),
+        min_body_hits=int(domain.get("min_body_hits", 3)),
+        displays=_display_spellings(merged, data, rules),
+    )
+
+
+def _display_spellings(merged: Mapping[str, Mapping[str, Any]], data: Mapping[str, Any], rules: Iterable[Rule]) -> dict[str, str]:
+    """Normalised term -> the spelling the vocabulary file uses (shown as evidence)."""
+    shown: dict[str, str] = {}
+    for spec in merged.values():
+        for lang in ("zh", "en"):
+            for term in spec[lang]:
+                shown.setdefault(_norm_term(term), term.strip())
+    for rule in data.get("rules", []):
+        for term in (*rule["anchor"], *rule["with"]):
+            shown.setdefault(_norm_term(term), term.strip())
+    return shown
+
+
+def _compile(
+    *,
+    areas: tuple[Area, ...],
+    rules: tuple[Rule, ...],
+    scoring: Scoring,
+    strong: list[str],
+    weak: list[str],
+    off_topic: list[str],
+    boilerplate: list[str],
+    ignore: tuple[str, ...],
+    min_body_hits: int,
+    displays: Mapping[str, str],
+) -> Vocabulary:
+    weights: dict[str, dict[str, float]] = {}
+    for area in areas:
+        for term, weight in area.terms.items():
+            per_area = weights.setdefault(term, {})
+            if area.enabled and weight > 0:
+                per_area[area.id] = weight
+    for term in boilerplate:  # boilerplate never scores, even if an area lists it
+        weights[term] = {}
+    context_words = {t for rule in rules for t in (*rule.anchors, *rule.context)}
+    every_term = set(weights) | set(strong) | set(weak) | set(off_topic) | context_words
+    every_term.discard("")
+    strong_set, weak_set, off_set = set(strong), set(weak), set(off_topic)
+
+    term_patterns = {term: re.compile(_term_pattern(term)) for term in every_term}
+    infos: dict[str, _TermInfo] = {}
+    for term in every_term:
+        inside = frozenset(other for other in every_term if other in term and term_patterns[other].search(term))
+        infos[term] = _TermInfo(
+            display=displays.get(term, term),
+            weights=tuple(weights.get(term, {}).items()),
+            domain=2 if inside & strong_set else 1 if inside & weak_set else 0,
+            off_topic=bool(inside & off_set),
+            implies=inside,
+        )
+    pattern = re.compile(_trie_pattern(every_term))
+    ascii_edged = [t for t in every_term if _is_ascii_word_char(t[0]) or _is_ascii_word_char(t[-1])]
+    ignore_pattern = re.compile("|".join(_term_pattern(t) for t in sorted(ignore, key=len, reverse=True))) if ignore else None
+    return Vocabulary(
+        areas=areas,
+        rules=rules,
+        scoring=scoring,
+        min_body_hits=min_body_hits,
+        ignore=ignore,
+        _terms=infos,
+        _pattern=pattern,
+        _ignore_pattern=ignore_pattern,
+        _ascii_edged=frozenset(ascii_edged),
+        _bounded={t: re.compile(_bounded_pattern(t)) for t in ascii_edged},
+        _active_rules=tuple(
+            (rule, frozenset(rule.anchors), frozenset(rule.context))
+            for rule in rules
+            if any(a.id == rule.area and a.enabled for a in areas)
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Classification
+
+
+def _expand(hits: Mapping[str, int], terms: Mapping[str, _TermInfo]) -> set[str]:
+    present: set[str] = set()
+    for term in hits:
+        present |= terms[term].implies
+    return present
+
+
+def _in_domain(title_hits: Mapping[str, int], body_hits: Mapping[str, int], vocabulary: Vocabulary) -> bool:
+    terms = vocabulary._terms
+    title_domain = max((terms[t].domain for t in title_hits), default=0)
+    if title_domain == 2:
+        return True
+    if any(terms[t].off_topic for t in title_hits):
+        return False
+    if title_domain == 1:
+        return True
+    domain_mentions = sum(n for t, n in body_hits.items() if terms[t].domain)
+    off_mentions = sum(n for t, n in body_hits.items() if terms[t].off_topic)
+    return domain_mentions >= vocabulary.min_body_hits and domain_mentions > off_mentions
+
+
+def classify(title: str, body: str, vocabulary: Vocabulary) -> tuple[AreaTag, ...]:
+    """Areas for one announcement, primary first; () when it is outside the domain."""
+    terms = vocabulary._terms
+    title_hits = vocabulary.scan(normalise(title))
+    body_hits = vocabulary.scan(normalise(body)) if body else {}
+    if not title_hits and not body_hits:
+        return ()
+    if not _in_domain(title_hits, body_hits, vocabulary):
+        return ()
+
+    scoring = vocabulary.scoring
+    scores: dict[str, float] = {}
+    evidence: dict[str, dict[tuple[str, str], None]] = {}  # ordered set of (term, where)
+
+    def credit(area_id: str, amount: float, term: str, where: str) -> None:
+        scores[area_id] = scores.get(area_id, 0.0) + amount
+        evidence.setdefault(area_id, {})[(term, where)] = None
+
+    in_title = _expand(title_hits, terms)
+    anywhere = in_title | _expand(body_hits, terms) if body_hits else in_title
+    claimed: dict[str, set[str]] = {}  # anchor -> the areas that may still count it
+    for rule, anchors, context in vocabulary._active_rules:
+        if anchors.isdisjoint(anywhere) or context.isdisjoint(anywhere):
+            continue
+        if not anchors.isdisjoint(in_title) and not context.isdisjoint(in_title):
+            where, factor, present = TITLE, scoring.title_weight, in_title
+        else:
+            where, factor, present = BODY, scoring.body_weight, anywhere
+        anchor = next(a for a in rule.anchors if a in present)
+        word = next(c for c in rule.context if c in present)
+        credit(rule.area, rule.weight * factor, f"{terms[anchor].display}+{terms[word].display}", where)
+        if rule.claims:
+            for candidate in anchors & anywhere:
+                claimed.setdefault(candidate, set()).add(rule.area)
+
+    for hits, where, factor in ((title_hits, TITLE, scoring.title_weight), (body_hits, BODY, scoring.body_weight)):
+        for term in hits:
+            info = terms[term]
+            allowed = claimed.get(term)
+            for area_id, weight in info.weights:
+                if allowed is None or area_id in allowed:
+                    credit(area_id, weight * factor, info.display, where)
+
+    if not scores:
+        return ()
+    enabled = [a for a in vocabulary.areas if a.enabled]
+    order = {area.id: i for i, area in enumerate(enabled)}
+    ranked = sorted(scores, key=lambda a: (-scores[a], order[a]))
+    floor = max(scoring.threshold, scoring.relative_threshold * scores[ranked[0]])
+    tags = []
+    for area_id in ranked[: scoring.max_areas]:
+        if scores[area_id] < floor:
+            break
+        area = enabled[order[area_id]]
+        # title evidence first, then body, each in the order found
+        found = sorted(evidence[area_id], key=lambda item: item[1] != TITLE)
+        tags.append(
+            AreaTag(area.id, area.label_en, area.label_zh, round(scores[area_id], 2), tuple(Evidence(t, w) for t, w in found))
+        )
+    return tuple(tags)
