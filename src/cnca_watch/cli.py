@@ -2,26 +2,33 @@
 
 No logic lives here.  Heavy modules (httpx, selectolax, sqlite work) are imported
 inside the commands so that ``--help`` and ``--version`` stay instant.
-Errors become exit codes in one place: ``_guard`` (codes in ``errors.ExitCode``).
+Errors become exit codes in one place: ``guard`` (codes in ``errors.ExitCode``).
 """
 
 from __future__ import annotations
 
-import functools
-import os
 import sys
-from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, Callable, Optional
 
 import typer
 
 from cnca_watch import __version__
-from cnca_watch.errors import CncaWatchError, ExitCode, UsageError
+from cnca_watch.cli_common import (
+    ConfigOption,
+    FormatOption,
+    JsonOption,
+    OutputFormat,
+    StoreOption,
+    choose_format,
+    print_error,
+    guard,
+    load,
+    stdout_console,
+)
+from cnca_watch.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from cnca_watch.models import RunResult
     from cnca_watch.settings import Config
 
@@ -46,88 +53,11 @@ app = typer.Typer(
 sources_app = typer.Typer(help="List the configured sources, or test one before adding it.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class OutputFormat(str, Enum):
-    terminal = "terminal"
-    text = "text"
-    markdown = "markdown"
-    html = "html"
-    json = "json"
-
-
-ConfigOption = typer.Option(
-    None, "--config", "-c", help="TOML config file (default: $CNCA_WATCH_CONFIG, then the user config file).",
-    dir_okay=False,
-)
-StoreOption = typer.Option(None, "--store", help="SQLite snapshot store (overrides [store] path).", dir_okay=False)
-FormatOption = typer.Option(
-    None, "--format", "-f",
-    help="Output format; default: terminal on a TTY, text otherwise.", case_sensitive=False,
-)
-JsonOption = typer.Option(False, "--json", help="Same as --format json.")
-
-
-# -- plumbing -----------------------------------------------------------------
-
-
-def _stdout() -> "Console":
-    from rich.console import Console
-
-    return Console(highlight=False, soft_wrap=False)
-
-
-def _err(message: str) -> None:
-    from cnca_watch.render.safe import clean_text
-
-    sys.stderr.write(f"cnca-watch: {clean_text(message)}\n")
-    sys.stderr.flush()
-
-
-def _guard(func: F) -> F:
-    """Library errors become one line on stderr and their exit code; never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except CncaWatchError as exc:
-            _err(f"error: {exc}")
-            raise typer.Exit(int(exc.exit_code)) from None
-        except KeyboardInterrupt:
-            _err("interrupted; nothing of this run was saved")
-            raise typer.Exit(130) from None
-        except BrokenPipeError:
-            # The reader went away: the output did not get out, so nothing is acknowledged.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            raise typer.Exit(int(ExitCode.SOURCE_FAILED)) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _choose_format(fmt: Optional[OutputFormat], as_json: bool) -> OutputFormat:
-    if as_json:
-        if fmt not in (None, OutputFormat.json):
-            raise UsageError("--json and --format are both given; use one of them")
-        return OutputFormat.json
-    if fmt is not None:
-        return fmt
-    return OutputFormat.terminal if sys.stdout.isatty() else OutputFormat.text
-
-
-def _load(config_path: Optional[Path], store: Optional[Path]) -> "Config":
-    from cnca_watch.config import load_config
-
-    return load_config(config_path, store_path=store, warn=_err)
-
-
 def _render_run(result: "RunResult", fmt: OutputFormat) -> None:
     if fmt is OutputFormat.terminal:
         from cnca_watch.render.terminal import render_terminal
 
-        render_terminal(result, _stdout())
+        render_terminal(result, stdout_console())
         return
     if fmt is OutputFormat.json:
         from cnca_watch.render.json import dumps, run_to_json
@@ -168,7 +98,7 @@ def _root(
 
 
 @app.command()
-@_guard
+@guard
 def check(
     config_path: Optional[Path] = ConfigOption,
     store: Optional[Path] = StoreOption,
@@ -188,8 +118,8 @@ def check(
     from cnca_watch import delivery
     from cnca_watch.check import acknowledge, check as run_check
 
-    output = _choose_format(fmt, as_json)
-    config = _load(config_path, store)
+    output = choose_format(fmt, as_json)
+    config = load(config_path, store)
     _check_sources_exist(config, source)
     channels = delivery.channels_for(config, email=email, notify=notify)
     progress = _progress_printer() if output is OutputFormat.terminal else None
@@ -201,7 +131,7 @@ def check(
     if email or notify:
         problems = delivery.deliver_pending(config, email=True, webhooks=notify, run=result)
         for problem in problems:
-            _err(f"error: {problem}")
+            print_error(f"error: {problem}")
         if problems:
             code = ExitCode.DELIVERY
     if code is ExitCode.OK and exit_code and result.changes:
@@ -217,7 +147,7 @@ def _check_sources_exist(config: "Config", names: Optional[list[str]]) -> None:
 
 
 def _progress_printer() -> Callable[[str, str], None]:
-    console = _stdout()
+    console = stdout_console()
 
     def report(name: str, status: str) -> None:
         from rich.markup import escape
@@ -231,7 +161,7 @@ def _progress_printer() -> Callable[[str, str], None]:
 
 
 @app.command()
-@_guard
+@guard
 def demo(
     store: Optional[Path] = StoreOption,
     fmt: Optional[OutputFormat] = FormatOption,
@@ -245,7 +175,7 @@ def demo(
     from cnca_watch.demo.server import MirrorServer
     from cnca_watch.settings import Config, FetchSettings
 
-    output = _choose_format(fmt, as_json)
+    output = choose_format(fmt, as_json)
     with tempfile.TemporaryDirectory(prefix="cnca-watch-demo-") as tmp, MirrorServer(day=1) as server:
         config = Config(
             sources=demo_sources(server.base_url),
@@ -266,7 +196,7 @@ def demo(
 
 
 @app.command()
-@_guard
+@guard
 def init(
     path: Optional[Path] = typer.Argument(None, help="Where to write the config (default: the user config file)."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
@@ -286,13 +216,13 @@ def init(
 
 
 @sources_app.command("list")
-@_guard
+@guard
 def sources_list(
     config_path: Optional[Path] = ConfigOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Show the configured sources."""
-    config = _load(config_path, None)
+    config = load(config_path, None)
     if as_json:
         from cnca_watch.render.json import dumps
 
@@ -307,7 +237,7 @@ def sources_list(
 
 
 @sources_app.command("test")
-@_guard
+@guard
 def sources_test(
     name_or_url: str = typer.Argument(..., help="A configured source name, or any list page URL."),
     config_path: Optional[Path] = ConfigOption,
@@ -318,7 +248,7 @@ def sources_test(
     from cnca_watch.render.safe import one_line
     from cnca_watch.settings import SourceConfig
 
-    config = _load(config_path, None)
+    config = load(config_path, None)
     matches = [s for s in config.sources if s.name == name_or_url]
     if matches:
         source = matches[0]

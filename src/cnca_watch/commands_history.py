@@ -10,6 +10,16 @@ from typing import Optional
 
 import typer
 
+from cnca_watch.cli_common import (
+    ConfigOption,
+    FormatOption,
+    JsonOption,
+    OutputFormat,
+    StoreOption,
+    choose_format,
+    guard,
+    load,
+)
 from cnca_watch.errors import UsageError
 
 _RELATIVE = re.compile(r"^(\d+)([dwmh])$")
@@ -31,10 +41,8 @@ def parse_when(value: str, *, option: str, now: datetime | None = None) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    from cnca_watch.cli import ConfigOption, FormatOption, JsonOption, OutputFormat, StoreOption, _choose_format, _guard, _load
-
     @app.command()
-    @_guard
+    @guard
     def report(
         since: str = typer.Option("7d", "--since", help="Start: 7d, 2w, 12h or YYYY-MM-DD."),
         until: Optional[str] = typer.Option(None, "--until", help="End (exclusive): same forms as --since."),
@@ -52,8 +60,8 @@ def register(app: typer.Typer) -> None:
         from cnca_watch.render import report as rr
         from cnca_watch.store import Store
 
-        output = _choose_format(fmt, as_json)
-        config = _load(config_path, store)
+        output = choose_format(fmt, as_json)
+        config = load(config_path, store)
         since_ts = parse_when(since, option="--since")
         until_ts = parse_when(until, option="--until") if until else None
         by = "published" if by_published else "detected"
@@ -78,7 +86,7 @@ def register(app: typer.Typer) -> None:
             sys.stdout.write(rr.report_text(built))
 
     @app.command()
-    @_guard
+    @guard
     def history(
         limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many runs to list."),
         config_path: Optional[Path] = ConfigOption,
@@ -91,7 +99,7 @@ def register(app: typer.Typer) -> None:
         from cnca_watch.render.json import dumps
         from cnca_watch.store import Store
 
-        config = _load(config_path, store)
+        config = load(config_path, store)
         with Store.open(config.store_path) as st:
             runs = st.history(limit)
         if as_json:
@@ -106,7 +114,7 @@ def register(app: typer.Typer) -> None:
             )
 
     @app.command()
-    @_guard
+    @guard
     def show(
         key: str = typer.Argument(..., help="An announcement URL or id."),
         config_path: Optional[Path] = ConfigOption,
@@ -120,7 +128,7 @@ def register(app: typer.Typer) -> None:
         from cnca_watch.render.safe import clean_text, one_line
         from cnca_watch.store import Store
 
-        config = _load(config_path, store)
+        config = load(config_path, store)
         with Store.open(config.store_path) as st:
             found = st.announcement(key)
         if found is None:
@@ -131,7 +139,7 @@ def register(app: typer.Typer) -> None:
         sys.stdout.write(clean_text(_show_text(found, one_line)) + "\n")
 
     @app.command()
-    @_guard
+    @guard
     def feed(
         since: str = typer.Option("30d", "--since", help="Start: 30d, 2w or YYYY-MM-DD."),
         config_path: Optional[Path] = ConfigOption,
@@ -142,7 +150,7 @@ def register(app: typer.Typer) -> None:
         from cnca_watch.render.atom import render_feed
         from cnca_watch.store import Store
 
-        config = _load(config_path, store)
+        config = load(config_path, store)
         with Store.open(config.store_path) as st:
             changes = st.changes(since=parse_when(since, option="--since"))
         sys.stdout.write(
@@ -150,7 +158,7 @@ def register(app: typer.Typer) -> None:
         )
 
     @app.command()
-    @_guard
+    @guard
     def notify(
         config_path: Optional[Path] = ConfigOption,
         store: Optional[Path] = StoreOption,
@@ -160,7 +168,7 @@ def register(app: typer.Typer) -> None:
         from cnca_watch import delivery
         from cnca_watch.errors import ExitCode
 
-        config = _load(config_path, store)
+        config = load(config_path, store)
         if config.email is None and not config.webhooks:
             raise UsageError("nothing to notify: the config has no [email] table and no [[webhooks]]")
         problems = delivery.deliver_pending(config, email=config.email is not None, webhooks=not email_only)

@@ -1,0 +1,98 @@
+"""What every command shares: output formats, common options, config loading, and the
+one place where library errors become exit codes (``guard``)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
+
+import typer
+
+from cnca_watch.errors import CncaWatchError, ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from cnca_watch.settings import Config
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class OutputFormat(str, Enum):
+    terminal = "terminal"
+    text = "text"
+    markdown = "markdown"
+    html = "html"
+    json = "json"
+
+
+ConfigOption = typer.Option(
+    None, "--config", "-c", help="TOML config file (default: $CNCA_WATCH_CONFIG, then the user config file).",
+    dir_okay=False,
+)
+StoreOption = typer.Option(None, "--store", help="SQLite snapshot store (overrides [store] path).", dir_okay=False)
+FormatOption = typer.Option(
+    None, "--format", "-f",
+    help="Output format; default: terminal on a TTY, text otherwise.", case_sensitive=False,
+)
+JsonOption = typer.Option(False, "--json", help="Same as --format json.")
+
+
+# -- plumbing -----------------------------------------------------------------
+
+
+def stdout_console() -> "Console":
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+def print_error(message: str) -> None:
+    from cnca_watch.render.safe import clean_text
+
+    sys.stderr.write(f"cnca-watch: {clean_text(message)}\n")
+    sys.stderr.flush()
+
+
+def guard(func: F) -> F:
+    """Library errors become one line on stderr and their exit code; never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CncaWatchError as exc:
+            print_error(f"error: {exc}")
+            raise typer.Exit(int(exc.exit_code)) from None
+        except KeyboardInterrupt:
+            print_error("interrupted; nothing of this run was saved")
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            # The reader went away: the output did not get out, so nothing is acknowledged.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(int(ExitCode.SOURCE_FAILED)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def choose_format(fmt: Optional[OutputFormat], as_json: bool) -> OutputFormat:
+    if as_json:
+        if fmt not in (None, OutputFormat.json):
+            raise UsageError("--json and --format are both given; use one of them")
+        return OutputFormat.json
+    if fmt is not None:
+        return fmt
+    return OutputFormat.terminal if sys.stdout.isatty() else OutputFormat.text
+
+
+def load(config_path: Optional[Path], store: Optional[Path]) -> "Config":
+    from cnca_watch.config import load_config
+
+    return load_config(config_path, store_path=store, warn=print_error)
+
+
