@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 from cnca_watch.models import AreaTag, Change, ChangeKind, Evidence, RunResult, SourceResult, SourceStatus
 
 UNIFIED = AreaTag("unified-management", "Unified management, joint implementation", "统一管理、共同实施", 3.0, (Evidence("强制性产品认证目录", "title"),))
@@ -49,3 +51,42 @@ def run_result(changes: tuple[Change, ...], sources: tuple[SourceResult, ...] | 
             failed_source(),
         )
     return RunResult(7, "2024-01-12T07:00:00Z", "2024-01-12T07:01:00Z", sources, changes)
+
+
+ALLOWED_TAGS = {"html", "head", "meta", "title", "body", "h1", "h2", "h3", "p", "strong", "ul", "li",
+                "a", "time", "br", "span", "div", "del", "ins"}
+
+
+class Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.hrefs: list[str] = []
+        self.text: list[str] = []
+        self.ins: list[str] = []
+        self.dels: list[str] = []
+        self._stack: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self._stack.append(tag)
+        self.hrefs += [v for k, v in attrs if k == "href"]
+        assert not any(k.startswith("on") for k, _ in attrs), attrs
+
+    def handle_endtag(self, tag):
+        if tag in self._stack:
+            self._stack.remove(tag)
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._stack and self._stack[-1] == "ins":
+            self.ins.append(data)
+        if self._stack and self._stack[-1] == "del":
+            self.dels.append(data)
+
+
+def parse(html: str) -> Collector:
+    collector = Collector()
+    collector.feed(html)
+    collector.close()
+    return collector

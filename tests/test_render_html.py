@@ -2,48 +2,9 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
-
 from cnca_watch.render.html import diff_html, link, render_changes, render_run
-from notify_helpers import HOSTILE_TITLE, changed_change, failed_source, new_change, removed_change, run_result
-
-ALLOWED_TAGS = {"html", "head", "meta", "title", "body", "h1", "h2", "h3", "p", "strong", "ul", "li",
-                "a", "time", "br", "span", "div", "del", "ins"}
-
-
-class Collector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[str] = []
-        self.hrefs: list[str] = []
-        self.text: list[str] = []
-        self.ins: list[str] = []
-        self.dels: list[str] = []
-        self._stack: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-        self._stack.append(tag)
-        self.hrefs += [v for k, v in attrs if k == "href"]
-        assert not any(k.startswith("on") for k, _ in attrs), attrs
-
-    def handle_endtag(self, tag):
-        if tag in self._stack:
-            self._stack.remove(tag)
-
-    def handle_data(self, data):
-        self.text.append(data)
-        if self._stack and self._stack[-1] == "ins":
-            self.ins.append(data)
-        if self._stack and self._stack[-1] == "del":
-            self.dels.append(data)
-
-
-def parse(html: str) -> Collector:
-    collector = Collector()
-    collector.feed(html)
-    collector.close()
-    return collector
+from notify_helpers import (
+    ALLOWED_TAGS, HOSTILE_TITLE, changed_change, failed_source, new_change, parse, removed_change, run_result)
 
 
 def test_run_page_structure_and_links():

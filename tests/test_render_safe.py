@@ -60,3 +60,7 @@ def test_link_targets_have_nothing_that_could_end_a_link_early():
     assert url is not None and url.isascii()
     assert url.startswith("https://xn--fsqu00a.cn/")
     assert not set(url) & set(' ()<>"`\\')
+
+
+def test_an_unterminated_osc_loses_only_its_introducer():
+    assert clean_text("\x1b]0;关于开展认证的通知") == "0;关于开展认证的通知"

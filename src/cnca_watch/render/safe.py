@@ -17,11 +17,11 @@ from urllib.parse import quote, urlsplit, urlunsplit
 #   OSC  ESC ] … (BEL | ESC \ | ST)  / U+009D
 #   DCS, SOS, PM, APC: ESC P/X/^/_ … ST  / U+0090, U+0098, U+009E, U+009F
 #   any other two-character ESC sequence (ESC c, ESC 7, ESC ( B …)
-# An unterminated string sequence swallows the rest of the text: a terminal would too.
+# An unterminated string sequence loses only its introducer: the text after it stays readable.
 _ESCAPE_SEQUENCE = re.compile(
     r"""
       (?:\x1b\[|\x9b) [\x30-\x3f]* [\x20-\x2f]* [\x40-\x7e]?          # CSI
-    | (?:\x1b[\]PX^_]|[\x9d\x90\x98\x9e\x9f]) .*? (?:\x07|\x1b\\|\x9c|\Z)  # OSC / DCS / SOS / PM / APC
+    | (?:\x1b[\]PX^_]|[\x9d\x90\x98\x9e\x9f]) (?:.*?(?:\x07|\x1b\\|\x9c))?  # OSC / DCS / SOS / PM / APC
     | \x1b [\x20-\x2f]* [\x30-\x7e]?                                  # other ESC sequences
     """,
     re.VERBOSE | re.DOTALL,
