@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from cnca_watch.models import AreaTag, Change, ChangeKind, Evidence, RunResult, SourceResult, SourceStatus
 
@@ -57,7 +63,7 @@ ALLOWED_TAGS = {"html", "head", "meta", "title", "body", "h1", "h2", "h3", "p", 
                 "a", "time", "br", "span", "div", "del", "ins"}
 
 
-class Collector(HTMLParser):
+class HtmlCollector(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.tags: list[str] = []
@@ -85,8 +91,62 @@ class Collector(HTMLParser):
             self.dels.append(data)
 
 
-def parse(html: str) -> Collector:
-    collector = Collector()
+def parse(html: str) -> HtmlCollector:
+    collector = HtmlCollector()
     collector.feed(html)
     collector.close()
     return collector
+
+
+# --- a real SMTP server on 127.0.0.1 (aiosmtpd) -----------------------------------------
+
+SECRET = "s3cr3t-Pa55-⚿"  # non-ASCII on purpose: smtplib alone cannot send it
+USER = "watcher"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SmtpCollector:
+    """An aiosmtpd handler keeping every envelope; set ``refuse`` (e.g. "550 …") to refuse DATA."""
+
+    def __init__(self, refuse: str | None = None) -> None:
+        self.envelopes: list = []
+        self.refuse = refuse
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd hook name)
+        if self.refuse:
+            return self.refuse
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+ASCII_SECRET = "plain-ascii-pw"
+
+
+def check_credentials(server, session, envelope, mechanism, auth_data):
+    ok = (
+        isinstance(auth_data, LoginPassword)
+        and auth_data.login == USER.encode()
+        and auth_data.password in (SECRET.encode("utf-8"), ASCII_SECRET.encode())
+    )
+    # handled=False: let aiosmtpd answer 535 itself on failure.
+    return AuthResult(success=ok, handled=False)
+
+
+@contextmanager
+def running_smtp_server(*, refuse: str | None = None, auth: bool = False) -> Iterator[tuple[Controller, SmtpCollector]]:
+    """An aiosmtpd server on 127.0.0.1 collecting envelopes (``refuse``: reply to DATA instead)."""
+    handler = SmtpCollector(refuse=refuse)
+    kwargs = {}
+    if auth:
+        kwargs = {"authenticator": check_credentials, "auth_require_tls": False, "auth_required": True}
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), ready_timeout=5, **kwargs)
+    controller.start()
+    try:
+        yield controller, handler
+    finally:
+        controller.stop()

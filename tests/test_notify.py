@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import socket
 import threading
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -13,67 +12,25 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from cnca_watch.errors import DeliveryError
 from cnca_watch.notify import password_from_env, post_webhook, redact_url, send_email
 from cnca_watch.render.email import compose_email
 from cnca_watch.settings import EmailSettings, WebhookSettings
-from notify_helpers import HOSTILE_TITLE, changed_change, failed_source, new_change
+from notify_helpers import (
+    ASCII_SECRET, HOSTILE_TITLE, SECRET, USER, SmtpCollector, changed_change, failed_source, free_port, new_change,
+    running_smtp_server)
 
 # The test server allows AUTH without TLS on loopback; aiosmtpd warns about that on purpose.
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 
-SECRET = "s3cr3t-Pa55-⚿"
-USER = "watcher"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Collector:
-    """An aiosmtpd handler keeping every envelope; can be told to refuse DATA."""
-
-    def __init__(self, refuse: str | None = None) -> None:
-        self.envelopes: list = []
-        self.refuse = refuse
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd hook name)
-        if self.refuse:
-            return self.refuse
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-ASCII_SECRET = "plain-ascii-pw"
-
-
-def check_credentials(server, session, envelope, mechanism, auth_data):
-    ok = (
-        isinstance(auth_data, LoginPassword)
-        and auth_data.login == USER.encode()
-        and auth_data.password in (SECRET.encode("utf-8"), ASCII_SECRET.encode())
-    )
-    # handled=False: let aiosmtpd answer 535 itself on failure.
-    return AuthResult(success=ok, handled=False)
 
 
 @pytest.fixture
-def smtp_server(request) -> Iterator[tuple[Controller, Collector]]:
+def smtp_server(request) -> Iterator[tuple[Controller, SmtpCollector]]:
     options = getattr(request, "param", {})
-    handler = Collector(refuse=options.get("refuse"))
-    kwargs = {}
-    if options.get("auth"):
-        kwargs = {"authenticator": check_credentials, "auth_require_tls": False, "auth_required": True}
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port(), ready_timeout=5, **kwargs)
-    controller.start()
-    try:
-        yield controller, handler
-    finally:
-        controller.stop()
+    with running_smtp_server(refuse=options.get("refuse"), auth=options.get("auth", False)) as server:
+        yield server
 
 
 def settings_for(controller: Controller, **overrides) -> EmailSettings:
@@ -312,3 +269,14 @@ def test_a_refused_ascii_login_never_shows_the_password(smtp_server):
     with pytest.raises(DeliveryError, match="refused the login") as caught:
         send_email(settings, message_for(settings), password="wrong-ascii-pw")
     assert "wrong-ascii-pw" not in str(caught.value) and "535" in str(caught.value)
+
+
+def test_after_a_refusal_the_same_message_goes_out_on_the_next_try():
+    with running_smtp_server(refuse="451 4.3.0 Try again later") as (controller, handler):
+        settings = settings_for(controller)
+        message = message_for(settings)
+        with pytest.raises(DeliveryError, match="451"):
+            send_email(settings, message, password=None)
+        handler.refuse = None
+        send_email(settings, message, password=None)
+        assert len(handler.envelopes) == 1
