@@ -82,16 +82,6 @@ def _is_ascii_word_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
-def _word_bounded(text: str, start: int, end: int) -> bool:
-    before = text[start - 1] if start else " "
-    after = text[end] if end < len(text) else " "
-    first, last = text[start], text[end - 1]
-    return not (
-        (_is_ascii_word_char(first) and _is_ascii_word_char(before))
-        or (_is_ascii_word_char(last) and _is_ascii_word_char(after))
-    )
-
-
 def _trie_pattern(terms: Iterable[str]) -> str:
     """One regex for all terms, factored as a trie.
 
@@ -459,7 +449,9 @@ def classify(title: str, body: str, vocabulary: Vocabulary) -> tuple[AreaTag, ..
 
     in_title = _expand(title_hits, terms)
     anywhere = in_title | _expand(body_hits, terms) if body_hits else in_title
-    claimed: dict[str, set[str]] = {}  # anchor -> the areas that may still count it
+    # anchor -> the areas that may still count it, per place: a rule that fires on the
+    # title decides for the whole text; one that fires only with body words decides the body
+    claimed: dict[str, dict[str, set[str]]] = {TITLE: {}, BODY: {}}
     for rule, anchors, context in vocabulary._active_rules:
         if anchors.isdisjoint(anywhere) or context.isdisjoint(anywhere):
             continue
@@ -472,12 +464,13 @@ def classify(title: str, body: str, vocabulary: Vocabulary) -> tuple[AreaTag, ..
         credit(rule.area, rule.weight * factor, f"{terms[anchor].display}+{terms[word].display}", where)
         if rule.claims:
             for candidate in anchors & anywhere:
-                claimed.setdefault(candidate, set()).add(rule.area)
+                for place in (TITLE, BODY) if where == TITLE else (BODY,):
+                    claimed[place].setdefault(candidate, set()).add(rule.area)
 
     for hits, where, factor in ((title_hits, TITLE, scoring.title_weight), (body_hits, BODY, scoring.body_weight)):
         for term in hits:
             info = terms[term]
-            allowed = claimed.get(term)
+            allowed = claimed[where].get(term)
             for area_id, weight in info.weights:
                 if allowed is None or area_id in allowed:
                     credit(area_id, weight * factor, info.display, where)

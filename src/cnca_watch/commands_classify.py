@@ -56,7 +56,7 @@ def vocabulary_from_config(config_path: Path | None) -> Vocabulary:
 
 
 def _fail(err: CncaWatchError) -> typer.Exit:
-    Console(stderr=True, highlight=False).print(f"[red]error:[/red] {escape(str(err))}")
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {escape(str(err))}")
     return typer.Exit(code=int(err.exit_code))
 
 
