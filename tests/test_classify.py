@@ -328,3 +328,11 @@ def test_classify_never_raises_and_returns_well_formed_tags(vocab, title, body):
         assert tag.id in BUILTIN
         assert tag.score >= vocab.scoring.threshold
         assert tag.evidence and all(e.where in ("title", "body") for e in tag.evidence)
+
+
+def test_body_adds_at_most_body_cap_to_an_area(vocab):
+    body = "严厉打击虚假认证、买证卖证等违法违规行为，开展专项整治，依法查处。"
+    tags = classify("认证认可国际合作", body, vocab)
+    assert ids(tags) == ["going-global", "regulation"]  # the title keeps the primary
+    assert tags[1].score == vocab.scoring.body_cap == 9.0
+    assert len(tags[1].evidence) >= 5  # the evidence still lists every body term

@@ -159,6 +159,7 @@ class Scoring:
     threshold: float = 3.0
     relative_threshold: float = 0.3
     max_areas: int = 3
+    body_cap: float = 9.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -440,11 +441,12 @@ def classify(title: str, body: str, vocabulary: Vocabulary) -> tuple[AreaTag, ..
         return ()
 
     scoring = vocabulary.scoring
-    scores: dict[str, float] = {}
+    points: dict[str, dict[str, float]] = {TITLE: {}, BODY: {}}
     evidence: dict[str, dict[tuple[str, str], None]] = {}  # ordered set of (term, where)
 
     def credit(area_id: str, amount: float, term: str, where: str) -> None:
-        scores[area_id] = scores.get(area_id, 0.0) + amount
+        place = points[where]
+        place[area_id] = place.get(area_id, 0.0) + amount
         evidence.setdefault(area_id, {})[(term, where)] = None
 
     in_title = _expand(title_hits, terms)
@@ -475,8 +477,14 @@ def classify(title: str, body: str, vocabulary: Vocabulary) -> tuple[AreaTag, ..
                 if allowed is None or area_id in allowed:
                     credit(area_id, weight * factor, info.display, where)
 
-    if not scores:
+    if not evidence:
         return ()
+    # A long body mentions a bit of everything: it adds at most body_cap to an area, so a
+    # clear title keeps deciding the primary area.
+    scores = {
+        area_id: points[TITLE].get(area_id, 0.0) + min(points[BODY].get(area_id, 0.0), scoring.body_cap)
+        for area_id in evidence
+    }
     enabled = [a for a in vocabulary.areas if a.enabled]
     order = {area.id: i for i, area in enumerate(enabled)}
     ranked = sorted(scores, key=lambda a: (-scores[a], order[a]))
