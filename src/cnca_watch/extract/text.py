@@ -1,0 +1,99 @@
+"""Shared text and parsing helpers for the extractors."""
+
+from __future__ import annotations
+
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
+
+from ..errors import ExtractError
+
+
+
+def parse_html(html: str) -> LexborHTMLParser:
+    """Parse once; text that cannot be UTF-8 encoded (lone surrogates) is repaired, not fatal."""
+    try:
+        return LexborHTMLParser(html)
+    except UnicodeEncodeError:
+        return LexborHTMLParser(html.encode("utf-8", "replace"))
+
+
+def _is_cjk(char: str) -> bool:
+    code = ord(char)
+    return (
+        0x2E80 <= code <= 0x9FFF  # radicals, punctuation, kana, unified ideographs
+        or 0xF900 <= code <= 0xFAFF
+        or 0xFE30 <= code <= 0xFE4F
+        or 0xFF00 <= code <= 0xFFEF  # full-width forms: ，：（）
+        or 0x20000 <= code <= 0x3FFFF
+    )
+
+
+# Punctuation Chinese text shares with Western text: joins to a CJK neighbour without a space.
+_SHARED_PUNCTUATION = frozenset("“”‘’—–…·•")
+
+
+def _joins(left: str, right: str) -> bool:
+    left_cjk, right_cjk = _is_cjk(left), _is_cjk(right)
+    if left_cjk and right_cjk:
+        return True
+    return (left_cjk and right in _SHARED_PUNCTUATION) or (right_cjk and left in _SHARED_PUNCTUATION)
+
+
+def clean_text(text: str | None) -> str:
+    """Collapse whitespace runs to one space; a line break between CJK characters vanishes.
+
+    SAMR titles carry the source's hard line breaks ("关于出口\n转内销"): a space there would
+    change the title.  A plain space between CJK words is kept: "市场监管总局 国家认监委" names
+    two issuers.
+    """
+    if not text:
+        return ""
+    words = text.split()
+    if len(words) <= 1:
+        return words[0] if words else ""
+    if "\n" not in text and "\r" not in text:
+        return " ".join(words)
+    out = ""
+    for line in text.splitlines():
+        collapsed = " ".join(line.split())
+        if not collapsed:
+            continue
+        if not out:
+            out = collapsed
+        elif _joins(out[-1], collapsed[0]):
+            out += collapsed
+        else:
+            out += " " + collapsed
+    return out
+
+
+def attr(node: LexborNode, name: str) -> str | None:
+    """An attribute value, None when absent or valueless."""
+    value = node.attributes.get(name)
+    return value if isinstance(value, str) else None
+
+
+def css_all(node: LexborNode | LexborHTMLParser, selector: str, what: str) -> list[LexborNode]:
+    try:
+        return list(node.css(selector))
+    except (SelectolaxError, ValueError, TypeError) as err:
+        raise ExtractError(f"invalid CSS selector for {what}: {selector!r} ({err})") from err
+
+
+def css_first(node: LexborNode | LexborHTMLParser, selector: str, what: str) -> LexborNode | None:
+    try:
+        return node.css_first(selector)
+    except (SelectolaxError, ValueError, TypeError) as err:
+        raise ExtractError(f"invalid CSS selector for {what}: {selector!r} ({err})") from err
+
+
+def meta_content(tree: LexborHTMLParser, name: str) -> str | None:
+    """``<meta name=… content=…>`` (name compared case-insensitively), cleaned, or None."""
+    wanted = name.lower()
+    for meta in tree.css("meta[name]"):
+        meta_name = attr(meta, "name")
+        if meta_name is not None and meta_name.strip().lower() == wanted:
+            value = clean_text(attr(meta, "content"))
+            if value:
+                return value
+    return None
