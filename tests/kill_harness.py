@@ -57,4 +57,6 @@ try:
 except SystemExit:
     pass
 sys.setprofile(None)
+sys.stderr.write(f"kill_harness: {target} events seen: {seen}\n")
+sys.stderr.flush()
 os._exit(99)

@@ -35,7 +35,8 @@ DAY2_CHANGES = {
 
 
 def make_config(base_url: str, store: Path, **fetch: object) -> Config:
-    settings = FetchSettings(retries=1, backoff=0.05, read_timeout=2.0, connect_timeout=2.0, **fetch)  # type: ignore[arg-type]
+    options: dict[str, object] = {"retries": 1, "backoff": 0.05, "read_timeout": 2.0, "connect_timeout": 2.0, **fetch}
+    settings = FetchSettings(**options)  # type: ignore[arg-type]
     return Config(sources=demo_sources(base_url), store_path=store, fetch=settings)
 
 

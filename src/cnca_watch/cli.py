@@ -109,6 +109,9 @@ def check(
     email: bool = typer.Option(False, "--email", help="Email the changes ([email] in the config)."),
     notify: bool = typer.Option(False, "--notify", help="Deliver to email and every [[webhooks]] url."),
     source: Optional[list[str]] = typer.Option(None, "--source", "-s", help="Check only this source (repeatable)."),
+    wait: float = typer.Option(
+        30.0, "--wait", min=0.0, help="Seconds to wait for another run holding the store before giving up (exit 3)."
+    ),
 ) -> None:
     """Fetch every source, show what is new, changed or removed, and store the snapshot.
 
@@ -123,7 +126,7 @@ def check(
     _check_sources_exist(config, source)
     channels = delivery.channels_for(config, email=email, notify=notify)
     progress = _progress_printer() if output is OutputFormat.terminal else None
-    result = run_check(config, channels=channels, only=source, progress=progress)
+    result = run_check(config, channels=channels, only=source, progress=progress, lock_timeout=wait)
     if not (quiet and not result.changes and not result.failed):
         _render_run(result, output)
     acknowledge(config, result)
