@@ -1,0 +1,256 @@
+"""The CLI as a user meets it: exit codes, one-line errors, output per destination,
+email with delivered-after-acceptance, history/show/report/feed over a real store."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import os
+import re
+import subprocess
+import sys
+from email.header import decode_header, make_header
+from pathlib import Path
+
+import feedparser
+import pytest
+from notify_helpers import running_smtp_server
+from test_check import DAY2_CHANGES
+from typer.testing import CliRunner
+
+from cnca_watch.cli import app
+from cnca_watch.demo import demo_sources
+
+ANSI = re.compile(r"\x1b\[")
+runner = CliRunner()
+
+
+def write_config(path: Path, base_url: str, store: Path, extra: str = "") -> Path:
+    lines = ["[store]", f'path = "{store}"', "[fetch]", "retries = 0", "read_timeout = 5.0", ""]
+    for s in demo_sources(base_url):
+        lines += ["[[sources]]", f'name = "{s.name}"', f'url = "{s.url}"', f"page_size = {s.page_size}", ""]
+    path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
+    return path
+
+
+def invoke(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, mirror, store_path: Path) -> Path:
+    return write_config(tmp_path / "config.toml", mirror.base_url, store_path)
+
+
+# -- help, version, usage errors ------------------------------------------------
+
+
+def test_every_command_has_help() -> None:
+    commands = ["check", "demo", "init", "classify", "eval", "report", "history", "show", "feed", "notify"]
+    for command in commands:
+        result = invoke(command, "--help")
+        assert result.exit_code == 0, command
+        assert "Usage:" in result.output and len(result.output.splitlines()) > 4, command
+    top = invoke("--help").output
+    for command in commands + ["sources"]:
+        assert command in top
+    assert "Exit status" in top and "5 with --exit-code" in top
+    assert invoke("sources", "test", "--help").exit_code == 0
+
+
+def test_version_via_python_dash_m() -> None:
+    done = subprocess.run([sys.executable, "-m", "cnca_watch", "--version"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0 and re.fullmatch(r"cnca-watch \d+\.\d+\.\d+\n", done.stdout)
+
+
+def test_bad_flag_is_usage_error_exit_2() -> None:
+    done = subprocess.run([sys.executable, "-m", "cnca_watch", "check", "--colour"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert "No such option: --colour" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_bad_config_is_one_line_exit_2_no_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[sources]]\nname = 'x'\nurl = 'not a url'\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "cnca_watch", "check", "--config", str(bad)],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert str(bad) in done.stderr and "url" in done.stderr and "http(s)" in done.stderr
+    assert done.stdout == ""
+
+
+def test_unknown_source_and_conflicting_formats(config_file: Path) -> None:
+    result = invoke("check", "--config", str(config_file), "--source", "nope")
+    assert result.exit_code == 2 and "no source named 'nope'" in result.output
+    result = invoke("check", "--config", str(config_file), "--json", "--format", "text")
+    assert result.exit_code == 2 and "--json and --format" in result.output
+
+
+def test_foreign_store_is_refused_untouched(config_file: Path, tmp_path: Path) -> None:
+    foreign = tmp_path / "notes.db"
+    foreign.write_bytes(b"my own notes, not sqlite")
+    result = invoke("check", "--config", str(config_file), "--store", str(foreign))
+    assert result.exit_code == 3
+    assert "is not a cnca-watch store" in result.output
+    assert foreign.read_bytes() == b"my own notes, not sqlite"
+
+
+# -- check: output per destination, quiet, exit codes ---------------------------------
+
+
+def test_check_plain_text_when_not_a_tty_and_exit_codes(config_file: Path, mirror) -> None:
+    first = invoke("check", "--config", str(config_file))
+    assert first.exit_code == 0
+    assert not ANSI.search(first.output)
+    assert not re.search("[┏━┃│─]", first.output)
+    assert "cnca-notices: first run, 10 announcements recorded as the baseline" in first.output
+
+    quiet = invoke("check", "--config", str(config_file), "--quiet", "--exit-code")
+    assert quiet.exit_code == 0 and quiet.output == ""
+
+    mirror.set_day(2)
+    second = invoke("check", "--config", str(config_file), "--quiet", "--exit-code")
+    assert second.exit_code == 5
+    assert "CHANGED: 关于印发《认证机构资质审批工作指南》的通知（更正）" in second.output
+    assert "REMOVED: 市场监管总局办公厅关于进一步规范强制性产品认证目录外产品宣传用语的通知" in second.output
+    assert "{+（更正）+}" in second.output
+
+
+def test_check_json_on_stdout_is_the_document(config_file: Path, mirror) -> None:
+    invoke("check", "--config", str(config_file))
+    mirror.set_day(2)
+    result = invoke("check", "--config", str(config_file), "--json")
+    document = json.loads(result.output)
+    got = {(c["kind"], c["source"], c["url"].removeprefix(mirror.base_url), c["title"], c["date"])
+           for c in document["changes"]}
+    assert got == DAY2_CHANGES
+
+
+def test_failed_source_exit_1_and_the_rest_still_reported(tmp_path: Path, mirror, store_path: Path) -> None:
+    extra = '[[sources]]\nname = "dead"\nurl = "http://127.0.0.1:9/nothing/"\n'
+    config = write_config(tmp_path / "c.toml", mirror.base_url, store_path, extra)
+    result = invoke("check", "--config", str(config), "--json")
+    assert result.exit_code == 1
+    document = json.loads(result.output)
+    dead = next(s for s in document["sources"] if s["name"] == "dead")
+    assert dead["status"] == "error" and "127.0.0.1:9" in dead["error"]
+    assert len(document["changes"]) == 32
+
+
+def test_terminal_output_on_a_tty_uses_rich_and_escapes(config_file: Path) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from cnca_watch.models import Change, ChangeKind, RunResult, SourceResult, SourceStatus
+    from cnca_watch.render.terminal import render_terminal
+
+    hostile = "\x1b]8;;http://evil\x07click\x1b]8;;\x07 [bold red]x[/] \u202etxet\u202c"
+    result = RunResult(1, "2024-01-12T00:00:00Z", "2024-01-12T00:00:01Z",
+                       (SourceResult("s", "http://x/", SourceStatus.OK, items_seen=1, changed=1),),
+                       (Change(ChangeKind.CHANGED, "s", "http://x/1", hostile, "2024-01-12",
+                               fields_changed=("title",), diff="title: [-a-]{+b+}"),))
+    out = StringIO()
+    render_terminal(result, Console(file=out, force_terminal=True, width=120))
+    text = out.getvalue()
+    assert "[bold red]x[/]" in text  # shown literally, not interpreted
+    assert "\x1b]8;;http://evil" not in text and "\u202e" not in text
+
+
+# -- init / sources ----------------------------------------------------------------
+
+
+def test_init_writes_a_config_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    target = tmp_path / "cfg" / "config.toml"
+    assert invoke("init", str(target)).exit_code == 0
+    assert "cnca-announcements" in target.read_text("utf-8")
+    again = invoke("init", str(target))
+    assert again.exit_code == 2 and "--force" in again.output
+    listed = invoke("sources", "list", "--config", str(target))
+    assert listed.exit_code == 0 and "https://www.samr.gov.cn/zw/zfxxgk/fdzdgknr/rkjcs/" in listed.output
+
+
+def test_sources_test_shows_items_and_first_detail_without_a_store(config_file: Path, mirror, store_path: Path) -> None:
+    result = invoke("sources", "test", "samr-certification", "--config", str(config_file))
+    assert result.exit_code == 0
+    assert "9 items" in result.output
+    assert "2024-06-14  市场监管总局办公厅关于开展2024年认证活动“双随机、一公开”监管工作暨认证有效性抽查的通知" in result.output
+    assert "file: 附件1：2024年认证有效性抽查工作方案.pdf" in result.output
+    assert not store_path.exists()
+    by_url = invoke("sources", "test", mirror.base_url + "/province/gg/index.html", "--json")
+    document = json.loads(by_url.output)
+    assert len(document["items"]) == 6 and document["items"][1]["title"].startswith("关于撤销杭州喆华")
+
+
+def test_demo_runs_two_days_offline() -> None:
+    result = invoke("demo")
+    assert result.exit_code == 0
+    assert "Day 1" in result.output and "Day 2" in result.output
+    assert "3 new, 1 changed, 1 removed" in result.output
+
+
+# -- email: delivered only after acceptance ---------------------------------------------
+
+
+def test_email_is_sent_and_a_refused_send_is_delivered_next_time(tmp_path: Path, mirror, store_path: Path) -> None:
+    with running_smtp_server(refuse="550 mailbox unavailable") as (controller, handler):
+        extra = (
+            f'[email]\nhost = "127.0.0.1"\nport = {controller.port}\nsecurity = "none"\n'
+            f'from = "watch@example.org"\nto = ["analyst@example.org"]\n'
+        )
+        config = write_config(tmp_path / "c.toml", mirror.base_url, store_path, extra)
+        invoke("check", "--config", str(config))  # baseline, no email queued
+        mirror.set_day(2)
+        refused = invoke("check", "--config", str(config), "--email")
+        assert refused.exit_code == 4
+        assert "email not sent, 5 change(s) stay queued" in refused.output
+        assert handler.envelopes == []
+
+        handler.refuse = None
+        delivered = invoke("check", "--config", str(config), "--email")  # nothing new: the backlog goes out
+        assert delivered.exit_code == 0, delivered.output
+        envelopes = handler.envelopes
+        assert len(envelopes) == 1
+        message = email.message_from_bytes(envelopes[0].content, policy=email.policy.default)
+        subject = str(make_header(decode_header(message["Subject"])))
+        assert subject.startswith("cnca-watch: 3 new, 1 changed, 1 removed")
+        text = message.get_body(("plain",)).get_content()
+        html = message.get_body(("html",)).get_content()
+        assert "关于印发《认证机构资质审批工作指南》的通知（更正）" in text
+        assert mirror.base_url + "/province/gg/2024/t20240618_4125907.html" in html
+
+        nothing = invoke("notify", "--config", str(config), "--email")
+        assert nothing.exit_code == 0 and len(handler.envelopes) == 1, "delivered changes are not sent twice"
+
+
+# -- looking back ----------------------------------------------------------------------------
+
+
+def test_history_show_report_feed_over_a_real_store(config_file: Path, mirror) -> None:
+    invoke("check", "--config", str(config_file))
+    mirror.set_day(2)
+    invoke("check", "--config", str(config_file))
+
+    history = json.loads(invoke("history", "--config", str(config_file), "--json").output)
+    assert [(r["new"], r["changed"], r["removed"]) for r in history] == [(3, 1, 1), (32, 0, 0)]
+
+    url = mirror.base_url + "/zwxx/tz/2024/art/2024/art_3751c23bf913548b6c3cf01fa1fb1527.html"
+    shown = json.loads(invoke("show", url, "--config", str(config_file), "--json").output)
+    assert [v["title"] for v in shown["versions"]] == [
+        "关于印发《认证机构资质审批工作指南》的通知", "关于印发《认证机构资质审批工作指南》的通知（更正）"]
+    missing = invoke("show", "https://nowhere.invalid/x", "--config", str(config_file))
+    assert missing.exit_code == 2 and "no announcement" in missing.output
+
+    report = json.loads(invoke("report", "--since", "1d", "--config", str(config_file), "--json").output)
+    assert report  # shape is tested in test_render_report; here: it runs on a real store
+    text_report = invoke("report", "--since", "2024-01-01", "--config", str(config_file), "--format", "markdown")
+    assert text_report.exit_code == 0 and "|" in text_report.output
+    bad = invoke("report", "--since", "last tuesday", "--config", str(config_file))
+    assert bad.exit_code == 2 and "use e.g. 7d" in bad.output
+
+    feed = feedparser.parse(invoke("feed", "--since", "1d", "--config", str(config_file)).output)
+    assert feed.bozo == 0
+    assert len(feed.entries) == 37
+    assert any(t.term == "regulation" for e in feed.entries for t in e.get("tags", []))
