@@ -254,3 +254,54 @@ def test_history_show_report_feed_over_a_real_store(config_file: Path, mirror) -
     assert feed.bozo == 0
     assert len(feed.entries) == 37
     assert any(t.term == "regulation" for e in feed.entries for t in e.get("tags", []))
+
+
+def test_notify_posts_the_json_document_to_webhooks_after_a_2xx(tmp_path: Path, mirror, store_path: Path) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received: list[dict] = []
+    answers = [500, 204]
+
+    class Hook(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            status = answers.pop(0) if answers else 204
+            if status < 300:
+                received.append(json.loads(body))
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        hook_url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        extra = (
+            '[email]\nhost = "127.0.0.1"\nport = 9\nsecurity = "none"\nto = ["a@example.org"]\n'
+            f'[[webhooks]]\nurl = "{hook_url}"\n'
+        )
+        config = write_config(tmp_path / "c.toml", mirror.base_url, store_path, extra)
+        invoke("check", "--config", str(config))
+        mirror.set_day(2)
+        first = invoke("check", "--config", str(config), "--notify", "--json")
+        assert first.exit_code == 4  # the SMTP port is closed and the webhook answered 500
+        assert "webhook not delivered, 5 change(s) stay queued" in first.output
+        assert received == []
+        second = invoke("notify", "--config", str(config))  # email still fails; the webhook now takes it
+        assert second.exit_code == 4
+        assert len(received) == 1
+        assert received[0]["schema_version"] == 1
+        got = {(c["kind"], c["source"], c["url"].removeprefix(mirror.base_url), c["title"], c["date"])
+               for c in received[0]["changes"]}
+        assert got == DAY2_CHANGES
+        invoke("notify", "--config", str(config))
+        assert len(received) == 1, "a delivered change is not posted again"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -7,9 +7,11 @@ Errors become exit codes in one place: ``guard`` (codes in ``errors.ExitCode``).
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Callable, Iterator, Optional
 
 import typer
 
@@ -125,8 +127,9 @@ def check(
     config = load(config_path, store)
     _check_sources_exist(config, source)
     channels = delivery.channels_for(config, email=email, notify=notify)
-    progress = _progress_printer() if output is OutputFormat.terminal else None
-    result = run_check(config, channels=channels, only=source, progress=progress, lock_timeout=wait)
+    total = len(source) if source else len(config.sources)
+    with _progress_bar(total, enabled=output is OutputFormat.terminal) as progress:
+        result = run_check(config, channels=channels, only=source, progress=progress, lock_timeout=wait)
     if not (quiet and not result.changes and not result.failed):
         _render_run(result, output)
     acknowledge(config, result)
@@ -149,15 +152,27 @@ def _check_sources_exist(config: "Config", names: Optional[list[str]]) -> None:
             raise UsageError(f"no source named {name!r}; configured sources: {', '.join(known)}")
 
 
-def _progress_printer() -> Callable[[str, str], None]:
-    console = stdout_console()
+@contextlib.contextmanager
+def _progress_bar(total: int, *, enabled: bool) -> Iterator[Optional[Callable[[str, str], None]]]:
+    """A transient bar on stderr, only on a terminal and only once a run takes a moment."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    def report(name: str, status: str) -> None:
-        from rich.markup import escape
-
-        console.print(f"[dim]checked {escape(name)}: {escape(status)}[/]")
-
-    return report
+    bar = Progress(
+        TextColumn("checking sources"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True), transient=True,
+    )
+    task = bar.add_task("check", total=total)
+    timer = threading.Timer(0.5, bar.start)  # a run that ends sooner never shows a bar
+    timer.start()
+    try:
+        yield lambda _name, _status: bar.advance(task)
+    finally:
+        timer.cancel()
+        bar.stop()
 
 
 # -- demo -------------------------------------------------------------------------
