@@ -397,9 +397,9 @@ def _rows_from_selectors(tree: LexborHTMLParser, resolver: Resolver, selectors: 
         if selectors.title:
             title_node = css_first(node, selectors.title, "title")
             if title_node is not None:
-                title, from_attr = choose_title(
-                    clean_text(title_node.text()), clean_text(attr(title_node, "title"))
-                )
+                # a truncated configured title still falls back to a title attribute
+                title_attr = clean_text(attr(title_node, "title")) or clean_text(attr(anchor, "title"))
+                title, from_attr = choose_title(clean_text(title_node.text()), title_attr)
         link = _Link(anchor, key, title, from_attr)
         if selectors.date:
             date_node = css_first(node, selectors.date, "date")

@@ -14,7 +14,8 @@ def parse_html(html: str) -> LexborHTMLParser:
     try:
         return LexborHTMLParser(html)
     except UnicodeEncodeError:
-        return LexborHTMLParser(html.encode("utf-8", "replace"))
+        repaired = html.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        return LexborHTMLParser(repaired)
 
 
 def _is_cjk(char: str) -> bool:
