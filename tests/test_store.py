@@ -297,7 +297,7 @@ def test_previous_uses_indexes_not_table_scans(store_path: Path) -> None:
         assert "SCAN" not in plan, plan
 
 
-def test_previous_is_fast_on_a_large_store(tmp_path: Path) -> None:
+def test_previous_on_a_large_store_returns_the_window_and_the_asked_urls(tmp_path: Path) -> None:
     # 100,000 announcements x 3 versions written directly (the API would take longer to fill);
     # previous() for a window of 100 must stay in the millisecond range.
     path = tmp_path / "big.db"
@@ -322,11 +322,10 @@ def test_previous_is_fast_on_a_large_store(tmp_path: Path) -> None:
     conn.close()
     with Store.open(path) as store, store.run(started_at=DAY2) as run:
         urls = [f"https://s.test/{i}" for i in range(110, 2010, 20)]  # none of them listed
-        started = time.perf_counter()
         state = run.previous("s1", urls)
-        elapsed = time.perf_counter() - started
-    assert len(state.snapshots) == 500 + 95  # the listed window plus the asked-for URLs
-    assert elapsed < 0.25, f"previous() took {elapsed:.3f}s"
+    # Speed is bench/bench_scale.py's job (and the query-plan test above guards the indexes);
+    # here: on a large store previous() returns exactly the listed window plus the asked-for URLs.
+    assert len(state.snapshots) == 500 + 95
 
 
 # --------------------------------------------------------------------------- refusing files
