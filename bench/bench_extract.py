@@ -33,17 +33,40 @@ _INLINE_SCRIPT = "".join(
 _METAS = "".join(
     f'<meta name="{name}" content="{value}">'
     for name, value in (
-        ("SiteName", "国家认证认可监督管理委员会"), ("SiteDomain", "www.cnca.gov.cn"),
-        ("SiteIDCode", "bm31360001"), ("ColumnType", "公告"), ("Keywords", "认证,认可,检验检测"),
-        ("Description", "国家认证认可监督管理委员会公告栏目"), ("Author", "国家认监委"),
+        ("SiteName", "国家认证认可监督管理委员会"),
+        ("SiteDomain", "www.cnca.gov.cn"),
+        ("SiteIDCode", "bm31360001"),
+        ("ColumnType", "公告"),
+        ("Keywords", "认证,认可,检验检测"),
+        ("Description", "国家认证认可监督管理委员会公告栏目"),
+        ("Author", "国家认监委"),
     )
 )
 
 
-_MENU = ("首页", "机构概况", "政务信息", "新闻聚焦", "互联网服务", "互动交流", "专题专栏", "数据查询")
+_MENU = (
+    "首页",
+    "机构概况",
+    "政务信息",
+    "新闻聚焦",
+    "互联网服务",
+    "互动交流",
+    "专题专栏",
+    "数据查询",
+)
 _SUBMENU = (
-    "公告", "通知", "政策法规", "行业动态", "监管动态", "认证监管", "认可与检验检测", "国际合作",
-    "强制性产品认证", "自愿性认证", "领导活动", "人事信息",
+    "公告",
+    "通知",
+    "政策法规",
+    "行业动态",
+    "监管动态",
+    "认证监管",
+    "认可与检验检测",
+    "国际合作",
+    "强制性产品认证",
+    "自愿性认证",
+    "领导活动",
+    "人事信息",
 )
 _FOOTER = ("网站地图", "联系我们", "使用帮助", "隐私声明", "网站纠错", "无障碍说明", "English")
 
@@ -63,11 +86,11 @@ def _chrome(inner: str, title: str) -> str:
         + "</ul></div></li>"
         for n in range(8)
     )
-    tree = "".join(
-        f'<li><a href="/zwxx/c{n}/index.html">{_SUBMENU[n]}</a></li>' for n in range(10)
-    )
+    tree = "".join(f'<li><a href="/zwxx/c{n}/index.html">{_SUBMENU[n]}</a></li>' for n in range(10))
     footer = "".join(f'<a href="/f{n}/index.html">{_FOOTER[n]}</a> | ' for n in range(len(_FOOTER)))
-    options = "".join(f'<option value="https://dept{n}.gov.cn">部委网站{n}</option>' for n in range(30))
+    options = "".join(
+        f'<option value="https://dept{n}.gov.cn">部委网站{n}</option>' for n in range(30)
+    )
     scripts = "".join(
         f'<script src="/cms_files/default/script/lib{n}.js"></script>' for n in range(8)
     )
@@ -100,9 +123,11 @@ def cnca_page(seed: int, rows: int = 20) -> str:
         f"<span>2024-{1 + n % 12:02d}-{1 + n % 28:02d}</span></li>"
         for n in range(rows)
     )
-    pager = '<div class="pagination" count="137">' + "".join(
-        f'<a href="javascript:void(0)">{n}</a>' for n in range(1, 8)
-    ) + "</div>"
+    pager = (
+        '<div class="pagination" count="137">'
+        + "".join(f'<a href="javascript:void(0)">{n}</a>' for n in range(1, 8))
+        + "</div>"
+    )
     return _chrome(f'<ul class="common_list_ul">{items}</ul>{pager}', "公告")
 
 
@@ -124,9 +149,11 @@ def static_page(seed: int, rows: int = 20) -> str:
         f'<td class="date">[2024年{1 + n % 12}月{1 + n % 28}日]</td></tr>'
         for n in range(rows)
     )
-    pager = '<div class="page">' + "".join(
-        f'<a href="index_{n}.html">{n}</a>' for n in range(1, 10)
-    ) + '<a href="index_2.html">下一页</a></div>'
+    pager = (
+        '<div class="page">'
+        + "".join(f'<a href="index_{n}.html">{n}</a>' for n in range(1, 10))
+        + '<a href="index_2.html">下一页</a></div>'
+    )
     return _chrome(f'<table class="list"><tbody>{items}</tbody></table>{pager}', "公示公告")
 
 
@@ -162,7 +189,11 @@ def _rates(pages: list[tuple[str, str]], repeats: int) -> tuple[float, float, fl
         parse_rates.append(parse_rate)
         extract_rates.append(extract_rate)
         ratios.append(extract_rate / parse_rate)
-    return statistics.median(parse_rates), statistics.median(extract_rates), statistics.median(ratios)
+    return (
+        statistics.median(parse_rates),
+        statistics.median(extract_rates),
+        statistics.median(ratios),
+    )
 
 
 def _parse_only(html: str, url: str) -> None:

@@ -32,8 +32,21 @@ def test_parse_date_forms(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", None, "2023-02-29", "2024-13-01", "2024-00-10", "2024-01-32", "1800-01-01", "12024-01-12",
-     "第2024-01号", "01-12", "无日期", "2024年", "14:00"],
+    [
+        "",
+        None,
+        "2023-02-29",
+        "2024-13-01",
+        "2024-00-10",
+        "2024-01-32",
+        "1800-01-01",
+        "12024-01-12",
+        "第2024-01号",
+        "01-12",
+        "无日期",
+        "2024年",
+        "14:00",
+    ],
 )
 def test_parse_date_rejects_impossible_or_missing_dates(text: str | None) -> None:
     assert parse_date(text) is None
@@ -51,7 +64,14 @@ def test_month_day_needs_a_year_context() -> None:
 
 @pytest.mark.parametrize(
     ("text", "year"),
-    [("2024年", 2024), ("2023", 2023), (" 【2022年度】 ", 2022), ("2024年公告", None), ("共2024条", None), ("", None)],
+    [
+        ("2024年", 2024),
+        ("2023", 2023),
+        (" 【2022年度】 ", 2022),
+        ("2024年公告", None),
+        ("共2024条", None),
+        ("", None),
+    ],
 )
 def test_year_heading(text: str, year: int | None) -> None:
     assert year_heading(text) == year

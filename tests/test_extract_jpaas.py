@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from cnca_watch.errors import ExtractError
-from cnca_watch.extract import JpaasPayload, JpaasUnit, find_jpaas_unit, parse_jpaas_payload
+from cnca_watch.extract import (
+    JpaasPayload,
+    JpaasUnit,
+    find_jpaas_unit,
+    parse_jpaas_payload,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 CNCA_COLUMN = "https://www.cnca.gov.cn/zwxx/gg/index.html"
@@ -57,16 +62,18 @@ def test_samr_unitbuild_script_without_url_uses_the_default_endpoint() -> None:
 
 def test_querydata_values_become_strings_and_url_may_be_absolute() -> None:
     html = (
-        '<script url="http://127.0.0.1:8123/unit" querydata="{\'webId\':\'w\',\'size\':20,'
-        '\'flag\':true,\'none\':null}"></script>'
+        "<script url=\"http://127.0.0.1:8123/unit\" querydata=\"{'webId':'w','size':20,"
+        "'flag':true,'none':null}\"></script>"
     )
     unit = find_jpaas_unit(html, "http://127.0.0.1:8123/col/index.html")
-    assert unit == JpaasUnit("http://127.0.0.1:8123/unit", {"webId": "w", "size": "20", "flag": "true", "none": "null"})
+    assert unit == JpaasUnit(
+        "http://127.0.0.1:8123/unit", {"webId": "w", "size": "20", "flag": "true", "none": "null"}
+    )
 
 
 def test_bulidstatic_script_preferred_over_other_querydata_scripts() -> None:
     html = (
-        '<script src="/x/unitbuild.js" querydata="{\'pageId\':\'side\'}"></script>'
+        "<script src=\"/x/unitbuild.js\" querydata=\"{'pageId':'side'}\"></script>"
         '<script parsetype="bulidstatic" url="/u" querydata="{\'pageId\':\'main\'}"></script>'
     )
     unit = find_jpaas_unit(html, "https://www.samr.gov.cn/a/")
@@ -106,12 +113,18 @@ def test_payload_without_pagination_has_no_total() -> None:
 @pytest.mark.parametrize(
     ("text", "cause"),
     [
-        ("<!DOCTYPE html><html><body>请开启JavaScript</body></html>", "answered with an HTML page instead of JSON"),
+        (
+            "<!DOCTYPE html><html><body>请开启JavaScript</body></html>",
+            "answered with an HTML page instead of JSON",
+        ),
         ("  \n<html>waf</html>", "answered with an HTML page instead of JSON"),
         ("", "empty body"),
         ('{"success": true, "data": {"html": "<ul>', "malformed JSON from the list API: "),
         ("[1, 2]", "malformed JSON from the list API: expected an object"),
-        ('{"success": false, "code": "500", "msg": "系统繁忙"}', "list API reported failure: code 500 (系统繁忙)"),
+        (
+            '{"success": false, "code": "500", "msg": "系统繁忙"}',
+            "list API reported failure: code 500 (系统繁忙)",
+        ),
         ('{"code": 403}', "list API reported failure: code 403"),
         ('{"success": true, "code": "200", "data": {}}', "no data.html"),
         ('{"success": true, "code": "200", "data": "html"}', "no data.html"),

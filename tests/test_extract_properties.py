@@ -25,25 +25,97 @@ FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 HTML_FIXTURES = sorted(p.read_text(encoding="utf-8") for p in FIXTURES.glob("*.html"))
 JSON_FIXTURES = sorted(p.read_text(encoding="utf-8") for p in FIXTURES.glob("*.json"))
 FRAGMENTS = [json.loads(text)["data"]["html"] for text in JSON_FIXTURES]
-BASES = ["https://www.cnca.gov.cn/zwxx/gg/index.html", "https://www.samr.gov.cn/zw/", "http://127.0.0.1:8000/a/b.html"]
+BASES = [
+    "https://www.cnca.gov.cn/zwxx/gg/index.html",
+    "https://www.samr.gov.cn/zw/",
+    "http://127.0.0.1:8000/a/b.html",
+]
 PROPERTY_SETTINGS = settings(
-    max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=150,
+    deadline=2000,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-_TAGS = ["div", "ul", "li", "a", "span", "p", "table", "tr", "td", "script", "style", "h3", "em", "br", "meta", "base"]
-_ATTR_NAMES = ["href", "title", "class", "style", "querydata", "QueryData", "parseType", "url", "src", "name", "content", "count"]
+_TAGS = [
+    "div",
+    "ul",
+    "li",
+    "a",
+    "span",
+    "p",
+    "table",
+    "tr",
+    "td",
+    "script",
+    "style",
+    "h3",
+    "em",
+    "br",
+    "meta",
+    "base",
+]
+_ATTR_NAMES = [
+    "href",
+    "title",
+    "class",
+    "style",
+    "querydata",
+    "QueryData",
+    "parseType",
+    "url",
+    "src",
+    "name",
+    "content",
+    "count",
+]
 _ATTR_VALUES = st.one_of(
-    st.sampled_from([
-        "/a/1.html", "../x.pdf", "//h.cn/x", "javascript:void(0)", "#", "mailto:x", "http://[::1", "http://h:99999/",
-        "common_list_ul", "nav04Left02_content", "detail_tittle", "color:red", "display:none", "bulidstatic",
-        "{'webId':'w','pageId':'p'}", "{'broken", "2024-01-12", "/api-gateway/jpaas-web-server/front/document/download?fileName=%E9%99%84.pdf",
-        "ArticleTitle", "PubDate", "x.docx?fileName=%ZZ", "\n /a/\n b.html ",
-    ]),
+    st.sampled_from(
+        [
+            "/a/1.html",
+            "../x.pdf",
+            "//h.cn/x",
+            "javascript:void(0)",
+            "#",
+            "mailto:x",
+            "http://[::1",
+            "http://h:99999/",
+            "common_list_ul",
+            "nav04Left02_content",
+            "detail_tittle",
+            "color:red",
+            "display:none",
+            "bulidstatic",
+            "{'webId':'w','pageId':'p'}",
+            "{'broken",
+            "2024-01-12",
+            "/api-gateway/jpaas-web-server/front/document/download?fileName=%E9%99%84.pdf",
+            "ArticleTitle",
+            "PubDate",
+            "x.docx?fileName=%ZZ",
+            "\n /a/\n b.html ",
+        ]
+    ),
     st.text(max_size=20),
 )
 _TEXTS = st.one_of(
-    st.sampled_from(["2024-01-12", "[2024-01-12]", "2024年1月12日", "01-12", "2024年", "发布时间：2026-04-17",
-                     "更多", "下一页", "3", "关于开展认证工作的通知", "信息来源：", "…", "\n", "　"]),
+    st.sampled_from(
+        [
+            "2024-01-12",
+            "[2024-01-12]",
+            "2024年1月12日",
+            "01-12",
+            "2024年",
+            "发布时间：2026-04-17",
+            "更多",
+            "下一页",
+            "3",
+            "关于开展认证工作的通知",
+            "信息来源：",
+            "…",
+            "\n",
+            "　",
+        ]
+    ),
     st.text(max_size=15),
 )
 
@@ -56,7 +128,9 @@ def html_trees(draw: st.DrawFn, depth: int = 0) -> str:
             tag = draw(st.sampled_from(_TAGS))
             attrs = "".join(
                 f' {name}="{value.replace(chr(34), "&quot;")}"'
-                for name, value in draw(st.lists(st.tuples(st.sampled_from(_ATTR_NAMES), _ATTR_VALUES), max_size=3))
+                for name, value in draw(
+                    st.lists(st.tuples(st.sampled_from(_ATTR_NAMES), _ATTR_VALUES), max_size=3)
+                )
             )
             parts.append(f"<{tag}{attrs}>{draw(html_trees(depth + 1))}</{tag}>")
         else:
@@ -90,20 +164,33 @@ JSON_TEXTS = st.one_of(
     mutated(JSON_FIXTURES),
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.text(max_size=10),
-        lambda children: st.lists(children, max_size=3) | st.dictionaries(
-            st.sampled_from(["success", "code", "data", "html", "total", "msg"]), children, max_size=4
+        lambda children: (
+            st.lists(children, max_size=3)
+            | st.dictionaries(
+                st.sampled_from(["success", "code", "data", "html", "total", "msg"]),
+                children,
+                max_size=4,
+            )
         ),
         max_leaves=10,
     ).map(json.dumps),
     st.builds(
-        lambda html, success, code: json.dumps({"success": success, "code": code, "data": {"html": html}}),
-        html_trees(), st.sampled_from([True, False, None]), st.sampled_from(["200", 200, "500", None]),
+        lambda html, success, code: json.dumps(
+            {"success": success, "code": code, "data": {"html": html}}
+        ),
+        html_trees(),
+        st.sampled_from([True, False, None]),
+        st.sampled_from(["200", 200, "500", None]),
     ),
 )
 
 
 def is_web_url(url: str) -> bool:
-    return url.startswith(("http://", "https://")) and "#" not in url and not any(c in url for c in "\n\r\t ")
+    return (
+        url.startswith(("http://", "https://"))
+        and "#" not in url
+        and not any(c in url for c in "\n\r\t ")
+    )
 
 
 def is_valid_date(value: str | None) -> bool:
@@ -137,7 +224,9 @@ def test_extract_detail_is_total_and_well_formed(page: str, base: str) -> None:
         return
     assert isinstance(detail, Detail)
     assert is_valid_date(detail.date)
-    assert isinstance(detail.body, str) and "\ue000" not in detail.body and "\ue001" not in detail.body
+    assert (
+        isinstance(detail.body, str) and "\ue000" not in detail.body and "\ue001" not in detail.body
+    )
     assert detail.title is None or detail.title.strip() == detail.title != ""
     urls = [attachment.url for attachment in detail.attachments]
     assert len(urls) == len(set(urls))
@@ -175,6 +264,8 @@ def test_parse_jpaas_payload_is_total_and_well_formed(text: str) -> None:
 def test_lone_surrogates_are_repaired_not_fatal() -> None:
     html = '<ul><li><a href="/a\ud800.html">关于\ud800开展认证工作的通知</a><span>2024-01-12</span></li></ul>'
     items = extract_list(html, "https://x.cn/")
-    assert [(i.title, i.date) for i in items] == [("关于开展认证工作的通知", "2024-01-12")]  # lexbor drops them
+    assert [(i.title, i.date) for i in items] == [
+        ("关于开展认证工作的通知", "2024-01-12")
+    ]  # lexbor drops them
     assert extract_detail(html, "https://x.cn/").date is None
     assert find_jpaas_unit(html, "https://x.cn/") is None

@@ -14,7 +14,10 @@ BASE = "https://www.cnca.gov.cn/zwxx/gg/index.html"
 @pytest.mark.parametrize(
     ("href", "expected"),
     [
-        ("/zwxx/gg/2024/art/2024/art_1.html", "https://www.cnca.gov.cn/zwxx/gg/2024/art/2024/art_1.html"),
+        (
+            "/zwxx/gg/2024/art/2024/art_1.html",
+            "https://www.cnca.gov.cn/zwxx/gg/2024/art/2024/art_1.html",
+        ),
         ("2024/art_1.html", "https://www.cnca.gov.cn/zwxx/gg/2024/art_1.html"),
         ("./art_1.html", "https://www.cnca.gov.cn/zwxx/gg/art_1.html"),
         ("../tz/index.html", "https://www.cnca.gov.cn/zwxx/tz/index.html"),
@@ -27,7 +30,10 @@ BASE = "https://www.cnca.gov.cn/zwxx/gg/index.html"
         ("https://www.cnca.gov.cn/a/../b/./c.html", "https://www.cnca.gov.cn/b/c.html"),
         ("\n   /zwxx/gg/a.html\n", "https://www.cnca.gov.cn/zwxx/gg/a.html"),
         ("/zwxx/\n  gg/a.html", "https://www.cnca.gov.cn/zwxx/gg/a.html"),
-        ("/a.pdf?fileName=%E9%99%84%E4%BB%B6.pdf", "https://www.cnca.gov.cn/a.pdf?fileName=%E9%99%84%E4%BB%B6.pdf"),
+        (
+            "/a.pdf?fileName=%E9%99%84%E4%BB%B6.pdf",
+            "https://www.cnca.gov.cn/a.pdf?fileName=%E9%99%84%E4%BB%B6.pdf",
+        ),
         ("/a.pdf?fileName=附件1.pdf", "https://www.cnca.gov.cn/a.pdf?fileName=附件1.pdf"),
         ("?page=2", "https://www.cnca.gov.cn/zwxx/gg/index.html?page=2"),
         ("/a b.html", "https://www.cnca.gov.cn/a%20b.html"),
@@ -39,8 +45,20 @@ def test_canonical_url_resolves_and_normalises(href: str, expected: str) -> None
 
 @pytest.mark.parametrize(
     "href",
-    ["", "   ", "#", "#top", "javascript:void(0)", " JavaScript:go()", "mailto:a@cnca.gov.cn",
-     "tel:010-82260000", "ftp://x/y", "data:text/html,hi", "http://host:99999/x", "http://[::1/x"],
+    [
+        "",
+        "   ",
+        "#",
+        "#top",
+        "javascript:void(0)",
+        " JavaScript:go()",
+        "mailto:a@cnca.gov.cn",
+        "tel:010-82260000",
+        "ftp://x/y",
+        "data:text/html,hi",
+        "http://host:99999/x",
+        "http://[::1/x",
+    ],
 )
 def test_canonical_url_rejects_non_pages(href: str) -> None:
     assert canonical_url(href, BASE) is None
@@ -51,21 +69,31 @@ def test_origin_of_a_page() -> None:
     assert origin("mailto:x") is None
 
 
-_SEGMENT = st.sampled_from(["a", "zwxx", "gg", "art_1.html", ".", "..", "", "x.pdf", "附件", "%E9%99", "b;c"])
+_SEGMENT = st.sampled_from(
+    ["a", "zwxx", "gg", "art_1.html", ".", "..", "", "x.pdf", "附件", "%E9%99", "b;c"]
+)
 _HREF = st.one_of(
     st.lists(_SEGMENT, max_size=5).map("/".join),
     st.lists(_SEGMENT, max_size=5).map(lambda parts: "/" + "/".join(parts)),
     st.lists(_SEGMENT, max_size=4).map(lambda parts: "../" + "/".join(parts)),
     st.lists(_SEGMENT, max_size=4).map(lambda parts: "./" + "/".join(parts)),
-    st.tuples(st.sampled_from(["http://", "https://", "HTTP://", "//"]),
-              st.sampled_from(["www.cnca.gov.cn", "WWW.X.CN", "h.cn:8080", "h.cn:443", ""]),
-              st.lists(_SEGMENT, max_size=3).map("/".join)).map(lambda t: f"{t[0]}{t[1]}/{t[2]}"),
+    st.tuples(
+        st.sampled_from(["http://", "https://", "HTTP://", "//"]),
+        st.sampled_from(["www.cnca.gov.cn", "WWW.X.CN", "h.cn:8080", "h.cn:443", ""]),
+        st.lists(_SEGMENT, max_size=3).map("/".join),
+    ).map(lambda t: f"{t[0]}{t[1]}/{t[2]}"),
     st.text(max_size=30),
 )
-_BASES = st.sampled_from([
-    BASE, "https://www.samr.gov.cn/zw/zfxxgk/fdzdgknr/rzjgs/", "http://127.0.0.1:8000/", "https://a.cn",
-    "https://a.cn/x/y/z.html?q=1", "not a url",
-])
+_BASES = st.sampled_from(
+    [
+        BASE,
+        "https://www.samr.gov.cn/zw/zfxxgk/fdzdgknr/rzjgs/",
+        "http://127.0.0.1:8000/",
+        "https://a.cn",
+        "https://a.cn/x/y/z.html?q=1",
+        "not a url",
+    ]
+)
 
 
 @settings(max_examples=200, deadline=500)

@@ -103,7 +103,7 @@ class Resolver:
     and the result is always identical to ``canonical_url(href, base)``.
     """
 
-    __slots__ = ("base", "_origin", "_directory", "_cache")
+    __slots__ = ("_cache", "_directory", "_origin", "base")
 
     def __init__(self, base: str) -> None:
         self.base = base
@@ -125,8 +125,7 @@ class Resolver:
             return None
         directory = self._directory
         if href[0] == ".":
-            if href.startswith("./"):
-                href = href[2:]
+            href = href.removeprefix("./")
             while href.startswith("../"):  # "../x": climb the base directory
                 href = href[3:]
                 cut = directory.rfind("/", len(self._origin) + 1, len(directory) - 1)  # type: ignore[arg-type]

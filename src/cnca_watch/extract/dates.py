@@ -49,7 +49,11 @@ def _parse_date(text: str, year: int | None) -> str | None:
         # the common "2024-01-12" cell, without the regex
         head, month, day = stripped[:4], stripped[5:7], stripped[8:]
         if head.isdigit() and month.isdigit() and day.isdigit() and head.isascii():
-            return valid_date(int(head), int(month), int(day)) if month.isascii() and day.isascii() else None
+            return (
+                valid_date(int(head), int(month), int(day))
+                if month.isascii() and day.isascii()
+                else None
+            )
     for match in _FULL_DATE.finditer(text):
         found = valid_date(int(match[1]), int(match[2]), int(match[3]))
         if found:

@@ -21,7 +21,17 @@ from .dates import parse_date
 from .text import attr, clean_text, css_first, parse_html
 
 ATTACHMENT_EXTENSIONS = (
-    ".pdf", ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".zip", ".rar", ".ofd", ".txt",
+    ".pdf",
+    ".doc",
+    ".docx",
+    ".wps",
+    ".xls",
+    ".xlsx",
+    ".et",
+    ".zip",
+    ".rar",
+    ".ofd",
+    ".txt",
 )
 DOWNLOAD_GATEWAY_PATH = "/front/document/download"
 
@@ -50,12 +60,14 @@ _CELL_MARK = "\ue001"
 _DATE_LABELS = ("发布时间", "发布日期", "发文日期", "发表时间", "公开日期")
 _ISSUER_LABELS = ("信息来源", "来源", "发布机构", "发文机关")
 _COMMENT_TITLE = re.compile(
-    r"<p[^>]*class\s*=\s*[\"']?[^\"'>]*detail_tittle[^>]*>(.*?)</p>", re.S | re.I
+    r"<p[^>]*class\s*=\s*[\"']?[^\"'>]*detail_tittle[^>]*>(.*?)</p>", re.DOTALL | re.IGNORECASE
 )
 _TAG = re.compile(r"<[^>]*>")
 _GAP = re.compile(r"\s{2,}|[\u3000\xa0\n]")
-_RED = re.compile(r"color\s*:\s*(?:red|#f00\b|#ff0000|rgb\(\s*255\s*,\s*0\s*,\s*0\s*\))", re.I)
-_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_RED = re.compile(
+    r"color\s*:\s*(?:red|#f00\b|#ff0000|rgb\(\s*255\s*,\s*0\s*,\s*0\s*\))", re.IGNORECASE
+)
+_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _SITE_SUFFIX = re.compile(r"\s*(?:[_|｜]|——|--| - )\s*[^_|｜]{2,40}$")
 _SITE_WORDS = ("委员会", "总局", "网站", "门户", "政府", "管理局", "监督局", "监管局", "厅", "官网")
 _BANNER_WORDS = ("国家市场监督管理总局", "国家认证认可监督管理委员会", "国家认监委", "市场监管总局")
@@ -67,8 +79,10 @@ def extract_detail(html: str, page_url: str, selectors: Selectors | None = None)
     title = _title(tree, metas)
     body_node = _body_node(tree, selectors)
     attachments = _attachments(tree, body_node, page_url)
-    date = _displayed_date(tree) or parse_date(metas.get("pubdate")) or parse_date(
-        metas.get("firstpublishedtime") or metas.get("publishdate")
+    date = (
+        _displayed_date(tree)
+        or parse_date(metas.get("pubdate"))
+        or parse_date(metas.get("firstpublishedtime") or metas.get("publishdate"))
     )
     issuer = _issuer(tree, metas)
     body = _block_text(body_node) if body_node is not None else ""
@@ -126,7 +140,7 @@ def _title(tree: LexborHTMLParser, metas: dict[str, str]) -> str:
 
 
 def _is_doc_kind(text: str) -> bool:
-    """"公　　告" / "通　　告" placeholders of the red header."""
+    """ "公　　告" / "通　　告" placeholders of the red header."""
     return text.replace(" ", "") in ("公告", "通告", "通知", "决定", "命令")
 
 
@@ -215,7 +229,7 @@ def _issuer(tree: LexborHTMLParser, metas: dict[str, str]) -> str:
 
 
 def _labelled_issuer(text: str) -> str:
-    """"信息来源：国家认监委　发布时间：…" -> "国家认监委"."""
+    """ "信息来源：国家认监委　发布时间：…" -> "国家认监委"."""
     for label in _ISSUER_LABELS:
         at = text.find(label + "：")
         if at < 0:

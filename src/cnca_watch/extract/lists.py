@@ -24,9 +24,34 @@ from .text import attr, clean_text, css_all, css_first, parse_html
 # Link texts of pagination and "more" links: never an announcement.
 _NAV_TEXTS = frozenset(
     {
-        "首页", "尾页", "末页", "上一页", "下一页", "上页", "下页", "前一页", "后一页",
-        "更多", "more", "返回", "跳转", "go", "确定", "打印", "关闭", "收藏", "top",
-        "next", "prev", "previous", "last", "first", "查看更多", "返回顶部", "<", ">",
+        "首页",
+        "尾页",
+        "末页",
+        "上一页",
+        "下一页",
+        "上页",
+        "下页",
+        "前一页",
+        "后一页",
+        "更多",
+        "more",
+        "返回",
+        "跳转",
+        "go",
+        "确定",
+        "打印",
+        "关闭",
+        "收藏",
+        "top",
+        "next",
+        "prev",
+        "previous",
+        "last",
+        "first",
+        "查看更多",
+        "返回顶部",
+        "<",
+        ">",
     }
 )
 _NAV_STRIP = " >»›<«‹[]【】()（）.。·:：\u3000\xa0"
@@ -139,14 +164,20 @@ def _candidate_links(anchors: list[LexborNode]) -> list[tuple[LexborNode, str, s
         text = anchor.text()
         title_attr = attributes.get("title") or ""
         stripped = text.strip()
-        if len(stripped) <= 12 and is_nav_text(clean_text(stripped)) and (stripped or not title_attr.strip()):
+        if (
+            len(stripped) <= 12
+            and is_nav_text(clean_text(stripped))
+            and (stripped or not title_attr.strip())
+        ):
             continue
         if stripped or title_attr.strip():
             links.append((anchor, key, text, title_attr))
     return links
 
 
-def _mark_holders(links: list[tuple[LexborNode, str]] | list[tuple[LexborNode, str, str, str]]) -> dict[int, object]:
+def _mark_holders(
+    links: list[tuple[LexborNode, str]] | list[tuple[LexborNode, str, str, str]],
+) -> dict[int, object]:
     """For every ancestor of a link: the one href it holds, or _MULTI.
 
     Amortised: a walk stops at an element already marked with this href or with _MULTI
@@ -258,7 +289,11 @@ def _generic_rows(tree: LexborHTMLParser) -> list[_Row]:
         parent = row.parent
         climbed: LexborNode | None = None
         # the row is the highest element whose only link target is this one
-        while parent is not None and holder.get(parent.mem_id) is not _MULTI and parent.tag not in _STOP_TAGS:
+        while (
+            parent is not None
+            and holder.get(parent.mem_id) is not _MULTI
+            and parent.tag not in _STOP_TAGS
+        ):
             row = parent
             parent = row.parent
             climbed = row
@@ -284,7 +319,11 @@ def _generic_rows(tree: LexborHTMLParser) -> list[_Row]:
             text = anchor.text()
             title_attr = anchor.attributes.get("title") or ""
             stripped = text.strip()
-            if len(stripped) <= 12 and is_nav_text(clean_text(stripped)) and (stripped or not title_attr.strip()):
+            if (
+                len(stripped) <= 12
+                and is_nav_text(clean_text(stripped))
+                and (stripped or not title_attr.strip())
+            ):
                 continue
             if not stripped and not title_attr.strip():
                 continue
@@ -305,7 +344,9 @@ def _generic_rows(tree: LexborHTMLParser) -> list[_Row]:
     return result
 
 
-def _row_date(anchor: LexborNode, row: LexborNode | None, year_cache: dict[int, int | None]) -> str | None:
+def _row_date(
+    anchor: LexborNode, row: LexborNode | None, year_cache: dict[int, int | None]
+) -> str | None:
     """The date a row shows outside its link text."""
     if row is None:
         return None
@@ -322,12 +363,16 @@ def _row_date(anchor: LexborNode, row: LexborNode | None, year_cache: dict[int, 
     return date
 
 
-def _build_row(member: tuple[LexborNode, str, str, str, LexborNode | None], date: str | None) -> _Row:
+def _build_row(
+    member: tuple[LexborNode, str, str, str, LexborNode | None], date: str | None
+) -> _Row:
     anchor, key, text, title_attr, row = member
     link_text = clean_text(text)
     cleaned_attr = link_text if title_attr == text else clean_text(title_attr)
     title, from_attr = choose_title(link_text, cleaned_attr)
-    return _Row(_Link(anchor, key, title, from_attr), row if row is not None else anchor, date, title)
+    return _Row(
+        _Link(anchor, key, title, from_attr), row if row is not None else anchor, date, title
+    )
 
 
 def _with_date_inside_link(row: _Row) -> _Row:
@@ -384,7 +429,9 @@ def _year_context(row: LexborNode, cache: dict[int, int | None]) -> int | None:
 # --- configured selectors --------------------------------------------------------------
 
 
-def _rows_from_selectors(tree: LexborHTMLParser, resolver: Resolver, selectors: Selectors) -> list[_Row]:
+def _rows_from_selectors(
+    tree: LexborHTMLParser, resolver: Resolver, selectors: Selectors
+) -> list[_Row]:
     rows: list[_Row] = []
     year_cache: dict[int, int | None] = {}
     for node in css_all(tree, selectors.items or "", "items"):
@@ -398,7 +445,9 @@ def _rows_from_selectors(tree: LexborHTMLParser, resolver: Resolver, selectors: 
             title_node = css_first(node, selectors.title, "title")
             if title_node is not None:
                 # a truncated configured title still falls back to a title attribute
-                title_attr = clean_text(attr(title_node, "title")) or clean_text(attr(anchor, "title"))
+                title_attr = clean_text(attr(title_node, "title")) or clean_text(
+                    attr(anchor, "title")
+                )
                 title, from_attr = choose_title(clean_text(title_node.text()), title_attr)
         link = _Link(anchor, key, title, from_attr)
         if selectors.date:
@@ -411,7 +460,9 @@ def _rows_from_selectors(tree: LexborHTMLParser, resolver: Resolver, selectors: 
         else:
             row_node = node if node.mem_id != anchor.mem_id else None
             member = (anchor, key, anchor.text(), attr(anchor, "title") or "", row_node)
-            made = _with_date_inside_link(_build_row(member, _row_date(anchor, row_node, year_cache)))
+            made = _with_date_inside_link(
+                _build_row(member, _row_date(anchor, row_node, year_cache))
+            )
             rows.append(_Row(link, node, made.date, title if selectors.title else made.title))
     return rows
 
@@ -423,6 +474,10 @@ def _row_link(node: LexborNode, resolver: Resolver, selectors: Selectors) -> Lex
         return node
     for anchor in node.css("a[href]"):
         href = attr(anchor, "href")
-        if href and resolver.resolve(href.strip()) and not is_nav_text(clean_text(anchor.text()) or "x"):
+        if (
+            href
+            and resolver.resolve(href.strip())
+            and not is_nav_text(clean_text(anchor.text()) or "x")
+        ):
             return anchor
     return None

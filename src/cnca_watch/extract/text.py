@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from ..errors import ExtractError
-
 
 
 def parse_html(html: str) -> LexborHTMLParser:
@@ -37,7 +35,9 @@ def _joins(left: str, right: str) -> bool:
     left_cjk, right_cjk = _is_cjk(left), _is_cjk(right)
     if left_cjk and right_cjk:
         return True
-    return (left_cjk and right in _SHARED_PUNCTUATION) or (right_cjk and left in _SHARED_PUNCTUATION)
+    return (left_cjk and right in _SHARED_PUNCTUATION) or (
+        right_cjk and left in _SHARED_PUNCTUATION
+    )
 
 
 def clean_text(text: str | None) -> str:
