@@ -310,3 +310,34 @@ def test_selectors_override_detection() -> None:
 def test_bad_selector_is_an_extract_error() -> None:
     with pytest.raises(ExtractError, match="invalid CSS selector for items"):
         extract_list("<ul><li>x</li></ul>", "https://x.gov.cn/", Selectors(items="li[["))
+
+
+@pytest.mark.parametrize("list_class", ["list", "common_list_ul"])
+def test_short_category_links_inside_rows_do_not_split_them(list_class: str) -> None:
+    menu = "".join(f'<li><a href="/c{i}/">栏目{i}</a></li>' for i in range(6))
+    rows_html = "".join(
+        f'<li><a href="/col/tz/">[通知]</a><a href="/art/{i}.html">关于开展第{i}批认证工作的通知</a>'
+        f"<span>2024-01-{i + 10}</span></li>"
+        for i in range(3)
+    )
+    html = f'<ul class="menu">{menu}</ul><ul class="{list_class}">{rows_html}</ul>'
+    assert rows(extract_list(html, "https://x.cn/")) == [
+        (f"https://x.cn/art/{i}.html", f"关于开展第{i}批认证工作的通知", f"2024-01-{i + 10}")
+        for i in range(3)
+    ]
+
+
+def test_short_titles_inside_the_list_are_kept() -> None:
+    menu = "".join(f'<li><a href="/c{i}/">栏目{i}</a></li>' for i in range(8))
+    html = (
+        f'<ul class="menu">{menu}</ul><table class="list">'
+        '<tr><td><a href="/a/1.html">关于开展认证机构专项检查的通知</a></td><td>2024-03-01</td></tr>'
+        '<tr><td><a href="/a/2.html">人事任免</a></td><td>2024-02-20</td></tr>'
+        '<tr><td><a href="/a/3.html">关于公布检验检测机构名单的公告</a></td><td>2024-02-01</td></tr>'
+        "</table>"
+    )
+    assert rows(extract_list(html, "https://x.cn/")) == [
+        ("https://x.cn/a/1.html", "关于开展认证机构专项检查的通知", "2024-03-01"),
+        ("https://x.cn/a/2.html", "人事任免", "2024-02-20"),
+        ("https://x.cn/a/3.html", "关于公布检验检测机构名单的公告", "2024-02-01"),
+    ]

@@ -269,22 +269,80 @@ def _detect_rows(tree: LexborHTMLParser) -> list[_Row]:
     return _generic_rows(tree)
 
 
-def _generic_rows(tree: LexborHTMLParser) -> list[_Row]:
-    # Structure first, text later: most links of a page belong to menus and footers whose
-    # text is never needed, so only hrefs are read until a group is evaluated.
-    links: list[tuple[LexborNode, str]] = []
-    for anchor in tree.css("a[href]"):
-        href = anchor.attributes.get("href")
+_Member = tuple[LexborNode, str, str, str, "LexborNode | None"]  # anchor, key, text, title, row
+
+
+@dataclass(slots=True)
+class _Analysis:
+    members: list[_Member]
+    dates: list[str | None]
+    score: tuple[int, int, int]  # (dated rows, long titles, rows)
+    containers: list[LexborNode]  # the elements holding the winning rows
+
+
+def _collect_links(anchors: list[LexborNode]) -> list[tuple[LexborNode, str, str, str]]:
+    links = []
+    for anchor in anchors:
+        attributes = anchor.attributes
+        href = attributes.get("href")
         if href:
             key = href.strip()
             if key and not key[:11].lower().startswith(_IGNORED_HREF):
-                links.append((anchor, key))
+                links.append((anchor, key, anchor.text(), attributes.get("title") or ""))
+    return links
+
+
+def _is_long(text: str, title_attr: str) -> bool:
+    return len(text.strip()) >= _LONG_TITLE or len(title_attr.strip()) >= _LONG_TITLE
+
+
+def _generic_rows(tree: LexborHTMLParser) -> list[_Row]:
+    links = _collect_links(tree.css("a[href]"))
     if not links:
         return []
+    analysis: _Analysis | None = None
+    # Menus and footers hold most links, all with short texts.  Find the list among the
+    # long-titled links first, then analyse everything inside its containers in full so
+    # that short titles and the row structure are judged exactly as on the whole page.
+    long_links = [link for link in links if _is_long(link[2], link[3])]
+    if long_links and len(long_links) < len(links):
+        rough = _analyse(long_links)
+        if rough.score[0] > 0 and all(c.tag not in _STOP_TAGS for c in rough.containers):
+            inside: list[LexborNode] = []
+            seen: set[int] = set()
+            for container in rough.containers:
+                for anchor in container.css("a[href]"):
+                    if anchor.mem_id not in seen:
+                        seen.add(anchor.mem_id)
+                        inside.append(anchor)
+            long_ids = {link[0].mem_id for link in long_links}
+            if len(rough.containers) == 1 and seen <= long_ids:
+                analysis = rough  # nothing short inside the list: the full analysis is the same
+            else:
+                focused = _analyse(_collect_links(inside))
+                # short links inside rows ("[通知]" category links) can split every row in
+                # two; then the long-title view of the rows is the right one
+                analysis = focused if focused.score[0] >= rough.score[0] else rough
+    if analysis is None:
+        analysis = _analyse(links)
+    dated, long_titles, _ = analysis.score
+    if dated == 0 and long_titles < 2:
+        return []  # a menu or a lone link is not a list
+    result = [_build_row(member, date) for member, date in zip(analysis.members, analysis.dates)]
+    if dated == 0:
+        result = [_with_date_inside_link(row) for row in result]
+    return result
+
+
+def _analyse(links: list[tuple[LexborNode, str, str, str]]) -> _Analysis:
+    """Group the links' rows by structure and pick the dominant group."""
     holder = _mark_holders(links)
     paths = _Paths()
-    groups: dict[tuple[str | None, int], list[tuple[LexborNode, str, LexborNode | None]]] = {}
-    for anchor, key in links:
+    groups: dict[
+        tuple[str | None, int], list[tuple[LexborNode, str, str, str, LexborNode | None]]
+    ] = {}
+    containers: dict[tuple[str | None, int], dict[int, LexborNode]] = {}
+    for anchor, key, text, title_attr in links:
         row: LexborNode = anchor
         parent = row.parent
         climbed: LexborNode | None = None
@@ -301,23 +359,21 @@ def _generic_rows(tree: LexborHTMLParser) -> list[_Row]:
         if parent_path in paths.chrome:
             continue
         # the row's own class is left out: rows alternate "odd"/"even"
-        groups.setdefault((row.tag, parent_path), []).append((anchor, key, climbed))
+        group_key = (row.tag, parent_path)
+        groups.setdefault(group_key, []).append((anchor, key, text, title_attr, climbed))
+        if parent is not None:
+            containers.setdefault(group_key, {})[parent.mem_id] = parent
 
     # Largest groups first; a group smaller than the best dated count cannot win.
-    ordered = sorted(groups.values(), key=len, reverse=True)
-    best: list[tuple[LexborNode, str, str, str, LexborNode | None]] = []
-    best_dates: list[str | None] = []
-    best_score: tuple[int, int, int] = (-1, -1, -1)
+    best = _Analysis([], [], (-1, -1, -1), [])
     year_cache: dict[int, int | None] = {}
-    for members in ordered:
-        if len(members) < best_score[0]:
+    for group_key, members in sorted(groups.items(), key=lambda item: len(item[1]), reverse=True):
+        if len(members) < best.score[0]:
             break
-        rows = []
-        dates = []
+        rows: list[_Member] = []
+        dates: list[str | None] = []
         long_titles = 0
-        for anchor, key, climbed in members:
-            text = anchor.text()
-            title_attr = anchor.attributes.get("title") or ""
+        for anchor, key, text, title_attr, climbed in members:
             stripped = text.strip()
             if (
                 len(stripped) <= 12
@@ -329,19 +385,12 @@ def _generic_rows(tree: LexborHTMLParser) -> list[_Row]:
                 continue
             rows.append((anchor, key, text, title_attr, climbed))
             dates.append(_row_date(anchor, climbed, year_cache))
-            if len(stripped) >= _LONG_TITLE or len(title_attr.strip()) >= _LONG_TITLE:
+            if _is_long(stripped, title_attr):
                 long_titles += 1
-        dated = len(dates) - dates.count(None)
-        score = (dated, long_titles, len(rows))
-        if score > best_score:
-            best, best_dates, best_score = rows, dates, score
-    dated, long_titles, _ = best_score
-    if dated == 0 and long_titles < 2:
-        return []  # a menu or a lone link is not a list
-    result = [_build_row(member, date) for member, date in zip(best, best_dates)]
-    if dated == 0:
-        result = [_with_date_inside_link(row) for row in result]
-    return result
+        score = (len(dates) - dates.count(None), long_titles, len(rows))
+        if score > best.score:
+            best = _Analysis(rows, dates, score, list(containers.get(group_key, {}).values()))
+    return best
 
 
 def _row_date(
