@@ -9,7 +9,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cnca_watch.commands_classify import area_tag_to_json, register
+from cnca_watch.commands_classify import register
+from cnca_watch.render.json import area_to_json as area_tag_to_json
 from cnca_watch.models import AreaTag, Evidence
 
 FIXTURES = Path(__file__).parent / "fixtures" / "classify"
@@ -102,7 +103,7 @@ def test_invalid_toml_config_exits_2(app, runner, tmp_path):
     config.write_text("[areas\n", encoding="utf-8")
     result = runner.invoke(app, ["eval", str(FIXTURES / "tiny.tsv"), "--config", str(config)])
     assert result.exit_code == 2
-    assert "not valid TOML" in result.stderr
+    assert "invalid TOML" in result.stderr
 
 
 def test_eval_json_reports_hand_computed_numbers(app, runner):

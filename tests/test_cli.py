@@ -304,3 +304,23 @@ def test_notify_posts_the_json_document_to_webhooks_after_a_2xx(tmp_path: Path, 
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def test_classify_stored_retags_the_store_and_keeps_the_old_tags(tmp_path: Path, mirror, store_path: Path) -> None:
+    config = write_config(tmp_path / "c.toml", mirror.base_url, store_path)
+    invoke("check", "--config", str(config))
+    url = mirror.base_url + "/zwxx/tz/2024/art/2024/art_1c15a53e64662c884732d7f39d0378f2.html"  # 世界认可日
+    before = json.loads(invoke("show", url, "--config", str(config), "--json").output)
+    assert "benefit" in [a["id"] for a in before["versions"][-1]["areas"]]
+
+    disabled = write_config(tmp_path / "d.toml", mirror.base_url, store_path, "[areas.benefit]\nenabled = false\n")
+    result = invoke("classify", "--stored", "--config", str(disabled), "--json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["total"] == 32 and summary["changed"] >= 1
+
+    after = json.loads(invoke("show", url, "--config", str(config), "--json").output)
+    latest = after["versions"][-1]
+    assert "benefit" not in [a["id"] for a in latest["areas"]]
+    assert "benefit" in json.dumps(latest["previous_tags"], ensure_ascii=False)
+    assert len(after["versions"]) == len(before["versions"]), "re-tagging is recorded, not a new version"

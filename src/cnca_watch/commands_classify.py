@@ -2,62 +2,31 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
-import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
-from cnca_watch.classify import Vocabulary, classify, load_vocabulary
-from cnca_watch.errors import CncaWatchError, ConfigError, UsageError
-from cnca_watch.evaluate import BUILTIN_AREAS, EvalReport, evaluate, read_labelled
-from cnca_watch.models import AreaTag
+from cnca_watch.cli_common import ConfigOption, StoreOption, guard, load
+from cnca_watch.errors import UsageError
 
+if TYPE_CHECKING:
+    from rich.console import Console
 
-def area_tag_to_json(tag: AreaTag) -> dict[str, Any]:
-    """The JSON shape of one area tag, shared by ``classify --json`` and ``check --json``."""
-    return {
-        "id": tag.id,
-        "label_en": tag.label_en,
-        "label_zh": tag.label_zh,
-        "score": tag.score,
-        "evidence": [{"term": e.term, "where": e.where} for e in tag.evidence],
-    }
+    from cnca_watch.evaluate import EvalReport
+    from cnca_watch.models import AreaTag
 
 
-def load_area_overrides(config_path: Path | None) -> Mapping[str, Any] | None:
-    """The ``[areas]`` table of a config file (None when there is no file or no table)."""
-    if config_path is None:
-        return None
-    try:
-        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ConfigError(f"{config_path}: cannot read config ({err.strerror or err})") from err
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{config_path}: not valid TOML ({err})") from err
-    areas = data.get("areas")
-    if areas is not None and not isinstance(areas, Mapping):
-        raise ConfigError(f"{config_path}: areas must be a table ([areas.<id>]), got {type(areas).__name__}")
-    return areas
-
-
-def vocabulary_from_config(config_path: Path | None) -> Vocabulary:
-    overrides = load_area_overrides(config_path)
-    try:
-        return load_vocabulary(overrides)
-    except ConfigError as err:
-        raise ConfigError(f"{config_path}: {err}") from err
-
-
-def _fail(err: CncaWatchError) -> typer.Exit:
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error:[/red] {escape(str(err))}")
-    return typer.Exit(code=int(err.exit_code))
+def vocabulary_hash(overrides: Mapping[str, Any]) -> str:
+    """Identifies the vocabulary a re-tagging used: the package's areas.toml plus the overrides."""
+    digest = hashlib.sha256(resources.files("cnca_watch").joinpath("areas.toml").read_bytes())
+    digest.update(json.dumps(overrides, sort_keys=True, ensure_ascii=False, default=str).encode())
+    return digest.hexdigest()[:16]
 
 
 def _stdin_lines() -> Iterator[str]:
@@ -65,7 +34,9 @@ def _stdin_lines() -> Iterator[str]:
         yield line.rstrip("\r\n")
 
 
-def _print_tags(console: Console, text: str, tags: tuple[AreaTag, ...]) -> None:
+def _print_tags(console: "Console", text: str, tags: "tuple[AreaTag, ...]") -> None:
+    from rich.markup import escape
+
     console.print(f"[bold]{escape(text)}[/bold]")
     if not tags:
         console.print("  [dim]no area[/dim]")
@@ -80,7 +51,10 @@ def _print_tags(console: Console, text: str, tags: tuple[AreaTag, ...]) -> None:
         console.print(f"           evidence: {evidence}")
 
 
-def _print_report(console: Console, path: Path, report: EvalReport) -> None:
+def _print_report(console: "Console", path: Path, report: "EvalReport") -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(title=escape(f"{path} — {report.rows} rows"), title_justify="left")
     for column in ("area", "precision", "recall", "F1", "support", "predicted"):
         table.add_column(column, justify="left" if column == "area" else "right")
@@ -112,43 +86,80 @@ def register(app: typer.Typer) -> None:
     """Add ``classify`` and ``eval`` to ``app``."""
 
     @app.command("classify")
+    @guard
     def classify_command(
         text: Optional[str] = typer.Argument(None, help="Text to classify; omit to read one text per line from stdin."),
         as_json: bool = typer.Option(False, "--json", help="One JSON object per text: {text, areas}."),
-        config: Optional[Path] = typer.Option(None, "--config", help="Config file whose [areas] table overrides the vocabulary."),
+        stored: bool = typer.Option(
+            False, "--stored", help="Re-tag every announcement in the store with the current vocabulary (recorded)."
+        ),
+        config: Optional[Path] = ConfigOption,
+        store: Optional[Path] = StoreOption,
     ) -> None:
-        """Show the task areas of a text, with the evidence."""
-        try:
-            vocabulary = vocabulary_from_config(config)
-        except CncaWatchError as err:
-            raise _fail(err) from err
+        """Show the task areas of a text, with the evidence; or re-tag the store (--stored)."""
+        from rich.console import Console
+
+        from cnca_watch.classify import classify, load_vocabulary
+        from cnca_watch.render.json import area_to_json
+
+        settings = load(config, store)
+        vocabulary = load_vocabulary(settings.areas)
+        if stored:
+            if text is not None:
+                raise UsageError("--stored re-tags the store; give no TEXT with it")
+            _retag_store(settings, vocabulary, as_json)
+            return
         if text is None and sys.stdin.isatty():
-            raise _fail(UsageError("give a TEXT, or pipe texts (one per line) into `cnca-watch classify --json`"))
+            raise UsageError("give a TEXT, or pipe texts (one per line) into `cnca-watch classify --json`")
         texts = [text] if text is not None else _stdin_lines()
         console = Console(highlight=False, soft_wrap=True)
         for item in texts:
             tags = classify(item, "", vocabulary)
             if as_json:
-                line = {"text": item, "areas": [area_tag_to_json(t) for t in tags]}
+                line = {"text": item, "areas": [area_to_json(t) for t in tags]}
                 sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
             else:
                 _print_tags(console, item, tags)
         sys.stdout.flush()
 
     @app.command("eval")
+    @guard
     def eval_command(
         file: Path = typer.Argument(..., help="Labelled TSV: title, areas (comma-separated ids, primary first), optional body."),
         as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
-        config: Optional[Path] = typer.Option(None, "--config", help="Config file whose [areas] table overrides the vocabulary."),
+        config: Optional[Path] = ConfigOption,
     ) -> None:
         """Score the classifier on a labelled file: precision, recall, F1 per area."""
-        try:
-            vocabulary = vocabulary_from_config(config)
-            known = set(BUILTIN_AREAS) | {a.id for a in vocabulary.areas}
-            report = evaluate(read_labelled(file, known), vocabulary)
-        except CncaWatchError as err:
-            raise _fail(err) from err
+        from rich.console import Console
+
+        from cnca_watch.classify import load_vocabulary
+        from cnca_watch.evaluate import BUILTIN_AREAS, evaluate, read_labelled
+
+        vocabulary = load_vocabulary(load(config, None).areas)
+        known = set(BUILTIN_AREAS) | {a.id for a in vocabulary.areas}
+        report = evaluate(read_labelled(file, known), vocabulary)
         if as_json:
             sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
             return
         _print_report(Console(highlight=False, soft_wrap=True), file, report)
+
+
+def _retag_store(settings, vocabulary, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    from cnca_watch.check import utc_now
+    from cnca_watch.classify import classify
+    from cnca_watch.store import Store
+
+    with Store.open(settings.store_path) as st:
+        result = st.retag(
+            lambda title, body: classify(title, body, vocabulary),
+            at=utc_now(),
+            vocabulary_hash=vocabulary_hash(settings.areas),
+        )
+    if as_json:
+        sys.stdout.write(json.dumps({"retag_id": result.id, "at": result.at, "vocabulary_hash": result.vocabulary_hash,
+                                     "total": result.total, "changed": result.changed}) + "\n")
+    else:
+        sys.stdout.write(
+            f"re-tagged {result.total} announcements: {result.changed} got new tags "
+            f"(re-tagging {result.id}, vocabulary {result.vocabulary_hash}; old tags kept in the store)\n"
+        )

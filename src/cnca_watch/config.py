@@ -123,6 +123,8 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         raise ConfigError(f"{where}: 'webhooks' must be a list of [[webhooks]] tables with a url")
     webhooks = tuple(_parse_webhook(raw, i, where) for i, raw in enumerate(webhooks_raw, 1))
     areas = _table(data, "areas", where)
+    if areas:
+        _check_area_overrides(areas, where)
     return Config(
         sources=sources,
         store_path=store_path,
@@ -218,6 +220,15 @@ def _parse_webhook(raw: Any, index: int, where: str) -> WebhookSettings:
     url = _str(raw, "url", where, ctx)
     _check_url(url, where, f"{ctx} url")
     return WebhookSettings(url=url, timeout=float(raw.get("timeout", 30.0)))
+
+
+def _check_area_overrides(areas: Mapping[str, Any], where: str) -> None:
+    from cnca_watch.classify import load_vocabulary
+
+    try:
+        load_vocabulary(areas)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _warn_if_secret_exposed(path: Path, config: Config, warn: Callable[[str], None]) -> None:
