@@ -67,6 +67,7 @@ _ROW_HINTS = (
     "li.zjnav04Left02_content",
     ".liebiao li",
 )
+_ANY_HINT = ", ".join(_ROW_HINTS)
 
 
 @dataclass(slots=True)
@@ -115,7 +116,9 @@ def choose_title(link_text: str, title_attr: str) -> tuple[str, bool]:
 def extract_list(html: str, base_url: str, selectors: Selectors | None = None) -> list[ListedItem]:
     """The announcement rows of a list page (or a jpaas ``data.html`` fragment)."""
     tree = parse_html(html)
-    base = _document_base(tree, base_url)
+    # a substring test is far cheaper than a CSS query over the head
+    has_base = "<base" in html or "<BASE" in html or "<Base" in html
+    base = _document_base(tree, base_url) if has_base else base_url
     resolver = Resolver(base)
     if selectors is not None and selectors.items:
         rows = _rows_from_selectors(tree, resolver, selectors)
@@ -233,19 +236,32 @@ class _Paths:
         return path
 
 
+_Member = tuple[LexborNode, str, str, str, "LexborNode | None"]  # anchor, key, text, title, row
+
+
 def _hinted_rows(tree: LexborHTMLParser) -> list[_Row] | None:
-    """Rows of a known template, found with one C-level query instead of the full analysis.
+    """Rows of a known template, found with two C-level queries instead of the full analysis.
 
     Only a shortcut: used when every matched row holds exactly one article link and some
     row shows a date, i.e. when the generic detection would find the same rows.
     """
+    if tree.css_first(_ANY_HINT) is None:  # one scan instead of one per template
+        return None
     for selector in _ROW_HINTS:
         nodes = tree.css(selector)
         if not nodes:
             continue
-        members: list[tuple[LexborNode, str, str, str, LexborNode | None]] = []
-        for row in nodes:
-            links = _candidate_links(row.css("a[href]"))
+        row_of: dict[int, LexborNode] = {node.mem_id: node for node in nodes}
+        links_of: dict[int, list[tuple[LexborNode, str, str, str]]] = {}
+        for link in _candidate_links(tree.css(f"{selector} a[href]")):
+            node = link[0].parent
+            while node is not None and node.mem_id not in row_of:
+                node = node.parent
+            if node is not None:
+                links_of.setdefault(node.mem_id, []).append(link)
+        members: list[_Member] = []
+        for row_id, row in row_of.items():  # document order
+            links = links_of.get(row_id)
             if not links:
                 continue  # e.g. the header row of the 征集调查 template
             anchor, key, text, title_attr = links[0]
@@ -267,9 +283,6 @@ def _detect_rows(tree: LexborHTMLParser) -> list[_Row]:
     if hinted is not None:
         return hinted
     return _generic_rows(tree)
-
-
-_Member = tuple[LexborNode, str, str, str, "LexborNode | None"]  # anchor, key, text, title, row
 
 
 @dataclass(slots=True)
