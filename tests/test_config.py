@@ -114,3 +114,12 @@ def test_starter_config_round_trips_and_holds_no_secret() -> None:
     config = parse_config(tomllib.loads(text))
     assert [s.url for s in config.sources] == [s.url for s in BUILTIN_SOURCES]
     assert "password" not in text
+
+
+def test_area_overrides_are_validated_at_load_naming_the_file(tmp_path: Path) -> None:
+    good = write(tmp_path, '[areas.going-global.zh]\n"澜湄合作" = 3\n[areas.benefit]\nenabled = false\n')
+    assert load_config(good).areas["benefit"] == {"enabled": False}
+    bad = write(tmp_path, '[areas.regulation.zh]\n"飞行检查" = "high"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(bad)
+    assert str(bad) in str(info.value) and "飞行检查" in str(info.value)
