@@ -341,3 +341,19 @@ def test_short_titles_inside_the_list_are_kept() -> None:
         ("https://x.cn/a/2.html", "人事任免", "2024-02-20"),
         ("https://x.cn/a/3.html", "关于公布检验检测机构名单的公告", "2024-02-01"),
     ]
+
+
+def test_folder_relative_hrefs_repeating_the_column_path_are_site_relative() -> None:
+    # the 征集调查 fragment links "hd/zjdc/art/…" while the column is /hd/zjdc/
+    html = parse_jpaas_payload(read("samr_zjdc_api.json")).html
+    assert 'href="hd/zjdc/art/2026/' in html
+    urls = [item.url for item in extract_list(html, "https://www.samr.gov.cn/hd/zjdc/index.html")]
+    assert urls == [
+        "https://www.samr.gov.cn/hd/zjdc/art/2026/art_3d4e5f60718293a4b5c6d7e8f9a0b1c2.html",
+        "https://www.samr.gov.cn/hd/zjdc/art/2026/art_4e5f60718293a4b5c6d7e8f9a0b1c2d3.html",
+    ]
+    # an ordinary folder-relative link is resolved normally
+    other = '<ul><li><a href="art/1.html">关于开展认证机构专项检查的通知</a><span>2024-01-02</span></li></ul>'
+    assert [i.url for i in extract_list(other, "https://www.samr.gov.cn/hd/zjdc/")] == [
+        "https://www.samr.gov.cn/hd/zjdc/art/1.html"
+    ]

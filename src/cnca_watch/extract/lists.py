@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -125,15 +127,58 @@ def extract_list(html: str, base_url: str, selectors: Selectors | None = None) -
     else:
         rows = _detect_rows(tree)
     page_url = resolver.resolve(base_url)
+    site_relative = _site_relative_resolver(base)
     items: list[ListedItem] = []
     seen: set[str] = set()
     for row in rows:
-        url = resolver.resolve(row.link.key)
+        url = site_relative.resolve(row.link.key) if site_relative is not None else None
+        if url is None:
+            url = resolver.resolve(row.link.key)
         if url is None or url == page_url or url in seen or not row.title:
             continue
         seen.add(url)
         items.append(ListedItem(url=url, title=row.title, date=row.date, position=len(items)))
     return items
+
+
+class _SiteRelative:
+    """Resolves hrefs written relative to the site root although they lack the leading "/".
+
+    jpaas fragments for a column at ``/hd/zjdc/`` link ``hd/zjdc/art/….html``: resolved
+    against the column that would repeat the column path.  When an href starts with the
+    same first segment as the base path, it is taken as site-relative; anything else is
+    left to the normal resolution.
+    """
+
+    __slots__ = ("first_segment", "root")
+
+    def __init__(self, first_segment: str, root: Resolver) -> None:
+        self.first_segment = first_segment
+        self.root = root
+
+    def resolve(self, href: str) -> str | None:
+        head, slash, _ = href.partition("/")
+        if slash and head == self.first_segment:
+            return self.root.resolve(href)
+        return None
+
+
+def _site_relative_resolver(base: str) -> _SiteRelative | None:
+    found = _site_root(base)
+    return _SiteRelative(found[0], Resolver(found[1])) if found else None
+
+
+@lru_cache(maxsize=256)
+def _site_root(base: str) -> tuple[str, str] | None:
+    """(first path segment, site root) of a base inside a folder ("/hd/zjdc/…")."""
+    canonical_base = canonical_url(base, "")
+    if canonical_base is None:
+        return None
+    parts = urlsplit(canonical_base)
+    segments = parts.path.split("/")
+    if len(segments) < 3 or not segments[1] or segments[1] in (".", ".."):
+        return None
+    return segments[1], f"{parts.scheme}://{parts.netloc}/"
 
 
 def _document_base(tree: LexborHTMLParser, base_url: str) -> str:
