@@ -86,15 +86,3 @@ def css_first(node: LexborNode | LexborHTMLParser, selector: str, what: str) -> 
         return node.css_first(selector)
     except (SelectolaxError, ValueError, TypeError) as err:
         raise ExtractError(f"invalid CSS selector for {what}: {selector!r} ({err})") from err
-
-
-def meta_content(tree: LexborHTMLParser, name: str) -> str | None:
-    """``<meta name=… content=…>`` (name compared case-insensitively), cleaned, or None."""
-    wanted = name.lower()
-    for meta in tree.css("meta[name]"):
-        meta_name = attr(meta, "name")
-        if meta_name is not None and meta_name.strip().lower() == wanted:
-            value = clean_text(attr(meta, "content"))
-            if value:
-                return value
-    return None
