@@ -104,6 +104,9 @@ def test_day2_reports_exactly_the_true_changes(mirror, store_path: Path) -> None
     assert summarise(result, mirror.base_url) == DAY2_CHANGES
     assert not result.failed
     assert all(not s.first_run for s in result.sources)
+    province = next(c for c in result.changes if c.source == "province-notices")
+    assert [(a.name, a.url.removeprefix(mirror.base_url)) for a in province.attachments] == [
+        ("附件：责令整改机构名单.xls", "/province/gg/2024/P020240618390125512345.xls")]
     changed = next(c for c in result.changes if c.kind is ChangeKind.CHANGED)
     assert changed.fields_changed == ("title", "body")
     assert "{+（更正）+}" in changed.diff

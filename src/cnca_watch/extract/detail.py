@@ -47,7 +47,7 @@ _BODY_SELECTORS = (
 )
 _ATTACHMENT_LISTS = (
     "ul.contentLeft0102box, [class*=attach], [id*=attach], [class*=fujian], [id*=fujian], "
-    "[class*=xgfj], div.detail_main"
+    "[class*=xgfj], [class~=fj], [id~=fj], div.detail_main"
 )
 _DROP_TAGS = ["script", "style", "noscript", "template", "iframe", "object"]
 _BLOCK_TAGS = (
@@ -330,7 +330,8 @@ def _attachments(
     found: list[Attachment] = []
     seen: set[str] = set()
     for anchor in tree.css("a[href]"):  # document order
-        if anchor.mem_id not in scope_ids:
+        # Outside the known places, a link that calls itself an attachment (附件…) still is one.
+        if anchor.mem_id not in scope_ids and not (anchor.text() or "").lstrip().startswith("附件"):
             continue
         url = canonical_url(attr(anchor, "href") or "", page_url)
         if url is None or url in seen or not is_attachment_url(url):
