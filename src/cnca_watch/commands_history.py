@@ -108,9 +108,10 @@ def register(app: typer.Typer) -> None:
         if not runs:
             sys.stdout.write("no runs yet; run `cnca-watch check`\n")
         for r in runs:
-            row = asdict(r)
+            failed = f", {r.sources_failed} failed" if r.sources_failed else ""
             sys.stdout.write(
-                "  ".join(f"{k}={v}" for k, v in row.items() if v is not None) + "\n"
+                f"run {r.id:<5} {r.started_at}  {r.status:<8} sources: {r.sources_ok} ok{failed}  "
+                f"changes: {r.new} new, {r.changed} changed, {r.removed} removed\n"
             )
 
     @app.command()

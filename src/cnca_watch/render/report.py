@@ -157,7 +157,7 @@ def report_text(report: Report) -> str:
     largest = max((n for _, n in report.months), default=0)
     out += [f"  {m:<7}  {n:>5}  {bar(n, largest)}".rstrip() for m, n in report.months] or ["  (none)"]
     for group in report.groups:
-        out += ["", f"== {group.label} ({group.count}) =="]
+        out += ["", f"== {group.label} ({group.count} as primary area) =="]
         for source in group.sources:
             out += ["", f"-- {one_line(source.source)} --"]
             for change in source.changes:
@@ -177,14 +177,14 @@ def report_text(report: Report) -> str:
 def report_markdown(report: Report) -> str:
     esc = md_render.md_escape
     out = ["# cnca-watch report", "", esc(period_label(report)), "", esc(kinds_line(report)), ""]
-    out += ["## By task area", "", "| Task area | Changes |", "|---|---:|"]
+    out += ["## By task area", "", "A change counts in every area it is tagged with.", "", "| Task area | Changes |", "|---|---:|"]
     out += [f"| {esc(a.label)} | {a.count} |" for a in report.areas]
     out += ["", "## By source", "", "| Source | Changes |", "|---|---:|"]
     out += [f"| {esc(one_line(name))} | {n} |" for name, n in report.sources]
     out += ["", "## By month", "", "| Month | Changes |", "|---|---:|"]
     out += [f"| {m} | {n} |" for m, n in report.months]
     for group in report.groups:
-        out += ["", f"## {esc(group.label)} ({group.count})"]
+        out += ["", f"## {esc(group.label)} ({group.count} as primary area)"]
         for source in group.sources:
             out += ["", f"### {esc(one_line(source.source))}", ""]
             for change in source.changes:
@@ -212,12 +212,12 @@ def report_html(report: Report) -> str:
         lines.append("</table>")
         return "\n".join(lines)
 
-    out = [f"<h1>cnca-watch report</h1>", f"<p>{h(period_label(report))}</p>", f"<p><strong>{h(kinds_line(report))}</strong></p>"]
-    out.append(table("By task area", [(a.label, a.count) for a in report.areas]))
+    out = ["<h1>cnca-watch report</h1>", f"<p>{h(period_label(report))}</p>", f"<p><strong>{h(kinds_line(report))}</strong></p>"]
+    out.append(table("By task area (a change counts in every area it is tagged with)", [(a.label, a.count) for a in report.areas]))
     out.append(table("By source", list(report.sources)))
     out.append(table("By month", list(report.months), with_bars=True))
     for group in report.groups:
-        out.append(f"<h2>{h(group.label)} ({group.count})</h2>")
+        out.append(f"<h2>{h(group.label)} ({group.count} as primary area)</h2>")
         for source in group.sources:
             out.append(f"<h3>{h(source.source)}</h3>\n<ul>")
             out += [html_render.change_html(c) for c in source.changes]
@@ -265,7 +265,7 @@ def report_rich(report: Report, console: Console) -> None:
     console.print(Text(period_label(report)))
     console.print(Text(kinds_line(report), style="bold"))
 
-    areas = Table(title="By task area", title_justify="left")
+    areas = Table(title="By task area (a change counts in every area it is tagged with)", title_justify="left")
     areas.add_column("Task area")
     areas.add_column("Changes", justify="right")
     for a in report.areas:
@@ -290,7 +290,7 @@ def report_rich(report: Report, console: Console) -> None:
 
     for group in report.groups:
         console.print()
-        console.print(Text(f"{group.label} ({group.count})", style="bold underline"))
+        console.print(Text(f"{group.label} ({group.count} as primary area)", style="bold underline"))
         for source in group.sources:
             console.print(Text(f"  {one_line(source.source)}", style="bold"))
             for change in source.changes:
