@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402
+from common import (
     CNCA_OK,
     CNCA_WATCH,
     WORK,
@@ -51,13 +51,23 @@ def expectations(changed: int) -> dict[str, dict[str, int]]:
         # One detail page per new row; each row that scrolled off is probed once for 404/410
         # (withdrawn vs merely scrolled past): the price of truthful "removed" reports.
         f"after {changed} pages changed": {
-            "list 200": changed, "list 304": PAGES - changed, "detail": changed, "unlisted detail": changed,
+            "list 200": changed,
+            "list 304": PAGES - changed,
+            "detail": changed,
+            "unlisted detail": changed,
         },
-        "steady, server without validators": {"list 200": PAGES, "list 304": 0, "detail": 0, "unlisted detail": 0},
+        "steady, server without validators": {
+            "list 200": PAGES,
+            "list 304": 0,
+            "detail": 0,
+            "unlisted detail": 0,
+        },
     }
 
 
-def observe(validators: bool, env: dict[str, str], work: Path, changed: int) -> dict[str, dict[str, int]]:
+def observe(
+    validators: bool, env: dict[str, str], work: Path, changed: int
+) -> dict[str, dict[str, int]]:
     site = Site(pages=PAGES, per_page=20)
     seen: dict[str, dict[str, int]] = {}
     with SiteServer(site, validators=validators) as server:
@@ -98,18 +108,40 @@ def main() -> None:
         want = expected.get(label)
         verdict = "—"
         if want is not None:
-            verdict = "as expected" if all(counts[k] == v for k, v in want.items()) else (
-                "UNEXPECTED (want " + ", ".join(f"{k} {v}" for k, v in want.items()) + ")"
+            verdict = (
+                "as expected"
+                if all(counts[k] == v for k, v in want.items())
+                else ("UNEXPECTED (want " + ", ".join(f"{k} {v}" for k, v in want.items()) + ")")
             )
-        rows.append([
-            label, str(counts["requests"]), str(counts["list 200"]), str(counts["list 304"]),
-            str(counts["detail"]), str(counts["unlisted detail"]), str(counts["other"]), verdict,
-        ])
+        rows.append(
+            [
+                label,
+                str(counts["requests"]),
+                str(counts["list 200"]),
+                str(counts["list 304"]),
+                str(counts["detail"]),
+                str(counts["unlisted detail"]),
+                str(counts["other"]),
+                verdict,
+            ]
+        )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(seen, indent=2), encoding="utf-8")
-    print(table(
-        ["run", "requests", "list 200", "list 304", "detail pages", "scrolled-off probes", "other", "check"], rows
-    ))
+    print(
+        table(
+            [
+                "run",
+                "requests",
+                "list 200",
+                "list 304",
+                "detail pages",
+                "scrolled-off probes",
+                "other",
+                "check",
+            ],
+            rows,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -25,12 +25,12 @@ import shutil
 import sqlite3
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402
+from common import (
     CNCA_OK,
     CNCA_WATCH,
     WORK,
@@ -61,7 +61,7 @@ AREA_POOL = 200  # distinct classifications reused while generating (classify() 
 
 def _run_time(date: str, n: int) -> str:
     """A generated run's timestamp: the day before ``date`` (so never in the future), n minutes in."""
-    day = datetime.strptime(date, "%Y-%m-%d").replace(tzinfo=timezone.utc) - timedelta(days=1)
+    day = datetime.strptime(date, "%Y-%m-%d").replace(tzinfo=UTC) - timedelta(days=1)
     return (day + timedelta(hours=8, minutes=n)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -78,7 +78,9 @@ def generate(path: Path, site: Site, port: int, total: int) -> dict:
 
     vocabulary = load_vocabulary()
     pool_items = [Item(0, 20_000 + n) for n in range(AREA_POOL)]
-    area_pool = [classify(it.title, "\n".join(it.body_paragraphs()), vocabulary) for it in pool_items]
+    area_pool = [
+        classify(it.title, "\n".join(it.body_paragraphs()), vocabulary) for it in pool_items
+    ]
 
     per_source = total // SOURCES
     newest = site.pages[0].items[0].serial
@@ -95,13 +97,26 @@ def generate(path: Path, site: Site, port: int, total: int) -> dict:
         title = item.title + ("（征求意见稿）" if v == 1 else "")
         body = "\n".join(paragraphs[: max(1, len(paragraphs) * v // 3)])
         attachments = (
-            (Attachment(url=f"http://{host}:{port}/cms_files/filemanager/1/attach/20251/{item.key}.pdf"
-                        f"?fileName={item.key}.pdf", name=f"{item.title[:12]}实施细则.pdf"),)
-            if v == 3 else ()
+            (
+                Attachment(
+                    url=f"http://{host}:{port}/cms_files/filemanager/1/attach/20251/{item.key}.pdf"
+                    f"?fileName={item.key}.pdf",
+                    name=f"{item.title[:12]}实施细则.pdf",
+                ),
+            )
+            if v == 3
+            else ()
         )
         return Announcement(
-            url=_url(host, port, item), title=title, date=item.date, body=body, attachments=attachments,
-            areas=area_pool[serial % AREA_POOL], list_title=title, list_date=item.date, position=position,
+            url=_url(host, port, item),
+            title=title,
+            date=item.date,
+            body=body,
+            attachments=attachments,
+            areas=area_pool[serial % AREA_POOL],
+            list_title=title,
+            list_date=item.date,
+            position=position,
         )
 
     remove_store(path)
@@ -126,26 +141,48 @@ def generate(path: Path, site: Site, port: int, total: int) -> dict:
                             for s in batches[k]
                         ]
                     current = [version(page, s, v, pos) for pos, (s, v) in enumerate(window)]
-                    name, url = f"list-{page:02d}", f"http://{site.pages[page - 1].host}:{port}{site.pages[page - 1].path}"
+                    name, url = (
+                        f"list-{page:02d}",
+                        f"http://{site.pages[page - 1].host}:{port}{site.pages[page - 1].path}",
+                    )
                     state = run.previous(name, [a.url for a in current])
                     diff = diff_source(name, state.snapshots, current, detected_at=at)
-                    run.record_source(SourceResult(name=name, url=url, status=SourceStatus.OK,
-                                                   items_seen=len(current), first_run=not state.known,
-                                                   new=sum(c.kind == "new" for c in diff.changes),
-                                                   changed=sum(c.kind == "changed" for c in diff.changes)))
-                    ids += [c.id for c in run.record_observations(name, url, current, diff) if c.id is not None]
+                    run.record_source(
+                        SourceResult(
+                            name=name,
+                            url=url,
+                            status=SourceStatus.OK,
+                            items_seen=len(current),
+                            first_run=not state.known,
+                            new=sum(c.kind == "new" for c in diff.changes),
+                            changed=sum(c.kind == "changed" for c in diff.changes),
+                        )
+                    )
+                    ids += [
+                        c.id
+                        for c in run.record_observations(name, url, current, diff)
+                        if c.id is not None
+                    ]
                 run.finish(at, "ok")
             store.mark_delivered("report", ids, at)
             runs += 1
             if b % 10 == 0:
-                print(f"  generated run {b + 1}/{len(batches) + 3} ({time.perf_counter() - started:.0f} s)", flush=True)
+                print(
+                    f"  generated run {b + 1}/{len(batches) + 3} ({time.perf_counter() - started:.0f} s)",
+                    flush=True,
+                )
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         counts = {
             table_: conn.execute(f"SELECT COUNT(*) FROM {table_}").fetchone()[0]
             for table_ in ("announcements", "versions", "changes", "runs", "sources")
         }
-    return {"seconds": round(time.perf_counter() - started, 1), "runs": runs, **counts, "port": port}
+    return {
+        "seconds": round(time.perf_counter() - started, 1),
+        "runs": runs,
+        **counts,
+        "port": port,
+    }
 
 
 def big_store(site: Site, total: int, regenerate: bool) -> tuple[Path, dict, int]:
@@ -156,7 +193,9 @@ def big_store(site: Site, total: int, regenerate: bool) -> tuple[Path, dict, int
         stats = json.loads(meta.read_text())
         return base, stats, int(stats["port"])
     SCALE.mkdir(parents=True, exist_ok=True)
-    from common import _free_port  # a port that is free now; the store will be tied to it
+    from common import (
+        _free_port,  # a port that is free now; the store will be tied to it
+    )
 
     port = _free_port(site.hosts[0])
     print(f"generating a {total}-announcement store (once; cached in {base}) ...", flush=True)
@@ -193,14 +232,25 @@ def main() -> None:
         config = cnca_config(work / "config.toml", site.list_urls(), details=True)
         stores = {"empty": work / "empty.db", "100k": work / "big.db"}
         shutil.copyfile(base, stores["100k"])
-        for label, store in stores.items():  # prime: validators + (for the empty one) the site's rows
-            m = require_ok(run_measured(cnca_check(config, store), env), f"prime check on {label} store", CNCA_OK)
+        for (
+            label,
+            store,
+        ) in stores.items():  # prime: validators + (for the empty one) the site's rows
+            m = require_ok(
+                run_measured(cnca_check(config, store), env),
+                f"prime check on {label} store",
+                CNCA_OK,
+            )
             result[f"prime_{label}"] = {"wall": m.wall, "rss": m.rss_mib}
         samples: dict[str, dict[str, list]] = {}
 
         def timed(scenario: str, label: str) -> None:
             server.take_hits()
-            m = require_ok(run_measured(cnca_check(config, stores[label]), env), f"{scenario} check on {label}", CNCA_OK)
+            m = require_ok(
+                run_measured(cnca_check(config, stores[label]), env),
+                f"{scenario} check on {label}",
+                CNCA_OK,
+            )
             samples.setdefault(f"{scenario}/{label}", {"wall": [], "rss": []})
             samples[f"{scenario}/{label}"]["wall"].append(m.wall)
             samples[f"{scenario}/{label}"]["rss"].append(m.rss_mib)
@@ -215,16 +265,32 @@ def main() -> None:
 
         before = file_size(stores["100k"])
         for _ in range(10):
-            require_ok(run_measured(cnca_check(config, stores["100k"]), env), "unchanged run", CNCA_OK)
+            require_ok(
+                run_measured(cnca_check(config, stores["100k"]), env), "unchanged run", CNCA_OK
+            )
         after = file_size(stores["100k"])
         result["size"] = {"before": before, "after": after}
 
         report = {"wall": [], "rss": [], "bytes": 0}
         for _ in range(args.rounds):
             m = require_ok(
-                run_measured([str(CNCA_WATCH), "report", "--config", str(config), "--store", str(stores["100k"]),
-                              "--since", "365d", "--format", "json"], env),
-                "report --since 365d", (0,),
+                run_measured(
+                    [
+                        str(CNCA_WATCH),
+                        "report",
+                        "--config",
+                        str(config),
+                        "--store",
+                        str(stores["100k"]),
+                        "--since",
+                        "365d",
+                        "--format",
+                        "json",
+                    ],
+                    env,
+                ),
+                "report --since 365d",
+                (0,),
             )
             report["wall"].append(m.wall)
             report["rss"].append(m.rss_mib)
@@ -243,26 +309,47 @@ def render(result: dict) -> str:
     for scenario in ("steady", "changed"):
         empty, big = s[f"{scenario}/empty"], s[f"{scenario}/100k"]
         added = med(big["wall"]) - med(empty["wall"])
-        rows.append([
-            f"check, {'nothing changed' if scenario == 'steady' else '5 pages changed'}",
-            f"{med(empty['wall']):.3f}", f"{med(big['wall']):.3f}",
-            f"{added:+.3f} ({'pass' if added <= 1.0 else 'MISS'}, ≤ 1 s)",
-            f"{med(empty['rss']):.1f}", f"{med(big['rss']):.1f} ({'pass' if med(big['rss']) <= 150 else 'MISS'}, ≤ 150)",
-        ])
+        rows.append(
+            [
+                f"check, {'nothing changed' if scenario == 'steady' else '5 pages changed'}",
+                f"{med(empty['wall']):.3f}",
+                f"{med(big['wall']):.3f}",
+                f"{added:+.3f} ({'pass' if added <= 1.0 else 'MISS'}, ≤ 1 s)",
+                f"{med(empty['rss']):.1f}",
+                f"{med(big['rss']):.1f} ({'pass' if med(big['rss']) <= 150 else 'MISS'}, ≤ 150)",
+            ]
+        )
     (db0, wal0), (db1, wal1) = result["size"]["before"], result["size"]["after"]
     grow = (db1 + wal1) - (db0 + wal0)
     rep = result["report"]
+    st = result["store"]
     lines = [
-        table(["scenario", "empty store s", "100k store s", "added s (target)", "empty MiB", "100k MiB (target)"], rows),
+        table(
+            [
+                "scenario",
+                "empty store s",
+                "100k store s",
+                "added s (target)",
+                "empty MiB",
+                "100k MiB (target)",
+            ],
+            rows,
+        ),
         "",
-        f"Store: {result['store'].get('announcements')} announcements, {result['store'].get('versions')} versions, "
-        f"{result['store'].get('changes')} changes, {result['store'].get('runs')} runs; "
-        f"{result['base_mib']:.1f} MiB (generated in {result['store'].get('seconds')} s).",
-        f"Store file before 10 unchanged runs: {db0 / 2**20:.2f} MiB + WAL {wal0 / 2**20:.2f} MiB; after: "
-        f"{db1 / 2**20:.2f} MiB + WAL {wal1 / 2**20:.2f} MiB (growth {grow / 2**10:+.0f} KiB, "
-        f"{grow / max(1, db0) * 100:+.2f} %).",
-        f"`report --since 365d --format json` on the 100k store: {med(rep['wall']):.3f} s median, "
-        f"peak RSS {med(rep['rss']):.1f} MiB, {rep['bytes'] / 2**20:.1f} MiB of JSON.",
+        (
+            f"Store: {st.get('announcements')} announcements, {st.get('versions')} versions, "
+            f"{st.get('changes')} changes, {st.get('runs')} runs; "
+            f"{result['base_mib']:.1f} MiB (generated in {st.get('seconds')} s)."
+        ),
+        (
+            f"Store file before 10 unchanged runs: {db0 / 2**20:.2f} MiB + WAL {wal0 / 2**20:.2f} MiB;"
+            f" after: {db1 / 2**20:.2f} MiB + WAL {wal1 / 2**20:.2f} MiB"
+            f" (growth {grow / 2**10:+.0f} KiB, {grow / max(1, db0) * 100:+.2f} %)."
+        ),
+        (
+            f"`report --since 365d --format json` on the 100k store: {med(rep['wall']):.3f} s median,"
+            f" peak RSS {med(rep['rss']):.1f} MiB, {rep['bytes'] / 2**20:.1f} MiB of JSON."
+        ),
     ]
     return "\n".join(lines)
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402
+from common import (
     CNCA_OK,
     CNCA_WATCH,
     WORK,
@@ -66,7 +66,9 @@ def ensure_urlwatch() -> None:
         return
     print("installing urlwatch into", URLWATCH_VENV, flush=True)
     subprocess.run([sys.executable, "-m", "venv", str(URLWATCH_VENV)], check=True, timeout=300)
-    subprocess.run([str(URLWATCH_VENV / "bin" / "pip"), "install", "-q", "urlwatch"], check=True, timeout=600)
+    subprocess.run(
+        [str(URLWATCH_VENV / "bin" / "pip"), "install", "-q", "urlwatch"], check=True, timeout=600
+    )
 
 
 @dataclass
@@ -91,9 +93,19 @@ class Tool:
 
 
 class CncaWatch(Tool):
-    def __init__(self, work: Path, urls: list[str], *, details: bool, extra_fetch: str = "", name: str = "cnca-watch") -> None:
+    def __init__(
+        self,
+        work: Path,
+        urls: list[str],
+        *,
+        details: bool,
+        extra_fetch: str = "",
+        name: str = "cnca-watch",
+    ) -> None:
         super().__init__(name, work)
-        self.config = cnca_config(work / "config.toml", urls, details=details, extra_fetch=extra_fetch)
+        self.config = cnca_config(
+            work / "config.toml", urls, details=details, extra_fetch=extra_fetch
+        )
         self.store = work / "store.db"
 
     def reset(self) -> None:
@@ -114,12 +126,15 @@ class Urlwatch(Tool):
         super().__init__("urlwatch", work)
         self.urls = work / "urls.yaml"
         self.urls.write_text(
-            "\n---\n".join(f'name: "list {n:02d}"\nurl: "{url}"' for n, url in enumerate(urls, 1)) + "\n",
+            "\n---\n".join(f'name: "list {n:02d}"\nurl: "{url}"' for n, url in enumerate(urls, 1))
+            + "\n",
             encoding="utf-8",
         )
         # Its defaults, minus terminal colour (the output goes to a file).
         self.config = work / "config.yaml"
-        self.config.write_text("report:\n  stdout:\n    enabled: true\n    color: false\n", encoding="utf-8")
+        self.config.write_text(
+            "report:\n  stdout:\n    enabled: true\n    color: false\n", encoding="utf-8"
+        )
         self.cache = work / "cache.db"
 
     def reset(self) -> None:
@@ -127,8 +142,14 @@ class Urlwatch(Tool):
 
     def _files(self) -> list[str]:
         return [
-            "--urls", str(self.urls), "--config", str(self.config),
-            "--hooks", str(self.work / "hooks.py"), "--cache", str(self.cache),
+            "--urls",
+            str(self.urls),
+            "--config",
+            str(self.config),
+            "--hooks",
+            str(self.work / "hooks.py"),
+            "--cache",
+            str(self.cache),
         ]
 
     def run_argv(self) -> list[str]:
@@ -141,11 +162,15 @@ class Urlwatch(Tool):
         return [str(URLWATCH), "--version"]
 
 
-def measure(tool: Tool, scenario: str, argv: list[str], env: dict[str, str], server: SiteServer) -> Measured:
+def measure(
+    tool: Tool, scenario: str, argv: list[str], env: dict[str, str], server: SiteServer
+) -> Measured:
     server.take_hits()
     m = run_measured(argv, env)
     raw = server.take_hits()
-    require_ok(m, f"{tool.name} {scenario}", CNCA_OK if tool.name.startswith("cnca-watch") else (0,))
+    require_ok(
+        m, f"{tool.name} {scenario}", CNCA_OK if tool.name.startswith("cnca-watch") else (0,)
+    )
     tool.samples.setdefault(scenario, []).append(m)
     tool.hits.setdefault(scenario, []).append(summarize_hits(raw))
     tool.phases.setdefault(scenario, []).append(phases(m.started, m.wall, raw))
@@ -161,8 +186,13 @@ def compare(
     tools: list[Tool] = [cnca, uw]
     what_if = None
     if variant:  # a third contender: cnca-watch with one [fetch] setting changed
-        what_if = CncaWatch(fresh_dir(WORK / "vs" / "cnca-watch-variant"), urls, details=False,
-                            extra_fetch=variant, name=f"cnca-watch [{variant}]")
+        what_if = CncaWatch(
+            fresh_dir(WORK / "vs" / "cnca-watch-variant"),
+            urls,
+            details=False,
+            extra_fetch=variant,
+            name=f"cnca-watch [{variant}]",
+        )
         tools.append(what_if)
     # Warm the OS page cache and bytecode caches for both, untimed.
     for tool in tools:
@@ -207,7 +237,9 @@ def _median_phases(samples: list[dict[str, float]]) -> dict[str, float]:
     return {k: med([p[k] for p in samples]) for k in samples[0]}
 
 
-def summary(cnca: CncaWatch, uw: Urlwatch, full: CncaWatch | None, what_if: CncaWatch | None) -> dict:
+def summary(
+    cnca: CncaWatch, uw: Urlwatch, full: CncaWatch | None, what_if: CncaWatch | None
+) -> dict:
     out: dict = {"comparison": {}, "full": {}, "variant": {}}
     for scenario in SCENARIOS:
         a, b = cnca.samples[scenario], uw.samples[scenario]
@@ -253,37 +285,60 @@ def render(result: dict) -> str:
         wall_ratio = r["cnca_wall"] / r["urlwatch_wall"]
         rss_ratio = r["cnca_rss"] / r["urlwatch_rss"]
         target = TARGETS.get(scenario)
-        rows.append([
-            scenario,
-            f"{r['cnca_wall']:.3f}", f"{r['urlwatch_wall']:.3f}", f"{wall_ratio:.2f}",
-            _verdict(wall_ratio, target[1]) if target else "—",
-            f"{r['cnca_rss']:.1f}", f"{r['urlwatch_rss']:.1f}", f"{rss_ratio:.2f}",
-            _verdict(rss_ratio, 1.0) if scenario in ("first", "steady", "changed") else "—",
-        ])
+        rows.append(
+            [
+                scenario,
+                f"{r['cnca_wall']:.3f}",
+                f"{r['urlwatch_wall']:.3f}",
+                f"{wall_ratio:.2f}",
+                _verdict(wall_ratio, target[1]) if target else "—",
+                f"{r['cnca_rss']:.1f}",
+                f"{r['urlwatch_rss']:.1f}",
+                f"{rss_ratio:.2f}",
+                _verdict(rss_ratio, 1.0) if scenario in ("first", "steady", "changed") else "—",
+            ]
+        )
     lines = [
-        f"Medians of {result['pairs']} A/B pairs, {result['latency'] * 1000:.0f} ms per answer, "
-        "50 list pages on 5 loopback hosts.",
+        (
+            f"Medians of {result['pairs']} A/B pairs, {result['latency'] * 1000:.0f} ms per answer,"
+            " 50 list pages on 5 loopback hosts."
+        ),
         "",
         table(
-            ["scenario", "cnca-watch s", "urlwatch s", "ratio", "target (wall)",
-             "cnca-watch MiB", "urlwatch MiB", "ratio", "target (RSS)"],
+            [
+                "scenario",
+                "cnca-watch s",
+                "urlwatch s",
+                "ratio",
+                "target (wall)",
+                "cnca-watch MiB",
+                "urlwatch MiB",
+                "ratio",
+                "target (RSS)",
+            ],
             rows,
         ),
         "",
-        "Where the wall time went (median s: before the first request / first request to last answer "
-        "/ after the last answer (most requests in flight)):",
+        (
+            "Where the wall time went (median s: before the first request / first request to"
+            " last answer / after the last answer (most requests in flight)):"
+        ),
         "",
         table(
             ["scenario", "cnca-watch", "urlwatch"],
-            [[s, _phase_cells(r["cnca_phases"]), _phase_cells(r["urlwatch_phases"])]
-             for s, r in result["comparison"].items() if s in ("first", "steady", "changed")],
+            [
+                [s, _phase_cells(r["cnca_phases"]), _phase_cells(r["urlwatch_phases"])]
+                for s, r in result["comparison"].items()
+                if s in ("first", "steady", "changed")
+            ],
         ),
         "",
         "Requests the server saw (last pair): "
         + "; ".join(
             f"{s}: cnca-watch {r['cnca_requests']['list 200']}×200 + {r['cnca_requests']['list 304']}×304, "
             f"urlwatch {r['urlwatch_requests']['list 200']}×200 + {r['urlwatch_requests']['list 304']}×304"
-            for s, r in result["comparison"].items() if s in ("first", "steady", "changed")
+            for s, r in result["comparison"].items()
+            if s in ("first", "steady", "changed")
         ),
     ]
     if result["variant"]:
@@ -294,24 +349,50 @@ def render(result: dict) -> str:
             "",
             table(
                 ["scenario", "wall s", "ratio to urlwatch", "peak RSS MiB", "phases"],
-                [[s, f"{v['wall']:.3f}", f"{v['wall'] / result['comparison'][s]['urlwatch_wall']:.2f}",
-                  f"{v['rss']:.1f}", _phase_cells(v["phases"])]
-                 for s, v in result["variant"].items() if s in ("first", "steady", "changed")],
+                [
+                    [
+                        s,
+                        f"{v['wall']:.3f}",
+                        f"{v['wall'] / result['comparison'][s]['urlwatch_wall']:.2f}",
+                        f"{v['rss']:.1f}",
+                        _phase_cells(v["phases"]),
+                    ]
+                    for s, v in result["variant"].items()
+                    if s in ("first", "steady", "changed")
+                ],
             ),
         ]
     if result["full"]:
         full_rows = [
-            [s, f"{r['wall']:.3f}", f"{r['rss']:.1f}", str(r["requests"]["requests"]),
-             f"{r['requests']['list 200']} / {r['requests']['list 304']}", str(r["requests"]["detail"]),
-             str(r["requests"]["unlisted detail"]), _phase_cells(r["phases"])]
+            [
+                s,
+                f"{r['wall']:.3f}",
+                f"{r['rss']:.1f}",
+                str(r["requests"]["requests"]),
+                f"{r['requests']['list 200']} / {r['requests']['list 304']}",
+                str(r["requests"]["detail"]),
+                str(r["requests"]["unlisted detail"]),
+                _phase_cells(r["phases"]),
+            ]
             for s, r in result["full"].items()
         ]
         lines += [
             "",
             "cnca-watch full pipeline (details on):",
             "",
-            table(["scenario", "wall s", "peak RSS MiB", "requests", "list 200 / 304", "detail pages",
-                   "scrolled-off probes", "phases"], full_rows),
+            table(
+                [
+                    "scenario",
+                    "wall s",
+                    "peak RSS MiB",
+                    "requests",
+                    "list 200 / 304",
+                    "detail pages",
+                    "scrolled-off probes",
+                    "phases",
+                ],
+                full_rows,
+            ),
         ]
     return "\n".join(lines)
 
@@ -322,7 +403,8 @@ def main() -> None:
     parser.add_argument("--full-runs", type=int, default=3, help="full-pipeline rounds (0 to skip)")
     parser.add_argument("--latency", type=float, default=0.1, help="seconds per server answer")
     parser.add_argument(
-        "--variant", default="",
+        "--variant",
+        default="",
         help="also run cnca-watch with this extra [fetch] line, e.g. 'max_connections = 10'",
     )
     parser.add_argument("--json", type=Path, default=WORK / "results" / "vs_urlwatch.json")

@@ -25,10 +25,11 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
-from typing import Iterable, Sequence
+from typing import Self
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
@@ -40,15 +41,43 @@ _TODAY = int(time.time() // 86400)
 
 # -- content ---------------------------------------------------------------------------------
 
-_ISSUERS = ("市场监管总局", "国家认监委", "认监委", "市场监管总局办公厅", "国家认证认可监督管理委员会")
+_ISSUERS = (
+    "市场监管总局",
+    "国家认监委",
+    "认监委",
+    "市场监管总局办公厅",
+    "国家认证认可监督管理委员会",
+)
 _PRODUCTS = (
-    "电动自行车", "儿童玩具", "电线电缆", "家用燃气器具", "锂离子电池和电池组", "防爆电气产品",
-    "汽车安全玻璃", "食品接触材料", "电动汽车供电设备", "低压电器", "信息安全产品", "机动车儿童乘员用约束系统",
-    "消防产品", "建筑用安全玻璃", "家用电器", "移动电源", "摩托车乘员头盔", "电子坐便器",
+    "电动自行车",
+    "儿童玩具",
+    "电线电缆",
+    "家用燃气器具",
+    "锂离子电池和电池组",
+    "防爆电气产品",
+    "汽车安全玻璃",
+    "食品接触材料",
+    "电动汽车供电设备",
+    "低压电器",
+    "信息安全产品",
+    "机动车儿童乘员用约束系统",
+    "消防产品",
+    "建筑用安全玻璃",
+    "家用电器",
+    "移动电源",
+    "摩托车乘员头盔",
+    "电子坐便器",
 )
 _SCHEMES = (
-    "强制性产品认证", "有机产品认证", "绿色产品认证", "低碳产品认证", "良好农业规范认证",
-    "管理体系认证", "服务认证", "检验检测机构资质认定", "认证机构资质审批",
+    "强制性产品认证",
+    "有机产品认证",
+    "绿色产品认证",
+    "低碳产品认证",
+    "良好农业规范认证",
+    "管理体系认证",
+    "服务认证",
+    "检验检测机构资质认定",
+    "认证机构资质审批",
 )
 _TEMPLATES = (
     "{issuer}关于发布《{product}{scheme}实施规则》的公告",
@@ -122,8 +151,24 @@ class Item:
 _NAV = "".join(
     f'<li><a href="/col/{i}/index.html">{name}</a></li>'
     for i, name in enumerate(
-        ("首页", "机构概况", "政务信息", "公告", "通知", "行业动态", "监管动态", "政策法规", "办事服务",
-         "互动交流", "专题专栏", "认证监管", "认可与检验检测", "国际合作", "统计数据", "信息公开")
+        (
+            "首页",
+            "机构概况",
+            "政务信息",
+            "公告",
+            "通知",
+            "行业动态",
+            "监管动态",
+            "政策法规",
+            "办事服务",
+            "互动交流",
+            "专题专栏",
+            "认证监管",
+            "认可与检验检测",
+            "国际合作",
+            "统计数据",
+            "信息公开",
+        )
     )
 )
 _FOOTER = (
@@ -153,7 +198,8 @@ def list_html(title: str, items: Sequence[Item], page_no: int, pages: int) -> st
 
 def detail_html(item: Item) -> str:
     paragraphs = "".join(
-        f'<p style="text-indent:2em;mso-char-indent-count:2.0">{p}</p>' for p in item.body_paragraphs()
+        f'<p style="text-indent:2em;mso-char-indent-count:2.0">{p}</p>'
+        for p in item.body_paragraphs()
     )
     attachment = (
         f'<p>附件：<a href="/cms_files/filemanager/1/attach/20251/{item.key}.pdf?fileName={item.key}.pdf">'
@@ -254,7 +300,9 @@ class Site:
         with self._lock:
             page = self._by_path.get((host, path))
             if page is not None:
-                html = list_html(f"公告（第{page.number}页）", page.items, page.number, len(self.pages))
+                html = list_html(
+                    f"公告（第{page.number}页）", page.items, page.number, len(self.pages)
+                )
                 return "list", html.encode(), page.modified
             item = self._details.get((host, path))
             listed = item is not None and item in self.pages[item.page - 1].items
@@ -267,18 +315,22 @@ class Site:
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
-    server: "_HostServer"
+    server: _HostServer
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         srv = self.server
         arrived = time.perf_counter()
         time.sleep(srv.owner.latency)
         path = self.path.split("?", 1)[0]
         answer = srv.owner.site.answer(srv.host, path)
-        conditional = bool(self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since"))
+        conditional = bool(
+            self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since")
+        )
         if answer is None:
             self._send(404, b"<html><body>404 Not Found</body></html>", {})
-            srv.owner.log(Hit(srv.host, path, "other", 404, conditional, arrived, time.perf_counter()))
+            srv.owner.log(
+                Hit(srv.host, path, "other", 404, conditional, arrived, time.perf_counter())
+            )
             return
         kind, body, modified = answer
         headers: dict[str, str] = {}
@@ -323,7 +375,7 @@ class _HostServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, host: str, port: int, owner: "SiteServer") -> None:
+    def __init__(self, host: str, port: int, owner: SiteServer) -> None:
         if not ipaddress.ip_address(host).is_loopback:
             raise ValueError(f"refusing to listen on non-loopback address {host}")
         self.host = host
@@ -368,7 +420,7 @@ class SiteServer:
             hits, self.hits = self.hits, []
         return hits
 
-    def __enter__(self) -> "SiteServer":
+    def __enter__(self) -> Self:
         for attempt in range(20):  # find one port free on every host
             port = self.port or _free_port(self.site.hosts[0])
             try:
@@ -384,7 +436,9 @@ class SiteServer:
             raise RuntimeError("no common free port on the loopback hosts")
         self.site.port = port
         for srv in self._servers:
-            t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+            t = threading.Thread(
+                target=srv.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
+            )
             t.start()
             self._threads.append(t)
         self._timer = threading.Timer(self.lifetime, self.stop)
@@ -431,7 +485,12 @@ def phases(started: float, wall: float, hits: Sequence[Hit]) -> dict[str, float]
     """Where a run's wall time went, as the server saw it: before the first request arrived,
     between it and the last answer, and after the last answer until the process ended."""
     if not hits:
-        return {"to first request": wall, "network": 0.0, "after last answer": 0.0, "max in flight": 0}
+        return {
+            "to first request": wall,
+            "network": 0.0,
+            "after last answer": 0.0,
+            "max in flight": 0,
+        }
     first = min(h.arrived for h in hits)
     last = max(h.answered for h in hits)
     events = sorted([(h.arrived, 1) for h in hits] + [(h.answered, -1) for h in hits])
@@ -474,7 +533,11 @@ class Measured:
 
 def clean_env(home: Path) -> dict[str, str]:
     """An environment that keeps both tools away from the user's real config, cache and proxies."""
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower() and not k.startswith("CNCA_WATCH")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if "proxy" not in k.lower() and not k.startswith("CNCA_WATCH")
+    }
     home.mkdir(parents=True, exist_ok=True)
     env.update(
         HOME=str(home),
@@ -493,7 +556,9 @@ def run_measured(argv: Sequence[str], env: dict[str, str], *, timeout: float = 3
     """Run ``argv``; wall time by perf_counter, peak RSS of that child alone via os.wait4."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(list(argv), stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
+        proc = subprocess.Popen(
+            list(argv), stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env
+        )
         killer = threading.Timer(timeout, _kill, args=(proc,))
         killer.daemon = True
         killer.start()
@@ -525,7 +590,9 @@ def _kill(proc: subprocess.Popen) -> None:
 
 def require_ok(m: Measured, what: str, ok: Iterable[int] = (0,)) -> Measured:
     if m.returncode not in tuple(ok):
-        sys.stderr.write(f"{what} exited {m.returncode}\n--- stdout\n{m.stdout[-3000:]}\n--- stderr\n{m.stderr[-3000:]}\n")
+        sys.stderr.write(
+            f"{what} exited {m.returncode}\n--- stdout\n{m.stdout[-3000:]}\n--- stderr\n{m.stderr[-3000:]}\n"
+        )
         raise SystemExit(2)
     return m
 
@@ -568,8 +635,10 @@ def med(values: Sequence[float]) -> float:
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A Markdown table (readable in a terminal too)."""
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+
     def line(cells: Sequence[str]) -> str:
         return "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"
+
     sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return "\n".join([line(header), sep, *(line(r) for r in rows)])
 
