@@ -162,3 +162,23 @@ def test_two_runs_at_once_one_waits_or_says_the_store_is_held(tmp_path: Path, st
             assert "Traceback" not in blocked.stderr
         after = _cli(store_path, config_file)
         assert set(_changes(after.stdout, mirror.base_url)) == DAY2_CHANGES
+
+
+def test_a_failing_detail_page_delays_only_its_item(store_path: Path) -> None:
+    broken = "art_6e44a73904ff2b8ef682c6aebb1164ca"  # a day-2 notice
+    with MirrorServer(day=1) as mirror, FaultProxy(mirror.base_url) as proxy:
+        config = make_config(proxy.base_url, store_path)
+        run_and_ack(config)
+        mirror.set_day(2)
+        proxy.fault = Fault("status500", match=broken)
+        partial = run_and_ack(config)
+        notices = next(s for s in partial.sources if s.name == "cnca-notices")
+        assert notices.status is SourceStatus.ERROR
+        assert "1 detail page(s) failed" in (notices.error or "") and broken in (notices.error or "")
+        expected_now = {c for c in DAY2_CHANGES if broken not in c[2]}
+        assert summarise(partial, proxy.base_url) == expected_now
+
+        proxy.fault = None
+        healthy = run_and_ack(config)
+        assert summarise(healthy, proxy.base_url) == DAY2_CHANGES - expected_now
+        assert not healthy.failed

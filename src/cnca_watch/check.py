@@ -263,12 +263,14 @@ async def _observe_items(
         source.name, state.snapshots, current, gone=frozenset(gone), detected_at=utc_now()
     )
     if detail_errors:
-        # A partly observed window proves nothing about removals.
+        # A partly observed window proves nothing about removals (they wait for a healthy
+        # run), but what scrolled off did scroll off: its stale position must not make it
+        # look "inside the window" next time.
         obs.status = SourceStatus.ERROR
         obs.error = f"{len(detail_errors)} detail page(s) failed, first: {detail_errors[0]}"
         source_diff = SourceDiff(
             changes=tuple(c for c in source_diff.changes if c.kind is not ChangeKind.REMOVED),
-            unlisted=frozenset(),
+            unlisted=source_diff.unlisted,
         )
     obs.current = current
     obs.diff = source_diff
