@@ -65,7 +65,10 @@ class FaultProxy:
                 fault = owner.fault
                 if fault is not None and fault.match in self.path:
                     owner.hits += 1
-                    owner._inject(self, fault.kind)
+                    if fault.kind == "ignore-validators":  # a server that never answers 304
+                        owner._forward(self, conditional=False)
+                    else:
+                        owner._inject(self, fault.kind)
                 else:
                     owner._forward(self)
 
@@ -89,9 +92,10 @@ class FaultProxy:
 
     # -- behaviours ------------------------------------------------------------
 
-    def _forward(self, h: BaseHTTPRequestHandler) -> None:
+    def _forward(self, h: BaseHTTPRequestHandler, *, conditional: bool = True) -> None:
         conn = http.client.HTTPConnection(self.upstream_host, self.upstream_port, timeout=5)
-        headers = {k: v for k, v in h.headers.items() if k.lower() in ("if-none-match", "if-modified-since", "accept")}
+        passed = ("if-none-match", "if-modified-since", "accept") if conditional else ("accept",)
+        headers = {k: v for k, v in h.headers.items() if k.lower() in passed}
         conn.request("GET", h.path, headers=headers)
         answer = conn.getresponse()
         body = answer.read()

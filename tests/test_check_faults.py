@@ -182,3 +182,21 @@ def test_a_failing_detail_page_delays_only_its_item(store_path: Path) -> None:
         healthy = run_and_ack(config)
         assert summarise(healthy, proxy.base_url) == DAY2_CHANGES - expected_now
         assert not healthy.failed
+
+
+def test_a_window_where_only_some_api_pages_revalidate_is_read_whole(store_path: Path) -> None:
+    """Page 1 answers 304, page 2 answers 200: the window must still be both pages."""
+    from dataclasses import replace
+
+    with MirrorServer(day=1) as mirror, FaultProxy(mirror.base_url) as proxy:
+        config = make_config(proxy.base_url, store_path)
+        config = replace(config, sources=tuple(
+            replace(s, pages=2) for s in config.sources if s.name == "cnca-notices"))
+        first = run_and_ack(config)
+        assert first.sources[0].items_seen == 12  # both API pages
+        proxy.fault = Fault("ignore-validators", match="%22pageNo%22%3A2")
+        again = run_and_ack(config)
+        assert proxy.hits >= 1
+        assert again.sources[0].status is SourceStatus.OK
+        assert again.sources[0].items_seen == 12
+        assert again.changes == ()

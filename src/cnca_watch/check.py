@@ -163,9 +163,9 @@ async def _fetch_list(
         # never changes when its list does, so only the API answers are revalidated.
         _remember_validators(obs, source.url, column)
         return _numbered(extract_list(column.text, column.url, source.selectors))
-    items: list[ListedItem] = []
-    not_modified = 0
-    for page_no in range(1, source.pages + 1):
+
+    async def api_page(page_no: int, *, revalidate: bool) -> tuple[list[ListedItem] | None, int | None]:
+        """One page of the list API: its items (None for 304 Not Modified) and the total."""
         params = unit.page_params(page_no, source.page_size)
         key = _cache_key(unit.api_url, params)
         answer = await fetcher.get(
@@ -173,25 +173,31 @@ async def _fetch_list(
             params=params,
             accept_json=True,
             referer=column.url,
-            validators=validators_for(key),
+            validators=validators_for(key) if revalidate else None,
         )
         _remember_validators(obs, key, answer)
         if answer.not_modified:
-            not_modified += 1
-            continue
+            return None, None
         payload = parse_jpaas_payload(answer.text)
-        page_items = extract_list(payload.html, column.url, source.selectors)
-        items.extend(page_items)
-        if payload.total is not None and page_no * source.page_size >= payload.total:
+        return extract_list(payload.html, column.url, source.selectors), payload.total
+
+    window: list[list[ListedItem] | None] = []
+    for page_no in range(1, source.pages + 1):
+        page_items, total = await api_page(page_no, revalidate=True)
+        window.append(page_items)
+        if page_items is not None and (
+            (total is not None and page_no * source.page_size >= total) or len(page_items) < source.page_size
+        ):
             break
-        if len(page_items) < source.page_size:
-            break
-    if not_modified and not items:
+    if all(page is None for page in window):
         obs.unchanged = True
-    elif not_modified:
-        # Part of the window came back 304 and part did not: ask again in full next time.
-        obs.validators.clear()
-    return _numbered(items)
+        return []
+    # Some pages changed and some did not: a partial window would look like removals,
+    # so the unchanged pages are read again in full.
+    for index, page_items in enumerate(window):
+        if page_items is None:
+            window[index], _ = await api_page(index + 1, revalidate=False)
+    return _numbered([item for page in window for item in page or ()])
 
 
 def _numbered(items: Sequence[ListedItem]) -> list[ListedItem]:
