@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from rich.console import Console
 from rich.markup import escape
 from rich.style import Style
@@ -11,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cnca_watch.models import Change, ChangeKind, RunResult, SourceStatus
+from cnca_watch.render.common import parse_diff
 from cnca_watch.render.safe import clean_text, one_line
 from cnca_watch.render.text import area_labels, source_note, split_baseline, summary_line
 
@@ -21,22 +20,16 @@ STATUS_STYLE = {
     SourceStatus.LAYOUT_CHANGED: "yellow",
 }
 KIND_STYLE = {ChangeKind.NEW: "bold green", ChangeKind.CHANGED: "bold yellow", ChangeKind.REMOVED: "bold red"}
-_DIFF_TOKEN = re.compile(r"\[-(.*?)-\]|\{\+(.*?)\+\}", re.S)
+
+
+_DIFF_STYLE = {"same": "", "del": "red strike", "ins": "green underline"}
 
 
 def diff_text(diff: str) -> Text:
     """Inline ``[-old-]{+new+}`` diff as styled text (no markup parsing of page text)."""
     text = Text()
-    pos = 0
-    diff = clean_text(diff)
-    for match in _DIFF_TOKEN.finditer(diff):
-        text.append(diff[pos : match.start()])
-        if match.group(1) is not None:
-            text.append(match.group(1), style="red strike")
-        else:
-            text.append(match.group(2), style="green underline")
-        pos = match.end()
-    text.append(diff[pos:])
+    for op, run in parse_diff(clean_text(diff)):
+        text.append(run, style=_DIFF_STYLE[op])
     return text
 
 

@@ -5,18 +5,14 @@ from __future__ import annotations
 from typing import Iterable
 
 from cnca_watch.models import Change, ChangeKind, RunResult, SourceResult, SourceStatus
+from cnca_watch.render.common import failed_sources, short_label, summary
 from cnca_watch.render.safe import clean_text, one_line
 
 KIND_LABEL = {ChangeKind.NEW: "NEW", ChangeKind.CHANGED: "CHANGED", ChangeKind.REMOVED: "REMOVED"}
 
 
 def summary_line(result: RunResult) -> str:
-    counts = {kind: sum(c.kind is kind for c in result.changes) for kind in ChangeKind}
-    failed = sum(s.status is not SourceStatus.OK for s in result.sources)
-    parts = [f"{counts[k]} {k.value}" for k in ChangeKind if counts[k]] or ["no changes"]
-    if failed:
-        parts.append(f"{failed} source{'s' if failed > 1 else ''} not checked")
-    return ", ".join(parts)
+    return summary(result.changes, failed_sources(result.sources))
 
 
 def split_baseline(result: RunResult) -> tuple[list[Change], dict[str, int]]:
@@ -33,7 +29,7 @@ def split_baseline(result: RunResult) -> tuple[list[Change], dict[str, int]]:
 
 
 def area_labels(change: Change) -> str:
-    return ", ".join(f"{a.label_en} {a.label_zh}" for a in change.areas)
+    return ", ".join(short_label(a) for a in change.areas)
 
 
 def source_note(source: SourceResult) -> str:
