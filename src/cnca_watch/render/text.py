@@ -28,8 +28,13 @@ def split_baseline(result: RunResult) -> tuple[list[Change], dict[str, int]]:
     return listed, baseline
 
 
-def area_labels(change: Change) -> str:
-    return ", ".join(short_label(a) for a in change.areas)
+def area_labels(change: Change, *, evidence: int = 3) -> str:
+    """``Regulation 监管 (双随机, 监督抽查); …``: each area with the first terms that support it."""
+    parts = []
+    for area in change.areas:
+        terms = list(dict.fromkeys(e.term for e in area.evidence))[:evidence]
+        parts.append(short_label(area) + (f" ({', '.join(terms)})" if terms else ""))
+    return "; ".join(parts)
 
 
 def source_note(source: SourceResult) -> str:
