@@ -11,12 +11,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import httpx
 
 from cnca_watch import diff as diffing
-from cnca_watch.classify import Vocabulary, classify, load_vocabulary
 from cnca_watch.errors import BlockedError, ExtractError, FetchError, GoneError
 from cnca_watch.extract import extract_detail, extract_list, find_jpaas_unit, parse_jpaas_payload
 from cnca_watch.fetch import Fetcher
@@ -35,7 +34,12 @@ from cnca_watch.models import (
 from cnca_watch.settings import Config, SourceConfig
 from cnca_watch.store import RunWriter, SourceState, Store
 
+if TYPE_CHECKING:
+    from cnca_watch.classify import Vocabulary
+    from cnca_watch.models import AreaTag
+
 REPORT_CHANNEL = "report"
+Tagger = Callable[[str, str], "tuple[AreaTag, ...]"]
 Progress = Callable[[str, str], None]  # (source name, what happened)
 
 
@@ -75,14 +79,14 @@ def check(
     channel: this run's changes plus those of earlier runs whose output never got
     out (killed, broken pipe).  Call ``acknowledge`` once they were shown.
     """
-    vocabulary = vocabulary or load_vocabulary(config.areas)
+    tagger = _lazy_tagger(config.areas, vocabulary)
     sources = [s for s in config.sources if only is None or s.name in only]
     channels = tuple(dict.fromkeys((REPORT_CHANNEL, *channels)))
     with Store.open(config.store_path, lock_timeout=lock_timeout) as store:
         started_at = utc_now()
         with store.run(started_at=started_at, channels=channels) as run:
             observations = asyncio.run(
-                _observe_all(config, sources, run, vocabulary, transport, progress)
+                _observe_all(config, sources, run, tagger, transport, progress)
             )
             results = tuple(_record(run, obs) for obs in observations)
             finished_at = utc_now()
@@ -106,13 +110,13 @@ async def _observe_all(
     config: Config,
     sources: Sequence[SourceConfig],
     run: RunWriter,
-    vocabulary: Vocabulary,
+    tagger: Tagger,
     transport: httpx.AsyncBaseTransport | None,
     progress: Progress | None,
 ) -> list[_Observation]:
     async with Fetcher(config.fetch, transport=transport) as fetcher:
         tasks = [
-            _observe_source(source, fetcher, run, vocabulary, progress) for source in sources
+            _observe_source(source, fetcher, run, tagger, progress) for source in sources
         ]
         return list(await asyncio.gather(*tasks))
 
@@ -121,7 +125,7 @@ async def _observe_source(
     source: SourceConfig,
     fetcher: Fetcher,
     run: RunWriter,
-    vocabulary: Vocabulary,
+    tagger: Tagger,
     progress: Progress | None,
 ) -> _Observation:
     obs = _Observation(source=source)
@@ -133,7 +137,7 @@ async def _observe_source(
         if obs.unchanged:
             obs.items_seen = state.items_seen or 0
         else:
-            await _observe_items(source, listed, state, counted, vocabulary, obs)
+            await _observe_items(source, listed, state, counted, tagger, obs)
     except BlockedError as exc:
         obs.status, obs.error = SourceStatus.BLOCKED, str(exc)
     except (FetchError, ExtractError) as exc:
@@ -216,7 +220,7 @@ async def _observe_items(
     listed: list[ListedItem],
     state: SourceState,
     fetcher: _CountingFetcher,
-    vocabulary: Vocabulary,
+    tagger: Tagger,
     obs: _Observation,
 ) -> None:
     obs.items_seen = len(listed)
@@ -236,7 +240,7 @@ async def _observe_items(
         )
         if not refetch:
             if snap is None:  # details switched off: the list row is all we know
-                return _announce(item, "", (), None, vocabulary)
+                return _announce(item, "", (), None, tagger)
             return Announcement(
                 url=item.url, title=item.title, date=item.date or snap.date, body=snap.body,
                 attachments=snap.attachments, areas=snap.areas, list_title=item.title,
@@ -248,7 +252,7 @@ async def _observe_items(
         except (FetchError, ExtractError) as exc:
             detail_errors.append(f"{item.url}: {exc}")
             return None if snap is None else _keep(snap, item)
-        return _announce(item, detail.body, detail.attachments, detail.date, vocabulary, detail.title)
+        return _announce(item, detail.body, detail.attachments, detail.date, tagger, detail.title)
 
     announced = await asyncio.gather(*(observe(item) for item in listed))
     current = [a for a in announced if a is not None]
@@ -287,7 +291,7 @@ def _announce(
     body: str,
     attachments: tuple,
     detail_date: str | None,
-    vocabulary: Vocabulary,
+    tagger: Tagger,
     detail_title: str | None = None,
 ) -> Announcement:
     title = item.title or (detail_title or "")
@@ -297,11 +301,27 @@ def _announce(
         date=item.date or detail_date,
         body=body,
         attachments=tuple(attachments),
-        areas=classify(title, body, vocabulary),
+        areas=tagger(title, body),
         list_title=item.title,
         list_date=item.date,
         position=item.position,
     )
+
+
+def _lazy_tagger(overrides: Mapping[str, Any], vocabulary: "Vocabulary | None") -> Tagger:
+    """Classify with ``vocabulary``, compiling the configured one only when first needed
+    (a steady run classifies nothing, and compiling costs a tenth of a second)."""
+    from cnca_watch.classify import classify, load_vocabulary
+
+    loaded = vocabulary
+
+    def tag(title: str, body: str) -> "tuple[AreaTag, ...]":
+        nonlocal loaded
+        if loaded is None:
+            loaded = load_vocabulary(overrides)
+        return classify(title, body, loaded)
+
+    return tag
 
 
 def _keep(snap, item: ListedItem) -> Announcement:

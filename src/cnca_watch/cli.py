@@ -27,6 +27,7 @@ from cnca_watch.cli_common import (
     guard,
     load,
     stdout_console,
+    write_json,
 )
 from cnca_watch.errors import ExitCode, UsageError
 
@@ -55,6 +56,7 @@ app = typer.Typer(
 sources_app = typer.Typer(help="List the configured sources, or test one before adding it.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 
+
 def _render_run(result: "RunResult", fmt: OutputFormat) -> None:
     if fmt is OutputFormat.terminal:
         from cnca_watch.render.terminal import render_terminal
@@ -62,10 +64,11 @@ def _render_run(result: "RunResult", fmt: OutputFormat) -> None:
         render_terminal(result, stdout_console())
         return
     if fmt is OutputFormat.json:
-        from cnca_watch.render.json import dumps, run_to_json
+        from cnca_watch.render.json import run_to_json
 
-        text = dumps(run_to_json(result)) + "\n"
-    elif fmt is OutputFormat.text:
+        write_json(run_to_json(result))
+        return
+    if fmt is OutputFormat.text:
         from cnca_watch.render.text import render_text
 
         text = render_text(result)
@@ -242,13 +245,12 @@ def sources_list(
     """Show the configured sources."""
     config = load(config_path, None)
     if as_json:
-        from cnca_watch.render.json import dumps
 
         rows = [
             {"name": s.name, "url": s.url, "pages": s.pages, "page_size": s.page_size, "details": s.details}
             for s in config.sources
         ]
-        sys.stdout.write(dumps(rows) + "\n")
+        write_json(rows)
         return
     for s in config.sources:
         sys.stdout.write(f"{s.name}\t{s.url}\n")
@@ -276,7 +278,7 @@ def sources_test(
         raise UsageError(f"{name_or_url!r} is neither a configured source nor an http(s) URL")
     preview = preview_source(source, config)
     if as_json:
-        from cnca_watch.render.json import attachment_to_json, dumps
+        from cnca_watch.render.json import attachment_to_json
 
         document = {
             "source": {"name": source.name, "url": source.url},
@@ -290,7 +292,7 @@ def sources_test(
             },
             "detail_error": preview.detail_error,
         }
-        sys.stdout.write(dumps(document) + "\n")
+        write_json(document)
         return
     out = [f"{one_line(source.name)} <{source.url}>: {len(preview.items)} items ({preview.requests} requests)"]
     for item in preview.items:

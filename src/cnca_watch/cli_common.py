@@ -96,3 +96,11 @@ def load(config_path: Optional[Path], store: Optional[Path]) -> "Config":
     return load_config(config_path, store_path=store, warn=print_error)
 
 
+
+
+def write_json(document: Any) -> None:
+    """One JSON document on stdout: indented for a person at a terminal, compact for a pipe."""
+    from cnca_watch.render.json import dumps
+
+    sys.stdout.write(dumps(document, pretty=sys.stdout.isatty()) + "\n")
+    sys.stdout.flush()

@@ -19,6 +19,7 @@ from cnca_watch.cli_common import (
     choose_format,
     guard,
     load,
+    write_json,
 )
 from cnca_watch.errors import UsageError
 
@@ -75,9 +76,8 @@ def register(app: typer.Typer) -> None:
 
             rr.report_rich(built, Console(highlight=False))
         elif output is OutputFormat.json:
-            from cnca_watch.render.json import dumps
 
-            sys.stdout.write(dumps(rr.report_json(built)) + "\n")
+            write_json(rr.report_json(built))
         elif output is OutputFormat.markdown:
             sys.stdout.write(rr.report_markdown(built))
         elif output is OutputFormat.html:
@@ -96,14 +96,13 @@ def register(app: typer.Typer) -> None:
         """List past runs: when, sources ok/failed, counts."""
         from dataclasses import asdict
 
-        from cnca_watch.render.json import dumps
         from cnca_watch.store import Store
 
         config = load(config_path, store)
         with Store.open(config.store_path) as st:
             runs = st.history(limit)
         if as_json:
-            sys.stdout.write(dumps([asdict(r) for r in runs]) + "\n")
+            write_json([asdict(r) for r in runs])
             return
         if not runs:
             sys.stdout.write("no runs yet; run `cnca-watch check`\n")
@@ -125,7 +124,6 @@ def register(app: typer.Typer) -> None:
         """One announcement with all its versions, tags and the diffs between versions."""
         from dataclasses import asdict
 
-        from cnca_watch.render.json import dumps
         from cnca_watch.render.safe import clean_text, one_line
         from cnca_watch.store import Store
 
@@ -135,7 +133,7 @@ def register(app: typer.Typer) -> None:
         if found is None:
             raise UsageError(f"no announcement {key!r} in {config.store_path}; give its URL or id as listed by --json")
         if as_json:
-            sys.stdout.write(dumps(asdict(found)) + "\n")
+            write_json(asdict(found))
             return
         sys.stdout.write(clean_text(_show_text(found, one_line)) + "\n")
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import codecs
 import re
 
-import charset_normalizer
 
 __all__ = ["decode_body", "normalize_codec", "charset_from_content_type", "charset_from_markup"]
 
@@ -216,6 +215,8 @@ def _detect(content: bytes) -> str | None:
         # charset-normalizer often calls short GB text cp949 or utf-16; for
         # Chinese government pages GB18030 is by far the likelier answer.
         return "gb18030"
+    import charset_normalizer  # only pages that declare no usable charset need it
+
     matches = charset_normalizer.from_bytes(sample)
     best = matches.best()
     if best is None:

@@ -39,7 +39,7 @@ class SourceConfig:
 
 @dataclass(frozen=True, slots=True)
 class FetchSettings:
-    max_connections: int = 8  # across all hosts
+    max_connections: int = 16  # across all hosts; politeness is per_host's job
     per_host: int = 2  # polite for government sites
     connect_timeout: float = 10.0
     read_timeout: float = 30.0

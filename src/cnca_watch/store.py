@@ -18,6 +18,7 @@ Guarantees:
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from contextlib import contextmanager
@@ -285,6 +286,7 @@ def areas_to_json(areas: Sequence[AreaTag]) -> str:
     )
 
 
+@functools.lru_cache(maxsize=4096)  # the same few tag sets recur across thousands of rows
 def areas_from_json(text: str) -> tuple[AreaTag, ...]:
     return tuple(
         AreaTag(
