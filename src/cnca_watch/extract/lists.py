@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -69,28 +70,35 @@ _ROW_HINTS = (
     "li.zjnav04Left02_content",
     ".liebiao li",
 )
-_ANY_HINT = ", ".join(_ROW_HINTS)
+# A hint's rows and the links inside them in one document-ordered query (one tree walk
+# instead of two): rows are never <a>, so the tag tells them apart.
+_HINT_QUERIES = tuple(f"{hint}, {hint} a[href]" for hint in _ROW_HINTS)
+# Every hint needs one of these classes: a single cheap class-only query rules them all out
+# on other pages (the structural queries with ":has" and descendants cost several times more).
+_HINT_CLASSES = ".common_list_ul, .nav04Left02_content, .zjnav04Left02_content, .liebiao"
 
 
-@dataclass(slots=True)
-class _Link:
-    node: LexborNode
-    key: str  # the href as written: the link's identity while the structure is detected
+class _Row(NamedTuple):
+    """A detected row: the href as written (its identity until resolved), title, date."""
+
+    key: str
     title: str
-    title_from_attr: bool
-
-
-@dataclass(slots=True)
-class _Row:
-    link: _Link
-    node: LexborNode
     date: str | None
-    title: str
 
+    @property
+    def link(self) -> _Row:
+        """``row.link.key`` reads as it did when rows held a separate link object."""
+        return self
+
+
+# anchor, href as written, raw link text, raw title attribute, row element (None: the anchor)
+_Member = tuple[LexborNode, str, str, str, "LexborNode | None"]
+_Link = tuple[LexborNode, str, str, str]  # anchor, href as written, raw text, raw title
 
 _MULTI = object()  # marks an element holding links to more than one URL
 _DIGIT = re.compile(r"\d")
 _IGNORED_HREF = ("javascript:", "mailto:", "tel:", "#")
+_IGNORED_FIRST = frozenset("jJmMtT#")  # no other character lower-cases to j, m, t or #
 
 
 def is_nav_text(text: str) -> bool:
@@ -118,26 +126,30 @@ def choose_title(link_text: str, title_attr: str) -> tuple[str, bool]:
 def extract_list(html: str, base_url: str, selectors: Selectors | None = None) -> list[ListedItem]:
     """The announcement rows of a list page (or a jpaas ``data.html`` fragment)."""
     tree = parse_html(html)
-    # a substring test is far cheaper than a CSS query over the head
-    has_base = "<base" in html or "<BASE" in html or "<Base" in html
-    base = _document_base(tree, base_url) if has_base else base_url
+    base = base_url
+    # <base> is rare: asking the tree for the element by tag is far cheaper than a CSS
+    # query or a scan of the whole text, so both only run when there is one
+    if tree.tags("base") and ("<base" in html or "<BASE" in html or "<Base" in html):
+        base = _document_base(tree, base_url)
     resolver = Resolver(base)
     if selectors is not None and selectors.items:
         rows = _rows_from_selectors(tree, resolver, selectors)
     else:
         rows = _detect_rows(tree)
+    if not rows:
+        return []
     page_url = resolver.resolve(base_url)
     site_relative = _site_relative_resolver(base)
     items: list[ListedItem] = []
     seen: set[str] = set()
-    for row in rows:
-        url = site_relative.resolve(row.link.key) if site_relative is not None else None
+    for key, title, date in rows:
+        url = site_relative.resolve(key) if site_relative is not None else None
         if url is None:
-            url = resolver.resolve(row.link.key)
-        if url is None or url == page_url or url in seen or not row.title:
+            url = resolver.resolve(key)
+        if url is None or url == page_url or url in seen or not title:
             continue
         seen.add(url)
-        items.append(ListedItem(url=url, title=row.title, date=row.date, position=len(items)))
+        items.append(ListedItem(url, title, date, len(items)))  # positional: cheaper
     return items
 
 
@@ -194,38 +206,169 @@ def _document_base(tree: LexborHTMLParser, base_url: str) -> str:
 # --- automatic detection ---------------------------------------------------------------
 
 
-def _candidate_links(anchors: list[LexborNode]) -> list[tuple[LexborNode, str, str, str]]:
-    """(anchor, href as written, raw link text, raw title attribute) of possible article links.
+def _detect_rows(tree: LexborHTMLParser) -> list[_Row]:
+    hinted = _hinted_rows(tree)
+    if hinted is not None:
+        return hinted
+    return _generic_rows(tree)
 
-    Kept cheap on purpose: menus and footers hold most of a page's links, and titles are
-    only cleaned for the rows that win.
+
+def _article_link(anchor: LexborNode) -> _Link | None:
+    """The anchor as a possible article link, or None for pagers, "more" and script links.
+
+    Kept cheap on purpose: titles are only cleaned for the rows that win.
     """
+    attributes = anchor.attributes
+    key = _followable_key(attributes.get("href"))
+    if key is None:
+        return None
+    text = anchor.text()
+    title_attr = attributes.get("title") or ""
+    stripped = text.strip()
+    if len(stripped) > 12:  # the usual article title: no navigation text is this long
+        return anchor, key, text, title_attr
+    if is_nav_text(clean_text(stripped)) and (stripped or not title_attr.strip()):
+        return None
+    if stripped or title_attr.strip():
+        return anchor, key, text, title_attr
+    return None
+
+
+def _followable_key(href: str | None) -> str | None:
+    """The href as the link's identity, or None for empty, script, mail and in-page hrefs."""
+    if not href:
+        return None
+    key = href.strip()
+    if not key or (key[0] in _IGNORED_FIRST and key[:11].lower().startswith(_IGNORED_HREF)):
+        return None
+    return key
+
+
+def _hinted_rows(tree: LexborHTMLParser) -> list[_Row] | None:
+    """Rows of a known template, found with one C-level query instead of the full analysis.
+
+    Only a shortcut: used when every matched row holds exactly one article link and some
+    row shows a date, i.e. when the generic detection would find the same rows.
+    """
+    if tree.css_first(_HINT_CLASSES) is None:
+        return None
+    for query in _HINT_QUERIES:
+        found = tree.css(query)
+        if not found:
+            continue
+        row_ids: list[int] = []  # document order
+        known_rows: set[int] = set()
+        first_link: dict[int, _Member] = {}  # row -> its first article link
+        for node in found:
+            if node.tag != "a":
+                row_id = node.mem_id
+                row_ids.append(row_id)
+                known_rows.add(row_id)
+                continue
+            link = _article_link(node)
+            if link is None:
+                continue
+            # the link's row is its nearest matched ancestor; ancestors come first in
+            # document order, so every candidate is already known
+            row = node.parent
+            while row is not None and row.mem_id not in known_rows:
+                row = row.parent
+            if row is None:
+                continue
+            row_id = row.mem_id
+            first = first_link.get(row_id)
+            if first is None:
+                first_link[row_id] = (*link, row)
+            elif first[1] != link[1]:
+                return None  # two targets in a row: let the generic detection decide
+        # rows without a link are skipped, e.g. the header row of the 征集调查 template
+        members = [first_link[row_id] for row_id in row_ids if row_id in first_link]
+        if not members:
+            continue
+        year_cache: dict[int, int | None] = {}
+        dates = [_row_date(member[0], member[4], year_cache) for member in members]
+        if dates.count(None) == len(dates):
+            return None
+        return [_titled_row(member, date) for member, date in zip(members, dates)]
+    return None
+
+
+def _collect_links(anchors: list[LexborNode]) -> list[_Link]:
     links = []
     for anchor in anchors:
         attributes = anchor.attributes
-        href = attributes.get("href")
-        if not href:
-            continue
-        key = href.strip()
-        if not key or key[:11].lower().startswith(_IGNORED_HREF):
-            continue
-        text = anchor.text()
-        title_attr = attributes.get("title") or ""
-        stripped = text.strip()
-        if (
-            len(stripped) <= 12
-            and is_nav_text(clean_text(stripped))
-            and (stripped or not title_attr.strip())
-        ):
-            continue
-        if stripped or title_attr.strip():
-            links.append((anchor, key, text, title_attr))
+        key = _followable_key(attributes.get("href"))
+        if key is not None:
+            links.append((anchor, key, anchor.text(), attributes.get("title") or ""))
     return links
 
 
-def _mark_holders(
-    links: list[tuple[LexborNode, str]] | list[tuple[LexborNode, str, str, str]],
-) -> dict[int, object]:
+def _long_links(anchors: list[LexborNode]) -> tuple[list[_Link], bool]:
+    """(the links with a long text or title, whether there is any other link).
+
+    Menus and footers hold most of a page's links, all with short texts: only the long
+    ones get their href and title read here.
+    """
+    long_links: list[_Link] = []
+    has_short_link = False
+    for anchor in anchors:
+        text = anchor.text()
+        attributes = anchor.attributes
+        if len(text) < _LONG_TITLE or len(text.strip()) < _LONG_TITLE:
+            title_attr = attributes.get("title") or ""
+            if len(title_attr) < _LONG_TITLE or len(title_attr.strip()) < _LONG_TITLE:
+                if not has_short_link:
+                    has_short_link = _followable_key(attributes.get("href")) is not None
+                continue
+        else:
+            title_attr = attributes.get("title") or ""
+        key = _followable_key(attributes.get("href"))
+        if key is not None:
+            long_links.append((anchor, key, text, title_attr))
+    return long_links, has_short_link
+
+
+def _generic_rows(tree: LexborHTMLParser) -> list[_Row]:
+    # by tag name: no CSS engine (its set-up alone costs more than this lookup); anchors
+    # without href are dropped with the other unfollowable ones below
+    anchors = tree.tags("a")
+    long_links, has_short_link = _long_links(anchors)
+    if not long_links and not has_short_link:
+        return []
+    analysis: _Analysis | None = None
+    # Find the list among the long-titled links first, then analyse everything inside its
+    # containers in full so that short titles and the row structure are judged exactly
+    # as on the whole page.
+    if long_links and has_short_link:
+        rough = _analyse(long_links)
+        if rough.score[0] > 0 and all(c.tag not in _STOP_TAGS for c in rough.containers):
+            inside: list[LexborNode] = []
+            seen: set[int] = set()
+            for container in rough.containers:
+                for anchor in container.css("a[href]"):
+                    if anchor.mem_id not in seen:
+                        seen.add(anchor.mem_id)
+                        inside.append(anchor)
+            long_ids = {link[0].mem_id for link in long_links}
+            if len(rough.containers) == 1 and seen <= long_ids:
+                analysis = rough  # nothing short inside the list: the full analysis is the same
+            else:
+                focused = _analyse(_collect_links(inside))
+                # short links inside rows ("[通知]" category links) can split every row in
+                # two; then the long-title view of the rows is the right one
+                analysis = focused if focused.score[0] >= rough.score[0] else rough
+    if analysis is None:
+        # every link is long (then they are all the links) or none is
+        analysis = _analyse(long_links if not has_short_link else _collect_links(anchors))
+    dated, long_titles, _ = analysis.score
+    if dated == 0 and long_titles < 2:
+        return []  # a menu or a lone link is not a list
+    if dated:
+        return [_titled_row(member, date) for member, date in zip(analysis.members, analysis.dates)]
+    return [_undated_row(member) for member in analysis.members]
+
+
+def _mark_holders(links: list[_Link]) -> dict[int, object]:
     """For every ancestor of a link: the one href it holds, or _MULTI.
 
     Amortised: a walk stops at an element already marked with this href or with _MULTI
@@ -281,55 +424,6 @@ class _Paths:
         return path
 
 
-_Member = tuple[LexborNode, str, str, str, "LexborNode | None"]  # anchor, key, text, title, row
-
-
-def _hinted_rows(tree: LexborHTMLParser) -> list[_Row] | None:
-    """Rows of a known template, found with two C-level queries instead of the full analysis.
-
-    Only a shortcut: used when every matched row holds exactly one article link and some
-    row shows a date, i.e. when the generic detection would find the same rows.
-    """
-    if tree.css_first(_ANY_HINT) is None:  # one scan instead of one per template
-        return None
-    for selector in _ROW_HINTS:
-        nodes = tree.css(selector)
-        if not nodes:
-            continue
-        row_of: dict[int, LexborNode] = {node.mem_id: node for node in nodes}
-        links_of: dict[int, list[tuple[LexborNode, str, str, str]]] = {}
-        for link in _candidate_links(tree.css(f"{selector} a[href]")):
-            node = link[0].parent
-            while node is not None and node.mem_id not in row_of:
-                node = node.parent
-            if node is not None:
-                links_of.setdefault(node.mem_id, []).append(link)
-        members: list[_Member] = []
-        for row_id, row in row_of.items():  # document order
-            links = links_of.get(row_id)
-            if not links:
-                continue  # e.g. the header row of the 征集调查 template
-            anchor, key, text, title_attr = links[0]
-            if any(other[1] != key for other in links[1:]):
-                return None  # two targets in a row: let the generic detection decide
-            members.append((anchor, key, text, title_attr, row))
-        if not members:
-            continue
-        year_cache: dict[int, int | None] = {}
-        dates = [_row_date(anchor, row, year_cache) for anchor, _, _, _, row in members]
-        if dates.count(None) == len(dates):
-            return None
-        return [_build_row(member, date) for member, date in zip(members, dates)]
-    return None
-
-
-def _detect_rows(tree: LexborHTMLParser) -> list[_Row]:
-    hinted = _hinted_rows(tree)
-    if hinted is not None:
-        return hinted
-    return _generic_rows(tree)
-
-
 @dataclass(slots=True)
 class _Analysis:
     members: list[_Member]
@@ -338,89 +432,37 @@ class _Analysis:
     containers: list[LexborNode]  # the elements holding the winning rows
 
 
-def _collect_links(anchors: list[LexborNode]) -> list[tuple[LexborNode, str, str, str]]:
-    links = []
-    for anchor in anchors:
-        attributes = anchor.attributes
-        href = attributes.get("href")
-        if href:
-            key = href.strip()
-            if key and not key[:11].lower().startswith(_IGNORED_HREF):
-                links.append((anchor, key, anchor.text(), attributes.get("title") or ""))
-    return links
-
-
-def _is_long(text: str, title_attr: str) -> bool:
-    return len(text.strip()) >= _LONG_TITLE or len(title_attr.strip()) >= _LONG_TITLE
-
-
-def _generic_rows(tree: LexborHTMLParser) -> list[_Row]:
-    links = _collect_links(tree.css("a[href]"))
-    if not links:
-        return []
-    analysis: _Analysis | None = None
-    # Menus and footers hold most links, all with short texts.  Find the list among the
-    # long-titled links first, then analyse everything inside its containers in full so
-    # that short titles and the row structure are judged exactly as on the whole page.
-    long_links = [link for link in links if _is_long(link[2], link[3])]
-    if long_links and len(long_links) < len(links):
-        rough = _analyse(long_links)
-        if rough.score[0] > 0 and all(c.tag not in _STOP_TAGS for c in rough.containers):
-            inside: list[LexborNode] = []
-            seen: set[int] = set()
-            for container in rough.containers:
-                for anchor in container.css("a[href]"):
-                    if anchor.mem_id not in seen:
-                        seen.add(anchor.mem_id)
-                        inside.append(anchor)
-            long_ids = {link[0].mem_id for link in long_links}
-            if len(rough.containers) == 1 and seen <= long_ids:
-                analysis = rough  # nothing short inside the list: the full analysis is the same
-            else:
-                focused = _analyse(_collect_links(inside))
-                # short links inside rows ("[通知]" category links) can split every row in
-                # two; then the long-title view of the rows is the right one
-                analysis = focused if focused.score[0] >= rough.score[0] else rough
-    if analysis is None:
-        analysis = _analyse(links)
-    dated, long_titles, _ = analysis.score
-    if dated == 0 and long_titles < 2:
-        return []  # a menu or a lone link is not a list
-    result = [_build_row(member, date) for member, date in zip(analysis.members, analysis.dates)]
-    if dated == 0:
-        result = [_with_date_inside_link(row) for row in result]
-    return result
-
-
-def _analyse(links: list[tuple[LexborNode, str, str, str]]) -> _Analysis:
+def _analyse(links: list[_Link]) -> _Analysis:
     """Group the links' rows by structure and pick the dominant group."""
     holder = _mark_holders(links)
+    is_multi = holder.get
     paths = _Paths()
-    groups: dict[
-        tuple[str | None, int], list[tuple[LexborNode, str, str, str, LexborNode | None]]
-    ] = {}
+    groups: dict[tuple[str | None, int], list[_Member]] = {}
     containers: dict[tuple[str | None, int], dict[int, LexborNode]] = {}
     for anchor, key, text, title_attr in links:
         row: LexborNode = anchor
-        parent = row.parent
+        parent = anchor.parent
         climbed: LexborNode | None = None
         # the row is the highest element whose only link target is this one
         while (
             parent is not None
-            and holder.get(parent.mem_id) is not _MULTI
+            and is_multi(parent.mem_id) is not _MULTI
             and parent.tag not in _STOP_TAGS
         ):
-            row = parent
+            row = climbed = parent
             parent = row.parent
-            climbed = row
         parent_path = paths.of(parent)
         if parent_path in paths.chrome:
             continue
         # the row's own class is left out: rows alternate "odd"/"even"
         group_key = (row.tag, parent_path)
-        groups.setdefault(group_key, []).append((anchor, key, text, title_attr, climbed))
+        members = groups.get(group_key)
+        if members is None:
+            members = groups[group_key] = []
+            containers[group_key] = {}
+        members.append((anchor, key, text, title_attr, climbed))
         if parent is not None:
-            containers.setdefault(group_key, {})[parent.mem_id] = parent
+            containers[group_key][parent.mem_id] = parent
 
     # Largest groups first; a group smaller than the best dated count cannot win.
     best = _Analysis([], [], (-1, -1, -1), [])
@@ -431,7 +473,8 @@ def _analyse(links: list[tuple[LexborNode, str, str, str]]) -> _Analysis:
         rows: list[_Member] = []
         dates: list[str | None] = []
         long_titles = 0
-        for anchor, key, text, title_attr, climbed in members:
+        for member in members:
+            anchor, _, text, title_attr, climbed = member
             stripped = text.strip()
             if (
                 len(stripped) <= 12
@@ -441,13 +484,13 @@ def _analyse(links: list[tuple[LexborNode, str, str, str]]) -> _Analysis:
                 continue
             if not stripped and not title_attr.strip():
                 continue
-            rows.append((anchor, key, text, title_attr, climbed))
+            rows.append(member)
             dates.append(_row_date(anchor, climbed, year_cache))
-            if _is_long(stripped, title_attr):
+            if len(stripped) >= _LONG_TITLE or len(title_attr.strip()) >= _LONG_TITLE:
                 long_titles += 1
         score = (len(dates) - dates.count(None), long_titles, len(rows))
         if score > best.score:
-            best = _Analysis(rows, dates, score, list(containers.get(group_key, {}).values()))
+            best = _Analysis(rows, dates, score, list(containers[group_key].values()))
     return best
 
 
@@ -470,28 +513,31 @@ def _row_date(
     return date
 
 
-def _build_row(
-    member: tuple[LexborNode, str, str, str, LexborNode | None], date: str | None
-) -> _Row:
-    anchor, key, text, title_attr, row = member
+def _link_title(text: str, title_attr: str) -> tuple[str, bool]:
+    """(title, came from the title attribute) of a link's raw text and title attribute."""
     link_text = clean_text(text)
     cleaned_attr = link_text if title_attr == text else clean_text(title_attr)
-    title, from_attr = choose_title(link_text, cleaned_attr)
-    return _Row(
-        _Link(anchor, key, title, from_attr), row if row is not None else anchor, date, title
-    )
+    return choose_title(link_text, cleaned_attr)
 
 
-def _with_date_inside_link(row: _Row) -> _Row:
-    if row.date is not None or row.link.title_from_attr or not _DIGIT.search(row.title):
-        return row
-    date, title = _date_inside_link(row.link, row.title)
-    return _Row(row.link, row.node, date, title)
+def _titled_row(member: _Member, date: str | None) -> _Row:
+    return _Row(member[1], _link_title(member[2], member[3])[0], date)
 
 
-def _date_inside_link(link: _Link, title: str) -> tuple[str | None, str]:
-    """``<a>Title <span>2024-01-12</span></a>``: the date is part of the link."""
-    for holder in link.node.css(_DATE_HOLDERS):
+def _undated_row(member: _Member) -> _Row:
+    """A row of an undated list: ``<a>Title <span>2024-01-12</span></a>`` still has a date."""
+    title, from_attr = _link_title(member[2], member[3])
+    date, title = _date_in_link_text(member[0], title, from_attr)
+    return _Row(member[1], title, date)
+
+
+def _date_in_link_text(
+    anchor: LexborNode, title: str, title_from_attr: bool
+) -> tuple[str | None, str]:
+    """(date, title without it) when the link text carries the row's date."""
+    if title_from_attr or not _DIGIT.search(title):
+        return None, title
+    for holder in anchor.css(_DATE_HOLDERS):
         text = holder.text()
         if len(text.strip()) <= 24:
             date = parse_date(text)
@@ -546,8 +592,7 @@ def _rows_from_selectors(
         if anchor is None:
             continue
         key = (attr(anchor, "href") or "").strip()
-        link_text = clean_text(anchor.text())
-        title, from_attr = choose_title(link_text, clean_text(attr(anchor, "title")))
+        title, _ = choose_title(clean_text(anchor.text()), clean_text(attr(anchor, "title")))
         if selectors.title:
             title_node = css_first(node, selectors.title, "title")
             if title_node is not None:
@@ -555,22 +600,21 @@ def _rows_from_selectors(
                 title_attr = clean_text(attr(title_node, "title")) or clean_text(
                     attr(anchor, "title")
                 )
-                title, from_attr = choose_title(clean_text(title_node.text()), title_attr)
-        link = _Link(anchor, key, title, from_attr)
+                title, _ = choose_title(clean_text(title_node.text()), title_attr)
         if selectors.date:
             date_node = css_first(node, selectors.date, "date")
             date_text = date_node.text(separator=" ") if date_node is not None else ""
             date = parse_date(date_text)
             if date is None and date_node is not None and has_month_day(date_text):
                 date = parse_date(date_text, _year_context(node, year_cache))
-            rows.append(_Row(link, node, date, title))
+            rows.append(_Row(key, title, date))
         else:
             row_node = node if node.mem_id != anchor.mem_id else None
-            member = (anchor, key, anchor.text(), attr(anchor, "title") or "", row_node)
-            made = _with_date_inside_link(
-                _build_row(member, _row_date(anchor, row_node, year_cache))
-            )
-            rows.append(_Row(link, node, made.date, title if selectors.title else made.title))
+            link_title, from_attr = _link_title(anchor.text(), attr(anchor, "title") or "")
+            date = _row_date(anchor, row_node, year_cache)
+            if date is None:
+                date, link_title = _date_in_link_text(anchor, link_title, from_attr)
+            rows.append(_Row(key, title if selectors.title else link_title, date))
     return rows
 
 

@@ -17,13 +17,13 @@ def parse_html(html: str) -> LexborHTMLParser:
 
 
 def _is_cjk(char: str) -> bool:
-    code = ord(char)
+    # compared as one-character strings (code point order): cheaper than ord() and ints
     return (
-        0x2E80 <= code <= 0x9FFF  # radicals, punctuation, kana, unified ideographs
-        or 0xF900 <= code <= 0xFAFF
-        or 0xFE30 <= code <= 0xFE4F
-        or 0xFF00 <= code <= 0xFFEF  # full-width forms: ，：（）
-        or 0x20000 <= code <= 0x3FFFF
+        "\u2e80" <= char <= "\u9fff"  # radicals, punctuation, kana, unified ideographs
+        or "\uf900" <= char <= "\ufaff"
+        or "\ufe30" <= char <= "\ufe4f"
+        or "\uff00" <= char <= "\uffef"  # full-width forms: ，：（）
+        or "\U00020000" <= char <= "\U0003ffff"
     )
 
 
