@@ -58,7 +58,7 @@ def check_once(
     channels: Sequence[str] = ("report",),
     gone: frozenset[str] = frozenset(),
 ) -> tuple[Change, ...]:
-    """What check.py does for one healthy source, against the real store."""
+    """What pipeline.py does for one healthy source, against the real store."""
     with store.run(started_at=at, channels=channels) as run:
         state = run.previous(source, [a.url for a in current])
         result = diffing.diff_source(source, state.snapshots, current, gone=gone, detected_at=at)

@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from cnca_watch.check import acknowledge, check
+from cnca_watch.pipeline import acknowledge, check
 from cnca_watch.demo import demo_sources
 from cnca_watch.models import ChangeKind, RunResult, SourceStatus
 from cnca_watch.render.json import load_schema, run_to_json

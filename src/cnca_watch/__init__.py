@@ -1,3 +1,53 @@
-"""cnca-watch: monitor CNCA and SAMR announcements against the six 2024 task areas."""
+"""cnca-watch: monitor CNCA and SAMR announcements against the six 2024 task areas.
+
+The library API (the CLI is a thin layer over it)::
+
+    from cnca_watch import load_config, check, acknowledge
+    config = load_config()            # or load_config(Path("config.toml"))
+    result = check(config)            # RunResult: sources and changes
+    ...                               # show or send result.changes
+    acknowledge(config, result)       # only then are they marked as reported
+
+Names are imported on first use, so ``import cnca_watch`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "AreaTag": "cnca_watch.models",
+    "Change": "cnca_watch.models",
+    "ChangeKind": "cnca_watch.models",
+    "CncaWatchError": "cnca_watch.errors",
+    "Config": "cnca_watch.settings",
+    "ExitCode": "cnca_watch.errors",
+    "RunResult": "cnca_watch.models",
+    "SourceConfig": "cnca_watch.settings",
+    "SourceResult": "cnca_watch.models",
+    "SourceStatus": "cnca_watch.models",
+    "Store": "cnca_watch.store",
+    "acknowledge": "cnca_watch.pipeline",
+    "check": "cnca_watch.pipeline",
+    "load_config": "cnca_watch.config",
+    "load_vocabulary": "cnca_watch.classify",
+    "preview_source": "cnca_watch.pipeline",
+    "run_to_json": "cnca_watch.render.json",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cnca_watch' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

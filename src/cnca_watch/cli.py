@@ -124,7 +124,7 @@ def check(
     3 store error; 4 delivery failed; 5 changes found (with --exit-code).
     """
     from cnca_watch import delivery
-    from cnca_watch.check import acknowledge, check as run_check
+    from cnca_watch.pipeline import acknowledge, check as run_check
 
     output = choose_format(fmt, as_json)
     config = load(config_path, store)
@@ -191,7 +191,7 @@ def demo(
     """Run two days of `check` against a bundled local mirror of the CNCA/SAMR pages (no network)."""
     import tempfile
 
-    from cnca_watch.check import acknowledge, check as run_check
+    from cnca_watch.pipeline import acknowledge, check as run_check
     from cnca_watch.demo import demo_sources
     from cnca_watch.demo.server import MirrorServer
     from cnca_watch.settings import Config, FetchSettings
@@ -264,7 +264,7 @@ def sources_test(
     as_json: bool = JsonOption,
 ) -> None:
     """Fetch one source and print what it extracts, without touching the store."""
-    from cnca_watch.check import preview_source
+    from cnca_watch.pipeline import preview_source
     from cnca_watch.render.safe import one_line
     from cnca_watch.settings import SourceConfig
 

@@ -145,7 +145,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _retag_store(settings, vocabulary, as_json: bool) -> None:  # type: ignore[no-untyped-def]
-    from cnca_watch.check import utc_now
+    from cnca_watch.pipeline import utc_now
     from cnca_watch.classify import classify
     from cnca_watch.store import Store
 

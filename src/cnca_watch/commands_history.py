@@ -145,7 +145,7 @@ def register(app: typer.Typer) -> None:
         store: Optional[Path] = StoreOption,
     ) -> None:
         """Write an Atom feed of changes to stdout (one entry per change, areas as categories)."""
-        from cnca_watch.check import utc_now
+        from cnca_watch.pipeline import utc_now
         from cnca_watch.render.atom import render_feed
         from cnca_watch.store import Store
 

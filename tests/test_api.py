@@ -1,0 +1,41 @@
+"""The public library API: one sorted __all__, every name importable, usable without the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import cnca_watch
+
+
+def test_all_is_sorted_and_every_name_resolves() -> None:
+    assert cnca_watch.__all__ == sorted(cnca_watch.__all__)
+    import importlib
+    import types
+
+    for submodule in ("cnca_watch.classify", "cnca_watch.pipeline", "cnca_watch.store"):
+        importlib.import_module(submodule)  # a submodule import must not shadow an export
+    for name in cnca_watch.__all__:
+        assert not isinstance(getattr(cnca_watch, name), types.ModuleType), name
+
+
+def test_importing_the_package_does_not_import_the_cli_or_network_stack() -> None:
+    code = "import sys, cnca_watch; print(sorted(m for m in ('typer', 'httpx', 'selectolax', 'sqlite3') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_script_can_check_and_acknowledge(mirror, store_path: Path) -> None:
+    from dataclasses import replace
+
+    from cnca_watch.demo import demo_sources
+
+    config = replace(cnca_watch.load_config(), sources=demo_sources(mirror.base_url), store_path=store_path)
+    result = cnca_watch.check(config)
+    assert {s.status for s in result.sources} == {cnca_watch.SourceStatus.OK}
+    assert len(result.changes) == 32
+    cnca_watch.acknowledge(config, result)
+    assert cnca_watch.check(config).changes == ()
+    document = cnca_watch.run_to_json(result)
+    assert document["schema_version"] == 1
