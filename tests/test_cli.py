@@ -324,3 +324,10 @@ def test_classify_stored_retags_the_store_and_keeps_the_old_tags(tmp_path: Path,
     assert "benefit" not in [a["id"] for a in latest["areas"]]
     assert "benefit" in json.dumps(latest["previous_tags"], ensure_ascii=False)
     assert len(after["versions"]) == len(before["versions"]), "re-tagging is recorded, not a new version"
+
+
+def test_delivery_flags_need_a_configured_channel(config_file: Path) -> None:
+    email = invoke("check", "--config", str(config_file), "--email")
+    assert email.exit_code == 2 and "--email needs an [email] table" in email.output
+    notify = invoke("check", "--config", str(config_file), "--notify")
+    assert notify.exit_code == 2 and "--notify needs an [email] table or [[webhooks]]" in notify.output

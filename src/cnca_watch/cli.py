@@ -138,7 +138,7 @@ def check(
     acknowledge(config, result)
     code = ExitCode.SOURCE_FAILED if result.failed else ExitCode.OK
     if email or notify:
-        problems = delivery.deliver_pending(config, email=True, webhooks=notify, run=result)
+        problems = delivery.deliver_pending(config, email=config.email is not None, webhooks=notify, run=result)
         for problem in problems:
             print_error(f"error: {problem}")
         if problems:

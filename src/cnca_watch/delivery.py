@@ -20,14 +20,18 @@ def webhook_channel(url: str) -> str:
 
 
 def channels_for(config: Config, *, email: bool, notify: bool) -> tuple[str, ...]:
-    """The outbox channels a check run must queue its changes on."""
+    """The outbox channels a check run must queue its changes on.
+
+    ``--email`` needs an [email] table; ``--notify`` means every configured channel
+    (email and/or webhooks) and needs at least one.
+    """
+    where = config.path or "config"
+    if email and config.email is None:
+        raise ConfigError(f"{where}: --email needs an [email] table (host, from, to); see config.example.toml")
+    if notify and config.email is None and not config.webhooks:
+        raise ConfigError(f"{where}: --notify needs an [email] table or [[webhooks]]; see config.example.toml")
     channels: list[str] = []
-    if email or notify:
-        if config.email is None:
-            raise ConfigError(
-                f"{config.path or 'config'}: --email needs an [email] table (host, from, to); "
-                "see config.example.toml"
-            )
+    if config.email is not None and (email or notify):
         channels.append(EMAIL_CHANNEL)
     if notify:
         channels.extend(webhook_channel(w.url) for w in config.webhooks)
