@@ -135,3 +135,16 @@ def test_unusable_payloads_raise_extract_error(text: str, cause: str) -> None:
     with pytest.raises(ExtractError) as caught:
         parse_jpaas_payload(text)
     assert cause in str(caught.value)
+
+
+def test_the_content_area_unit_wins_over_other_units_on_the_page() -> None:
+    html = (
+        "<html><body>"
+        "<script src=\"/x/unitbuild.js\" querydata=\"{'webId':'w','pageId':'nav','tagId':'导航','pageType':'index'}\"></script>"
+        "<script src=\"/x/unitbuild.js\" querydata=\"{'webId':'w','pageId':'list','tagId':'内容区域','pageType':'column'}\"></script>"
+        "</body></html>"
+    )
+    unit = find_jpaas_unit(html, "https://www.samr.gov.cn/zw/zfxxgk/fdzdgknr/rzjgs/")
+    assert unit is not None
+    assert unit.params["pageId"] == "list"
+    assert unit.api_url == "https://www.samr.gov.cn/api-gateway/jpaas-publish-server/front/page/build/unit"

@@ -89,10 +89,9 @@ def find_jpaas_unit(html: str, page_url: str) -> JpaasUnit | None:
     scripts = [s for s in tree.css("script") if _attr_ci(s, "querydata") is not None]
     if not scripts:
         return None
-    # The bulidstatic script is the list unit; other querydata scripts (if any) come after.
-    scripts.sort(key=lambda s: not _is_bulidstatic(s))
     page_origin = origin(page_url)
     unreadable: list[str] = []
+    units: list[tuple[tuple[bool, bool, bool], JpaasUnit]] = []
     for script in scripts:
         raw = _attr_ci(script, "querydata") or ""
         params = _parse_querydata(raw)
@@ -110,7 +109,16 @@ def find_jpaas_unit(html: str, page_url: str) -> JpaasUnit | None:
             raise ExtractError(
                 f"cannot build the list API address from url={url_attr!r} on {page_url}"
             )
-        return JpaasUnit(api_url=api_url, params=params)
+        # A page may carry several units (menus, sidebars): the list is the bulidstatic
+        # one for the column's content area.  Ties keep page order (sort is stable).
+        rank = (
+            not _is_bulidstatic(script),
+            "内容" not in params.get("tagId", ""),
+            params.get("pageType") != "column",
+        )
+        units.append((rank, JpaasUnit(api_url=api_url, params=params)))
+    if units:
+        return min(units, key=lambda unit: unit[0])[1]
     raise ExtractError(
         f"the page's list script has unreadable querydata (not JSON): {unreadable[0]!r}"
     )
