@@ -124,7 +124,6 @@ def register(app: typer.Typer) -> None:
         """One announcement with all its versions, tags and the diffs between versions."""
         from dataclasses import asdict
 
-        from cnca_watch.render.safe import clean_text, one_line
         from cnca_watch.store import Store
 
         config = load(config_path, store)
@@ -135,7 +134,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             write_json(asdict(found))
             return
-        sys.stdout.write(clean_text(_show_text(found, one_line)) + "\n")
+        sys.stdout.write(_show_text(found) + "\n")
 
     @app.command()
     @guard
@@ -176,22 +175,34 @@ def register(app: typer.Typer) -> None:
         raise typer.Exit(int(ExitCode.DELIVERY) if problems else 0)
 
 
-def _show_text(found, one_line) -> str:  # type: ignore[no-untyped-def]
-    from dataclasses import asdict
+def _show_text(found) -> str:  # type: ignore[no-untyped-def]
+    """One announcement for a person: its versions (with tags), the changes between them,
+    and the latest body in full."""
+    from cnca_watch.render.safe import clean_text, one_line
+    from cnca_watch.render.text import area_labels
 
-    data = asdict(found)
-    lines = []
-    for key, value in data.items():
-        if isinstance(value, list):
-            lines.append(f"{key}:")
-            for i, item in enumerate(value, 1):
-                if isinstance(item, dict):
-                    lines.append(f"  [{i}]")
-                    for k, v in item.items():
-                        text = str(v)
-                        lines.append(f"    {k}: {text if k in ('body', 'diff') else one_line(text)}")
-                else:
-                    lines.append(f"  - {one_line(str(item))}")
-        else:
-            lines.append(f"{key}: {one_line(str(value))}")
+    state = "removed" if found.removed else "listed" if found.listed else "no longer in the list window"
+    lines = [
+        f"announcement {found.id} · {one_line(found.source)} · {state}",
+        f"  {one_line(found.url)}",
+        "",
+        f"versions ({len(found.versions)}):",
+    ]
+    for number, version in enumerate(found.versions, 1):
+        lines.append(f"  v{number}  seen {version.seen_at} (run {version.run_id})  {version.date or 'no date'}  {one_line(version.title)}")
+        if version.areas:
+            lines.append(f"      areas: {one_line(area_labels(version.areas))}")
+        for retag in version.previous_tags:
+            old = ", ".join(one_line(a.id) for a in retag.areas) or "none"
+            lines.append(f"      before re-tagging {retag.retag_id} at {retag.at}: {old}")
+        for attachment in version.attachments:
+            lines.append(f"      file: {one_line(attachment.name)} <{one_line(attachment.url)}>")
+    lines += ["", f"changes ({len(found.changes)}):"]
+    for change in found.changes:
+        fields = f" ({', '.join(change.fields_changed)})" if change.fields_changed else ""
+        lines.append(f"  {change.detected_at}  {change.kind.value}{fields}")
+        for diff_line in clean_text(change.diff).splitlines():
+            lines.append(f"      {diff_line}")
+    if found.versions:
+        lines += ["", "body (latest version):", clean_text(found.versions[-1].body) or "(none: details were not fetched)"]
     return "\n".join(lines)

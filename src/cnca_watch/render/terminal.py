@@ -69,7 +69,7 @@ def _print_change(change: Change, console: Console) -> None:
     meta.append(url, style=Style(link=url) if url.startswith(("http://", "https://")) else "")
     console.print(meta)
     if change.areas:
-        console.print(Text("  areas: " + one_line(area_labels(change)), style="cyan"))
+        console.print(Text("  areas: " + one_line(area_labels(change.areas)), style="cyan"))
     for attachment in change.attachments:
         console.print(Text(f"  file:  {one_line(attachment.name)}", style="dim"))
     if change.kind is ChangeKind.CHANGED and change.diff:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Sequence
 
-from cnca_watch.models import Change, ChangeKind, RunResult, SourceResult, SourceStatus
+from cnca_watch.models import AreaTag, Change, ChangeKind, RunResult, SourceResult, SourceStatus
 from cnca_watch.render.common import failed_sources, short_label, summary
 from cnca_watch.render.safe import clean_text, one_line
 
@@ -28,10 +28,10 @@ def split_baseline(result: RunResult) -> tuple[list[Change], dict[str, int]]:
     return listed, baseline
 
 
-def area_labels(change: Change, *, evidence: int = 3) -> str:
+def area_labels(areas: Sequence[AreaTag], *, evidence: int = 3) -> str:
     """``Regulation 监管 (双随机, 监督抽查); …``: each area with the first terms that support it."""
     parts = []
-    for area in change.areas:
+    for area in areas:
         terms = list(dict.fromkeys(e.term for e in area.evidence))[:evidence]
         parts.append(short_label(area) + (f" ({', '.join(terms)})" if terms else ""))
     return "; ".join(parts)
@@ -66,7 +66,7 @@ def _lines(result: RunResult) -> Iterable[str]:
         yield f"  source:  {one_line(change.source)}"
         yield f"  link:    {one_line(change.url)}"
         if change.areas:
-            yield f"  areas:   {one_line(area_labels(change))}"
+            yield f"  areas:   {one_line(area_labels(change.areas))}"
         for attachment in change.attachments:
             yield f"  file:    {one_line(attachment.name)} <{one_line(attachment.url)}>"
         if change.kind is ChangeKind.CHANGED:
