@@ -9,6 +9,7 @@ re-encoding would change the identity of already stored items.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -111,14 +112,30 @@ class Resolver:
         self._origin, self._directory = _base_parts(base)
 
     def resolve(self, href: str) -> str | None:
+        result = self._fast(href)
+        if result is not None:
+            return result  # cheaper to build again than to cache: a page repeats few hrefs
         cached = self._cache.get(href, _MISSING)
         if cached is not _MISSING:
             return cached  # type: ignore[return-value]
-        result = self._fast(href)
-        if result is None:
-            result = canonical_url(href, self.base)
-        self._cache[href] = result
+        result = self._cache[href] = canonical_url(href, self.base)
         return result
+
+    def plain_origin(self, hrefs: Sequence[str]) -> str | None:
+        """The origin to prefix to each of ``hrefs`` that starts with "/" (but not "//"), or
+        None when one of them needs the per-href path.
+
+        A list page's hrefs are checked together, in one scan of them all, instead of
+        one by one: the separator "a" cannot complete "/.", "//" or any excluded
+        character, so the joined text passes exactly when every href does.
+        """
+        origin = self._origin
+        if origin is None:
+            return None
+        joined = "a".join(hrefs)
+        if "/." in joined or "//" in joined or ";" in joined or not _is_simple_href(joined):
+            return None
+        return origin
 
     def _fast(self, href: str) -> str | None:
         if self._origin is None or not href or "/." in href or not _is_simple_href(href):
@@ -145,8 +162,9 @@ class Resolver:
             if not host or not _SIMPLE_HOST.match(host):
                 return None
             return href if slash >= 0 else href + "/"
-        if ":" in href.split("/", 1)[0] or href[0] == "?" or "//" in href:
-            return None  # a scheme, a query-only reference, or empty segments
+        colon = href.find(":")
+        if (colon >= 0 and href.find("/", 0, colon) < 0) or href[0] == "?" or "//" in href:
+            return None  # a scheme (":" in the first segment), a query-only reference, "//"
         return directory + href  # type: ignore[operator]
 
 

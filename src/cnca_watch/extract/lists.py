@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import repeat
+from operator import attrgetter, methodcaller
 from functools import lru_cache
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -140,12 +142,26 @@ def extract_list(html: str, base_url: str, selectors: Selectors | None = None) -
         return []
     page_url = resolver.resolve(base_url)
     site_relative = _site_relative_resolver(base)
+    # nearly every list links "/column/…/art_….html": one check of all hrefs lets those
+    # resolve by concatenation
+    keys = [row[0] for row in rows]
+    plain_origin = resolver.plain_origin(keys)
+    if plain_origin is not None and all(key[:1] == "/" for key in keys):
+        # the usual list: every URL built at once; only when one repeats, equals the page
+        # or has no title does it need the row-by-row loop below
+        urls = [plain_origin + key for key in keys]
+        titles = [row[1] for row in rows]
+        if len(set(urls)) == len(urls) and page_url not in urls and all(titles):
+            return list(map(ListedItem, urls, titles, [row[2] for row in rows], range(len(rows))))
     items: list[ListedItem] = []
     seen: set[str] = set()
     for key, title, date in rows:
-        url = site_relative.resolve(key) if site_relative is not None else None
-        if url is None:
-            url = resolver.resolve(key)
+        if plain_origin is not None and key[:1] == "/":  # configured links may lack an href
+            url: str | None = plain_origin + key
+        else:
+            url = site_relative.resolve(key) if site_relative is not None else None
+            if url is None:
+                url = resolver.resolve(key)
         if url is None or url == page_url or url in seen or not title:
             continue
         seen.add(url)
@@ -162,15 +178,14 @@ class _SiteRelative:
     left to the normal resolution.
     """
 
-    __slots__ = ("first_segment", "root")
+    __slots__ = ("prefix", "root")
 
     def __init__(self, first_segment: str, root: Resolver) -> None:
-        self.first_segment = first_segment
+        self.prefix = first_segment + "/"
         self.root = root
 
     def resolve(self, href: str) -> str | None:
-        head, slash, _ = href.partition("/")
-        if slash and head == self.first_segment:
+        if href.startswith(self.prefix):
             return self.root.resolve(href)
         return None
 
@@ -213,16 +228,16 @@ def _detect_rows(tree: LexborHTMLParser) -> list[_Row]:
     return _generic_rows(tree)
 
 
-def _article_link(anchor: LexborNode) -> _Link | None:
+def _article_link(
+    anchor: LexborNode, attributes: dict[str, str | None], text: str
+) -> _Link | None:
     """The anchor as a possible article link, or None for pagers, "more" and script links.
 
     Kept cheap on purpose: titles are only cleaned for the rows that win.
     """
-    attributes = anchor.attributes
     key = _followable_key(attributes.get("href"))
     if key is None:
         return None
-    text = anchor.text()
     title_attr = attributes.get("title") or ""
     stripped = text.strip()
     if len(stripped) > 12:  # the usual article title: no navigation text is this long
@@ -257,20 +272,20 @@ def _hinted_rows(tree: LexborHTMLParser) -> list[_Row] | None:
         if not found:
             continue
         row_ids: list[int] = []  # document order
-        known_rows: set[int] = set()
+        anchors: list[LexborNode] = []
+        for node, tag in zip(found, map(_TAG, found)):
+            if tag == "a":
+                anchors.append(node)
+            else:
+                row_ids.append(node.mem_id)
+        known_rows = set(row_ids)
         first_link: dict[int, _Member] = {}  # row -> its first article link
-        for node in found:
-            if node.tag != "a":
-                row_id = node.mem_id
-                row_ids.append(row_id)
-                known_rows.add(row_id)
-                continue
-            link = _article_link(node)
+        for anchor, attributes, text in zip(anchors, map(_ATTRIBUTES, anchors), map(_TEXT, anchors)):
+            link = _article_link(anchor, attributes, text)
             if link is None:
                 continue
-            # the link's row is its nearest matched ancestor; ancestors come first in
-            # document order, so every candidate is already known
-            row = node.parent
+            # the link's row is its nearest matched ancestor
+            row = anchor.parent
             while row is not None and row.mem_id not in known_rows:
                 row = row.parent
             if row is None:
@@ -285,11 +300,10 @@ def _hinted_rows(tree: LexborHTMLParser) -> list[_Row] | None:
         members = [first_link[row_id] for row_id in row_ids if row_id in first_link]
         if not members:
             continue
-        year_cache: dict[int, int | None] = {}
-        dates = [_row_date(member[0], member[4], year_cache) for member in members]
+        dates = _row_dates(members, {})
         if dates.count(None) == len(dates):
             return None
-        return [_titled_row(member, date) for member, date in zip(members, dates)]
+        return list(map(_Row, [member[1] for member in members], _titles(members), dates))
     return None
 
 
@@ -303,25 +317,29 @@ def _collect_links(anchors: list[LexborNode]) -> list[_Link]:
     return links
 
 
-def _long_links(anchors: list[LexborNode]) -> tuple[list[_Link], bool]:
+def _long_links(anchors: list[LexborNode], titled: set[int]) -> tuple[list[_Link], bool]:
     """(the links with a long text or title, whether there is any other link).
 
-    Menus and footers hold most of a page's links, all with short texts: only the long
-    ones get their href and title read here.
+    Menus and footers hold most of a page's links, all with short texts and no title:
+    only the long ones get their attributes read (``titled``: ids of anchors with one).
     """
     long_links: list[_Link] = []
     has_short_link = False
-    for anchor in anchors:
-        text = anchor.text()
-        attributes = anchor.attributes
-        if len(text) < _LONG_TITLE or len(text.strip()) < _LONG_TITLE:
+    for anchor, text in zip(anchors, map(LexborNode.text, anchors)):
+        if len(text) >= _LONG_TITLE and len(text.strip()) >= _LONG_TITLE:
+            attributes = anchor.attributes
+            title_attr = attributes.get("title") or ""
+        elif anchor.mem_id in titled:
+            attributes = anchor.attributes
             title_attr = attributes.get("title") or ""
             if len(title_attr) < _LONG_TITLE or len(title_attr.strip()) < _LONG_TITLE:
                 if not has_short_link:
                     has_short_link = _followable_key(attributes.get("href")) is not None
                 continue
         else:
-            title_attr = attributes.get("title") or ""
+            if not has_short_link:
+                has_short_link = _followable_key(anchor.attributes.get("href")) is not None
+            continue
         key = _followable_key(attributes.get("href"))
         if key is not None:
             long_links.append((anchor, key, text, title_attr))
@@ -332,7 +350,8 @@ def _generic_rows(tree: LexborHTMLParser) -> list[_Row]:
     # by tag name: no CSS engine (its set-up alone costs more than this lookup); anchors
     # without href are dropped with the other unfollowable ones below
     anchors = tree.tags("a")
-    long_links, has_short_link = _long_links(anchors)
+    titled = {anchor.mem_id for anchor in tree.css("a[title]")}
+    long_links, has_short_link = _long_links(anchors, titled)
     if not long_links and not has_short_link:
         return []
     analysis: _Analysis | None = None
@@ -363,9 +382,11 @@ def _generic_rows(tree: LexborHTMLParser) -> list[_Row]:
     dated, long_titles, _ = analysis.score
     if dated == 0 and long_titles < 2:
         return []  # a menu or a lone link is not a list
+    members = analysis.members
     if dated:
-        return [_titled_row(member, date) for member, date in zip(analysis.members, analysis.dates)]
-    return [_undated_row(member) for member in analysis.members]
+        keys = [member[1] for member in members]
+        return list(map(_Row, keys, _titles(members), analysis.dates))
+    return [_undated_row(member) for member in members]
 
 
 def _mark_holders(links: list[_Link]) -> dict[int, object]:
@@ -471,23 +492,19 @@ def _analyse(links: list[_Link]) -> _Analysis:
         if len(members) < best.score[0]:
             break
         rows: list[_Member] = []
-        dates: list[str | None] = []
         long_titles = 0
         for member in members:
-            anchor, _, text, title_attr, climbed = member
+            text, title_attr = member[2], member[3]
             stripped = text.strip()
-            if (
-                len(stripped) <= 12
-                and is_nav_text(clean_text(stripped))
-                and (stripped or not title_attr.strip())
-            ):
-                continue
-            if not stripped and not title_attr.strip():
-                continue
+            if len(stripped) <= 12:
+                if is_nav_text(clean_text(stripped)) and (stripped or not title_attr.strip()):
+                    continue
+                if not stripped and not title_attr.strip():
+                    continue
             rows.append(member)
-            dates.append(_row_date(anchor, climbed, year_cache))
             if len(stripped) >= _LONG_TITLE or len(title_attr.strip()) >= _LONG_TITLE:
                 long_titles += 1
+        dates = _row_dates(rows, year_cache)
         score = (len(dates) - dates.count(None), long_titles, len(rows))
         if score > best.score:
             best = _Analysis(rows, dates, score, list(containers[group_key].values()))
@@ -501,8 +518,6 @@ def _row_date(
     if row is None:
         return None
     row_text = row.text(separator=" ")
-    if not _DIGIT.search(row_text):
-        return None
     anchor_text = anchor.text(separator=" ")
     outside = row_text.replace(anchor_text, " ", 1) if anchor_text else row_text
     if not _DIGIT.search(outside):
@@ -513,15 +528,58 @@ def _row_date(
     return date
 
 
+# Per-row work below runs column by column through C-level map() calls: with 20 rows
+# per page the interpreter's per-statement cost is most of extract_list's own time.
+_TAG = attrgetter("tag")
+_ATTRIBUTES = attrgetter("attributes")
+_TEXT = methodcaller("text")
+_SPACED_TEXT = methodcaller("text", separator=" ")
+
+
+def _row_dates(members: list[_Member], year_cache: dict[int, int | None]) -> list[str | None]:
+    """``_row_date`` of every member, in order."""
+    rows = [member[4] for member in members]
+    if None in rows:  # a row that is the link itself: no text outside the link
+        return [_row_date(member[0], member[4], year_cache) for member in members]
+    row_texts = list(map(_SPACED_TEXT, rows))
+    anchor_texts = list(map(_SPACED_TEXT, [member[0] for member in members]))
+    outsides = list(map(str.replace, row_texts, anchor_texts, repeat(" "), repeat(1)))
+    if "" in anchor_texts:  # an empty link text leaves the row text as it is
+        outsides = [
+            outside if anchor_text else row_text
+            for outside, anchor_text, row_text in zip(outsides, anchor_texts, row_texts)
+        ]
+    # no digit, no date: parse_date and has_month_day both say so, the test is only a shortcut
+    dates = list(map(parse_date, outsides))
+    if None in dates:
+        for index, date in enumerate(dates):
+            if date is None and has_month_day(outsides[index]):
+                context = _year_context(rows[index], year_cache)  # type: ignore[arg-type]
+                dates[index] = parse_date(outsides[index], context)
+    return dates
+
+
+def _titles(members: list[_Member]) -> list[str]:
+    """The title of every member's link, in order."""
+    cleaned = list(map(clean_text, [member[2] for member in members]))
+    titles = []
+    for link_text, member in zip(cleaned, members):
+        title_attr = member[3]
+        if title_attr and title_attr != member[2]:
+            link_text = choose_title(link_text, clean_text(title_attr))[0]
+        # an empty or repeated title attribute leaves the link text as the title
+        titles.append(link_text)
+    return titles
+
+
 def _link_title(text: str, title_attr: str) -> tuple[str, bool]:
     """(title, came from the title attribute) of a link's raw text and title attribute."""
     link_text = clean_text(text)
+    if not title_attr:
+        return link_text, False
+    # the title attribute usually repeats the text: clean it once
     cleaned_attr = link_text if title_attr == text else clean_text(title_attr)
     return choose_title(link_text, cleaned_attr)
-
-
-def _titled_row(member: _Member, date: str | None) -> _Row:
-    return _Row(member[1], _link_title(member[2], member[3])[0], date)
 
 
 def _undated_row(member: _Member) -> _Row:
