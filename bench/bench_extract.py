@@ -6,11 +6,17 @@ Builds synthetic list pages in the three shapes cnca-watch meets (CNCA jpaas fra
 a site chrome, SAMR one-ul-per-row fragment, static table page with menus and a pager),
 then times (a) LexborHTMLParser alone and (b) extract_list on the same pages.  Prints the
 median pages/s of several repetitions and the ratio (target: >= 0.50).
+
+The allocator is pinned first (see ``pin_allocator``): without that, the parse rate
+flips by about 2x between runs depending on the process's malloc history, and the ratio
+with it.  ``--default-allocator`` measures without pinning.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import statistics
 import time
 
@@ -200,15 +206,45 @@ def _parse_only(html: str, url: str) -> None:
     LexborHTMLParser(html)
 
 
+def pin_allocator() -> str:
+    """Fix glibc malloc's thresholds so that every run sees the same memory behaviour.
+
+    glibc serves large blocks with mmap until freeing one raises its (dynamic) threshold.
+    Lexbor's document blocks sit around that threshold, so depending on what the process
+    freed before, each parse either maps fresh pages and takes the page faults (about half
+    of the parse time on these pages) or reuses the heap.  The same code then measures
+    0.30 or 0.40, and an unrelated change can flip it.  Fixed thresholds keep every block
+    on the heap: the rates measure parsing and extraction, not page faults.  This is also
+    the state a real ``check`` settles in, after freeing its first large response bodies.
+    """
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError, TypeError):
+        return "allocator: default (no glibc mallopt)"
+    m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3  # glibc <malloc.h>
+    pinned = (
+        mallopt(m_mmap_threshold, 32 << 20)
+        and mallopt(m_trim_threshold, 256 << 20)
+        and mallopt(m_top_pad, 64 << 20)
+    )
+    return "allocator: glibc pinned (no mmap per parse)" if pinned else "allocator: default"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument(
+        "--default-allocator", action="store_true", help="do not pin malloc's thresholds"
+    )
     args = parser.parse_args()
+    allocator = "allocator: default" if args.default_allocator else pin_allocator()
     pages = build_pages(args.pages)
     found = [len(extract_list(html, url)) for html, url in pages[:3]]
     assert found == [20, 20, 20], f"sanity check: expected 20 rows per page, got {found}"
-    print(f"{len(pages)} pages, median of {args.repeats} repetitions")
+    print(f"{len(pages)} pages, median of {args.repeats} repetitions; {allocator}")
     print(f"{'shape':32} {'KiB':>6} {'parse/s':>9} {'extract/s':>10} {'ratio':>6}")
     for index, (label, _, _) in enumerate(SHAPES):
         subset = pages[index::3]
