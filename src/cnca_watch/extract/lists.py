@@ -280,7 +280,14 @@ def _hinted_rows(tree: LexborHTMLParser) -> list[_Row] | None:
                 row_ids.append(node.mem_id)
         known_rows = set(row_ids)
         first_link: dict[int, _Member] = {}  # row -> its first article link
-        for anchor, attributes, text in zip(anchors, map(_ATTRIBUTES, anchors), map(_TEXT, anchors)):
+        spaced_text: dict[int, str] = {}  # row -> the text of that link, text nodes spaced
+        for anchor, attributes, spaced in zip(
+            anchors, map(_ATTRIBUTES, anchors), map(_SPACED_TEXT, anchors)
+        ):
+            # The spaced text (needed for the date) is the plain text unless the link has
+            # several text nodes, and then it shows a separator: one call instead of two
+            # for the usual title without spaces.
+            text = spaced if " " not in spaced else anchor.text()
             link = _article_link(anchor, attributes, text)
             if link is None:
                 continue
@@ -294,13 +301,15 @@ def _hinted_rows(tree: LexborHTMLParser) -> list[_Row] | None:
             first = first_link.get(row_id)
             if first is None:
                 first_link[row_id] = (*link, row)
+                spaced_text[row_id] = spaced
             elif first[1] != link[1]:
                 return None  # two targets in a row: let the generic detection decide
         # rows without a link are skipped, e.g. the header row of the 征集调查 template
-        members = [first_link[row_id] for row_id in row_ids if row_id in first_link]
-        if not members:
+        linked_rows = [row_id for row_id in row_ids if row_id in first_link]
+        if not linked_rows:
             continue
-        dates = _row_dates(members, {})
+        members = [first_link[row_id] for row_id in linked_rows]
+        dates = _row_dates(members, {}, [spaced_text[row_id] for row_id in linked_rows])
         if dates.count(None) == len(dates):
             return None
         return list(map(_Row, [member[1] for member in members], _titles(members), dates))
@@ -325,7 +334,7 @@ def _long_links(anchors: list[LexborNode], titled: set[int]) -> tuple[list[_Link
     """
     long_links: list[_Link] = []
     has_short_link = False
-    for anchor, text in zip(anchors, map(LexborNode.text, anchors)):
+    for anchor, text in zip(anchors, map(_TEXT, anchors)):
         if len(text) >= _LONG_TITLE and len(text.strip()) >= _LONG_TITLE:
             attributes = anchor.attributes
             title_attr = attributes.get("title") or ""
@@ -536,13 +545,19 @@ _TEXT = methodcaller("text")
 _SPACED_TEXT = methodcaller("text", separator=" ")
 
 
-def _row_dates(members: list[_Member], year_cache: dict[int, int | None]) -> list[str | None]:
-    """``_row_date`` of every member, in order."""
+def _row_dates(
+    members: list[_Member],
+    year_cache: dict[int, int | None],
+    anchor_texts: list[str] | None = None,
+) -> list[str | None]:
+    """``_row_date`` of every member, in order (``anchor_texts``: their links' spaced texts,
+    when the caller has them)."""
     rows = [member[4] for member in members]
     if None in rows:  # a row that is the link itself: no text outside the link
         return [_row_date(member[0], member[4], year_cache) for member in members]
     row_texts = list(map(_SPACED_TEXT, rows))
-    anchor_texts = list(map(_SPACED_TEXT, [member[0] for member in members]))
+    if anchor_texts is None:
+        anchor_texts = list(map(_SPACED_TEXT, [member[0] for member in members]))
     outsides = list(map(str.replace, row_texts, anchor_texts, repeat(" "), repeat(1)))
     if "" in anchor_texts:  # an empty link text leaves the row text as it is
         outsides = [
