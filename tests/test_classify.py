@@ -112,7 +112,7 @@ def test_title_hit_scores_weight_times_title_weight(vocab):
     tags = classify("市场监管总局关于加强认证监管工作的通知", "", vocab)
     assert len(tags) == 1
     tag = tags[0]
-    assert (tag.id, tag.label_en, tag.label_zh) == ("regulation", "Regulation", "监管效能")
+    assert (tag.id, tag.label_en, tag.label_zh) == ("regulation", "Improving regulation", "提升监管效能")
     assert tag.score == 9.0  # 认证监管 weight 3 x title weight 3
     assert tag.evidence == (Evidence("认证监管", "title"),)
 

@@ -43,7 +43,7 @@ def test_classify_one_text_prints_areas_and_evidence(app, runner):
     result = runner.invoke(app, ["classify", "市场监管总局 公安部关于开展虚假认证专项整治行动的通知"])
     assert result.exit_code == 0, result.output
     assert "regulation" in result.stdout
-    assert "监管效能" in result.stdout and "Regulation" in result.stdout
+    assert "提升监管效能" in result.stdout and "Improving regulation" in result.stdout
     assert "虚假认证 (title)" in result.stdout
     assert "primary" in result.stdout
 

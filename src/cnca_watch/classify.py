@@ -219,6 +219,21 @@ def _package_vocabulary() -> Mapping[str, Any]:
     return tomllib.loads(raw)
 
 
+@lru_cache(maxsize=1)
+def area_display_labels() -> dict[str, tuple[str, str, str, str]]:
+    """Per built-in area: (label_en, label_zh, short_en, short_zh), read from areas.toml
+    without compiling the vocabulary (renderers need the names, not the matcher)."""
+    return {
+        area_id: (
+            spec["label_en"],
+            spec["label_zh"],
+            spec.get("short_en", spec["label_en"]),
+            spec.get("short_zh", spec["label_zh"]),
+        )
+        for area_id, spec in _package_vocabulary()["areas"].items()
+    }
+
+
 def _norm_term(term: str) -> str:
     return normalise(term.strip())
 

@@ -23,25 +23,19 @@ AREA_ORDER: tuple[str, ...] = (
     "capabilities",
     "benefit",
 )
-AREA_LABELS: dict[str, tuple[str, str]] = {
-    "unified-management": ("Unified management, joint implementation", "统一管理、共同实施"),
-    "going-global": ("Going global", "走出去 / 国际合作"),
-    "serving-development": (
-        "Supporting enterprises, supply chains and counties",
-        "服务企业、产业链供应链、县域发展",
-    ),
-    "regulation": ("Improving regulation", "提升监管效能"),
-    "capabilities": ("Strengthening capabilities", "加强能力建设"),
-    "benefit": ("Maximizing the benefit", "发挥作用 / 结果采信"),
-}
-AREA_SHORT_LABELS: dict[str, tuple[str, str]] = {
-    "unified-management": ("Unified mgmt", "统一管理"),
-    "going-global": ("Going global", "走出去"),
-    "serving-development": ("Serving development", "服务发展"),
-    "regulation": ("Regulation", "监管"),
-    "capabilities": ("Capabilities", "能力建设"),
-    "benefit": ("Benefit", "发挥作用"),
-}
+def builtin_area_labels() -> dict[str, tuple[str, str]]:
+    """Full bilingual labels of the built-in areas (from areas.toml)."""
+    from cnca_watch.classify import area_display_labels
+
+    return {area_id: (en, zh) for area_id, (en, zh, _, _) in area_display_labels().items()}
+
+
+def _short_labels() -> dict[str, tuple[str, str]]:
+    from cnca_watch.classify import area_display_labels
+
+    return {area_id: (sen, szh) for area_id, (_, _, sen, szh) in area_display_labels().items()}
+
+
 NO_AREA = ""  # group key of changes without any task area
 NO_AREA_LABEL = ("No task area", "未归类")
 
@@ -59,8 +53,8 @@ def area_label(area_id: str, tag: AreaTag | None = None) -> str:
     """Full bilingual label of an area group (one line, inert)."""
     if area_id == NO_AREA:
         en, zh = NO_AREA_LABEL
-    elif area_id in AREA_LABELS:
-        en, zh = AREA_LABELS[area_id]
+    elif area_id in (labels := builtin_area_labels()):
+        en, zh = labels[area_id]
     elif tag is not None:
         en, zh = tag.label_en, tag.label_zh
     else:
@@ -70,7 +64,7 @@ def area_label(area_id: str, tag: AreaTag | None = None) -> str:
 
 def short_label(tag: AreaTag) -> str:
     """Short bilingual label of one area tag, e.g. ``Regulation 监管`` (one line, inert)."""
-    en, zh = AREA_SHORT_LABELS.get(tag.id, (tag.label_en, tag.label_zh))
+    en, zh = _short_labels().get(tag.id, (tag.label_en, tag.label_zh))
     return _bilingual(en, zh) or one_line(tag.id)
 
 

@@ -21,7 +21,7 @@ from cnca_watch.models import Change, ChangeKind
 from cnca_watch.render import html as html_render
 from cnca_watch.render import markdown as md_render
 from cnca_watch.render.common import (
-    AREA_LABELS,
+    builtin_area_labels,
     AREA_ORDER,
     KIND_LABEL,
     NO_AREA,
@@ -81,7 +81,8 @@ def build_report(changes: Sequence[Change], *, since: str, until: str | None, by
             area_counts[area_id] += 1
         for tag in change.areas:
             tag_of.setdefault(tag.id, tag)
-    others = sorted(a for a in area_counts if a not in AREA_LABELS and a != NO_AREA)
+    builtin = builtin_area_labels()
+    others = sorted(a for a in area_counts if a not in builtin and a != NO_AREA)
     areas = [AreaCount(a, area_label(a), area_counts[a]) for a in AREA_ORDER]
     areas += [AreaCount(a, area_label(a, tag_of.get(a)), area_counts[a]) for a in others]
     if area_counts[NO_AREA]:
