@@ -224,6 +224,8 @@ def test_ambiguous_anchor_rules(vocab, title, expected):
         ("中国认证认可代表团访问俄罗斯联邦认可局", ["going-global"]),
         # 认证管理 takes the start of 管理办法: the revision rule still sees 办法
         ("国家认监委关于发布《有机产品认证管理办法》修订的公告", ["regulation"]),
+        # policing what firms claim about certification is regulation, not publicity
+        ("关于规范认证标志使用和宣传用语的通知", ["regulation"]),
     ],
 )
 def test_context_rules_added_for_unseen_phrasings(vocab, title, expected):
