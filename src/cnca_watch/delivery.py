@@ -8,6 +8,8 @@ them, so a failed delivery goes out with the next successful one.
 
 from __future__ import annotations
 
+from datetime import date
+
 from cnca_watch.errors import ConfigError, DeliveryError
 from cnca_watch.models import RunResult, SourceStatus
 from cnca_watch.settings import Config
@@ -62,7 +64,8 @@ def deliver_pending(
             pending = store.pending(EMAIL_CHANNEL)
             if pending:
                 try:
-                    _send_email(config, pending, failed, today or now[:10])
+                    # The reader's calendar day, not UTC's: a 07:00 run in Beijing is 23:00 UTC.
+                    _send_email(config, pending, failed, today or date.today().isoformat())
                 except (DeliveryError, ConfigError) as exc:
                     problems.append(f"email not sent, {len(pending)} change(s) stay queued: {exc}")
                 else:
