@@ -334,3 +334,16 @@ def test_delivery_flags_need_a_configured_channel(config_file: Path) -> None:
     assert email.exit_code == 2 and "--email needs an [email] table" in email.output
     notify = invoke("check", "--config", str(config_file), "--notify")
     assert notify.exit_code == 2 and "--notify needs an [email] table or [[webhooks]]" in notify.output
+
+
+def test_an_internal_error_is_one_line_and_exit_70(config_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import cnca_watch.pipeline as pipeline
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(pipeline, "check", broken)
+    result = invoke("check", "--config", str(config_file))
+    assert result.exit_code == 70
+    assert "internal error: ZeroDivisionError: division by zero" in result.output
+    assert "Traceback" not in result.output

@@ -40,7 +40,7 @@ EXIT_CODES_HELP = (
     "1 a source failed or was blocked (the rest was still checked and stored); "
     "2 bad usage or config; 3 the store could not be opened or written; "
     "4 email/webhook delivery failed (changes stay queued); "
-    "5 with --exit-code: changes were found."
+    "5 with --exit-code: changes were found; 70 an internal error (a bug)."
 )
 
 app = typer.Typer(

@@ -69,13 +69,25 @@ def guard(func: F) -> F:
             print_error(f"error: {exc}")
             raise typer.Exit(int(exc.exit_code)) from None
         except KeyboardInterrupt:
-            print_error("interrupted; nothing of this run was saved")
+            print_error("interrupted; an unfinished run saves nothing, and changes not yet shown come with the next run")
             raise typer.Exit(130) from None
         except BrokenPipeError:
             # The reader went away: the output did not get out, so nothing is acknowledged.
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             raise typer.Exit(int(ExitCode.SOURCE_FAILED)) from None
+        except Exception as exc:
+            if isinstance(exc, (typer.Exit, typer.Abort)) or type(exc).__module__.startswith(("click", "typer")):
+                raise  # the command line framework's own flow (usage errors, exits)
+            # A bug.  The store's transaction has rolled back; say so in one line and keep
+            # the traceback for whoever asks for it.
+            if os.environ.get("CNCA_WATCH_DEBUG"):
+                raise
+            print_error(
+                f"internal error: {type(exc).__name__}: {exc} — this is a bug in cnca-watch; "
+                "nothing of the unfinished run was saved (set CNCA_WATCH_DEBUG=1 for the traceback)"
+            )
+            raise typer.Exit(int(ExitCode.INTERNAL)) from None
 
     return wrapper  # type: ignore[return-value]
 

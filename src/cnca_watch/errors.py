@@ -28,6 +28,7 @@ class ExitCode(IntEnum):
     STORE = 3  # the store could not be opened or written
     DELIVERY = 4  # email/webhook delivery failed (changes stay queued)
     CHANGES = 5  # only with --exit-code: checked, and changes were found
+    INTERNAL = 70  # a bug (EX_SOFTWARE); the unfinished run saved nothing
 
 
 class CncaWatchError(Exception):
