@@ -9,6 +9,7 @@ regulation); the grouping below places each change once, under its primary area.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -147,11 +148,16 @@ def bar(count: int, largest: int, width: int = BAR_WIDTH) -> str:
 # --- plain text ---------------------------------------------------------------------------
 
 
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
 def report_text(report: Report) -> str:
     out = ["cnca-watch report", period_label(report), kinds_line(report), ""]
     out.append("By task area (a change counts in every area it is tagged with):")
-    width = max((len(a.label) for a in report.areas), default=0)
-    out += [f"  {a.label:<{width}}  {a.count:>5}" for a in report.areas]
+    # Pad by display width: a Chinese character takes two columns in a terminal or mail reader.
+    width = max((display_width(a.label) for a in report.areas), default=0)
+    out += [f"  {a.label}{' ' * (width - display_width(a.label))}  {a.count:>5}" for a in report.areas]
     out += ["", "By source:"]
     out += [f"  {one_line(name)}: {n}" for name, n in report.sources] or ["  (none)"]
     out += ["", "By month:"]
