@@ -209,9 +209,19 @@ def test_item_vanished_from_inside_the_window_is_removed() -> None:
     assert result.unlisted == frozenset()
 
 
-def test_top_item_vanished_while_older_ones_stay_is_removed() -> None:
+def test_top_item_vanished_is_removed_only_when_its_page_is_gone() -> None:
+    # With no newer neighbour left, a vanished top item may be a pinned (置顶) notice that
+    # moved down past the window: only a 404/410 proves a withdrawal.
     result = diff_source("s", stored(3, 2, 1), window(2, 1))
-    assert [(c.kind, c.url) for c in result.changes] == [(ChangeKind.REMOVED, item(3).url)]
+    assert result.changes == ()
+    assert result.unlisted == frozenset({item(3).url})
+    gone = diff_source("s", stored(3, 2, 1), window(2, 1), gone=frozenset({item(3).url}))
+    assert [(c.kind, c.url) for c in gone.changes] == [(ChangeKind.REMOVED, item(3).url)]
+
+
+def test_item_vanished_between_newer_and_older_neighbours_is_removed() -> None:
+    result = diff_source("s", stored(3, 2, 1), window(3, 1))
+    assert [(c.kind, c.url) for c in result.changes] == [(ChangeKind.REMOVED, item(2).url)]
 
 
 def test_detail_page_gone_is_removed_even_at_the_end_of_the_window() -> None:

@@ -5,9 +5,9 @@ Truthfulness rules (issue 2):
 * ``new``      a URL never seen (or seen and already reported removed) before;
 * ``changed``  same URL, different title, date, body or attachment list;
 * ``removed``  only a URL whose detail page answers 404/410 (``gone``), or one that
-  vanished from *inside* the window: an older neighbour is still listed, so it did
-  not merely scroll past the last fetched page.  An item that scrolled off is only
-  marked unlisted.
+  vanished from *inside* the window: a newer and an older neighbour are still
+  listed, so it neither scrolled past the last fetched page nor was a pinned top item
+  that moved down.  Anything else that vanished is only marked unlisted.
 
 Chinese text has no spaces, so the word diff treats every CJK character as a word.
 """
@@ -126,23 +126,24 @@ def diff_source(
         if fields:
             changes.append(_change(ChangeKind.CHANGED, source, item, detected_at, fields, text))
 
-    # The deepest previous position still present: anything above it that vanished
-    # disappeared from inside the window rather than scrolling off its end.
-    deepest_still_listed = max(
-        (
-            snap.position
-            for item in current
-            if (snap := previous.get(item.url)) is not None and snap.listed and snap.position is not None
-        ),
-        default=None,
-    )
+    # An item vanished from inside the window when items listed both below it (so it did
+    # not scroll off the end) and above it (so it was not a pinned top item that moved
+    # down past the window) are still listed.
+    still_listed = [
+        snap.position
+        for item in current
+        if (snap := previous.get(item.url)) is not None and snap.listed and snap.position is not None
+    ]
+    deepest_still_listed = max(still_listed, default=None)
+    highest_still_listed = min(still_listed, default=None)
     unlisted: set[str] = set()
     for url in vanished(previous, current):
         snap = previous[url]
         inside = (
             deepest_still_listed is not None
+            and highest_still_listed is not None
             and snap.position is not None
-            and deepest_still_listed > snap.position
+            and highest_still_listed < snap.position < deepest_still_listed
         )
         if url in gone or inside:
             changes.append(
