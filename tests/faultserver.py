@@ -129,6 +129,7 @@ class _Handler(BaseHTTPRequestHandler):
             state.max_in_flight[host] = max(state.max_in_flight.get(host, 0), state.in_flight[host])
             state.total_in_flight += 1
             state.max_total_in_flight = max(state.max_total_in_flight, state.total_in_flight)
+        self._in_flight_host: str | None = host
         try:
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
             route = _find_route(parts.path)
@@ -139,9 +140,19 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError, socket.timeout):
             self.close_connection = True
         finally:
-            with state.lock:
-                state.in_flight[host] -= 1
-                state.total_in_flight -= 1
+            self._leave_in_flight()
+
+    def _leave_in_flight(self) -> None:
+        """Count the request as finished — before its answer is written, because the client
+        may send its next request the moment the answer arrives (counting after the write
+        would see a phantom extra request in flight)."""
+        host, self._in_flight_host = self._in_flight_host, None
+        if host is None:
+            return
+        state = self.server.state
+        with state.lock:
+            state.in_flight[host] -= 1
+            state.total_in_flight -= 1
 
     # ---------------------------------------------------------------- helpers
 
@@ -152,6 +163,7 @@ class _Handler(BaseHTTPRequestHandler):
         content_type: str | None = "text/html; charset=utf-8",
         headers: list[tuple[str, str]] | None = None,
     ) -> None:
+        self._leave_in_flight()
         self.send_response(status)
         if content_type is not None:
             self.send_header("Content-Type", content_type)
