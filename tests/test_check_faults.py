@@ -203,3 +203,17 @@ def test_a_window_where_only_some_api_pages_revalidate_is_read_whole(store_path:
         assert again.sources[0].status is SourceStatus.OK
         assert again.sources[0].items_seen == 12
         assert again.changes == ()
+
+
+def test_a_listed_item_whose_page_is_missing_is_recorded_from_its_list_row(store_path: Path) -> None:
+    broken = "art_6e44a73904ff2b8ef682c6aebb1164ca"  # a day-2 notice
+    with MirrorServer(day=1) as mirror, FaultProxy(mirror.base_url) as proxy:
+        config = make_config(proxy.base_url, store_path)
+        run_and_ack(config)
+        mirror.set_day(2)
+        proxy.fault = Fault("status404", match=broken)
+        result = run_and_ack(config)
+        assert not result.failed, [s.error for s in result.sources]
+        assert summarise(result, proxy.base_url) == DAY2_CHANGES
+        listed_only = next(c for c in result.changes if broken in c.url)
+        assert listed_only.attachments == ()  # its page could not be read

@@ -249,6 +249,10 @@ async def _observe_items(
         try:
             page = await fetcher.get(item.url, referer=source.url)
             detail = extract_detail(page.text, page.url, source.selectors)
+        except GoneError:
+            # Listed, but its page is missing (a broken link on the list): the list row is
+            # all there is to know, and it is no reason to fail the whole source every day.
+            return _announce(item, "", (), None, tagger) if snap is None else _keep(snap, item)
         except (FetchError, ExtractError) as exc:
             detail_errors.append(f"{item.url}: {exc}")
             return None if snap is None else _keep(snap, item)
