@@ -80,6 +80,7 @@ def test_details_off_globally_and_per_source(tmp_path: Path) -> None:
         ("[[sources]]\nname='a'\nurl='http://x/'\n[[sources]]\nname='a'\nurl='http://y/'\n", "name 'a' is used twice"),
         ("[[sources]]\nname='a'\nurl='http://x/'\npages = 0\n", "pages = 0; use a whole number from 1 to 1000"),
         ("this is = = not toml", "invalid TOML"),
+        ("[[sources]]\nname='a'\nurl='http://x/'\nitems = 'li[['\n", "items = 'li[[' is not a valid CSS selector"),
     ],
 )
 def test_bad_config_is_one_line_naming_file_and_key(tmp_path: Path, text: str, expected: str) -> None:

@@ -176,6 +176,9 @@ def _parse_source(raw: Any, index: int, where: str, details_default: bool) -> So
     url = _str(raw, "url", where, ctx)
     _check_url(url, where, f"{ctx} ({name}) url")
     selectors = Selectors(**{k: _str(raw, k, where, ctx) for k in ("items", "title", "link", "date", "body") if k in raw})
+    for key in ("items", "title", "link", "date", "body"):
+        if key in raw:
+            _check_selector(getattr(selectors, key), where, f"{ctx} ({name}) {key}")
     pages = _positive_int(raw, "pages", 1, where, ctx)
     page_size = _positive_int(raw, "page_size", 20, where, ctx)
     details = raw.get("details", details_default)
@@ -273,6 +276,17 @@ def _positive_int(table: Mapping[str, Any], key: str, default: int, where: str, 
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 1000:
         raise ConfigError(f"{where}: {ctx} {key} = {value!r}; use a whole number from 1 to 1000")
     return value
+
+
+def _check_selector(selector: str, where: str, ctx: str) -> None:
+    from selectolax.lexbor import LexborHTMLParser
+
+    try:
+        LexborHTMLParser("<p></p>").css(selector)
+    except Exception:  # selectolax raises plain exceptions for bad syntax
+        raise ConfigError(
+            f"{where}: {ctx} = {selector!r} is not a valid CSS selector; write e.g. \"ul.news-list > li\""
+        ) from None
 
 
 def _check_url(url: str, where: str, ctx: str) -> None:
