@@ -113,9 +113,9 @@ def _decode(content: bytes, content_type: str | None) -> tuple[str, str]:
     if not content:
         return "", normalize_codec(charset_from_content_type(content_type)) or "utf-8"
 
-    for bom, codec in _BOMS:
+    for bom, bom_codec in _BOMS:
         if content.startswith(bom):
-            return content.decode(codec, "replace"), codec
+            return content.decode(bom_codec, "replace"), bom_codec
 
     # The best rejected attempt, used only if nothing later does better.
     fallback: tuple[str, str, int] | None = None

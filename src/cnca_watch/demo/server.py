@@ -202,7 +202,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {"ETag": etag, "Last-Modified": last_modified, "Content-Type": resource.content_type}
         inm = self.headers.get("If-None-Match")
         ims = self.headers.get("If-Modified-Since")
-        fresh = _etag_matches(inm, etag) if inm is not None else bool(ims) and _not_modified_since(ims, last_modified)
+        fresh = _etag_matches(inm, etag) if inm is not None else bool(ims) and _not_modified_since(ims or "", last_modified)
         if fresh:
             del headers["Content-Type"]
             self._send(304, headers, b"", None)
@@ -258,7 +258,7 @@ class MirrorServer:
     @property
     def base_url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     @property
     def site(self) -> Site:

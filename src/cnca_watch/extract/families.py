@@ -150,7 +150,7 @@ def parse_jpaas_payload(text: str) -> JpaasPayload:
         raise ExtractError(f"list API reported failure: code {code_text or '?'}{detail}")
     payload = data.get("data")
     html = payload.get("html") if isinstance(payload, dict) else None
-    if not isinstance(html, str):
+    if not isinstance(html, str) or not isinstance(payload, dict):
         raise ExtractError("the list API answer has no data.html list fragment")
     return JpaasPayload(html=html, total=_total_from(html, payload))
 
