@@ -121,7 +121,7 @@ def check(
     """Fetch every source, show what is new, changed or removed, and store the snapshot.
 
     Exit status: 0 checked; 1 a source failed or was blocked; 2 bad usage/config;
-    3 store error; 4 delivery failed; 5 changes found (with --exit-code).
+    3 store error; 4 delivery failed; 5 changes found (with --exit-code); 70 a bug.
     """
     from cnca_watch import delivery
     from cnca_watch.pipeline import acknowledge, check as run_check
