@@ -347,3 +347,21 @@ def test_an_internal_error_is_one_line_and_exit_70(config_file: Path, monkeypatc
     assert result.exit_code == 70
     assert "internal error: ZeroDivisionError: division by zero" in result.output
     assert "Traceback" not in result.output
+
+
+def test_no_color_is_honoured_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from cnca_watch.models import Change, ChangeKind, RunResult, SourceResult, SourceStatus
+    from cnca_watch.render.terminal import render_terminal
+
+    result = RunResult(1, "2024-01-12T00:00:00Z", "2024-01-12T00:00:01Z",
+                       (SourceResult("s", "http://x/", SourceStatus.ERROR, error="boom"),),
+                       (Change(ChangeKind.NEW, "s", "http://x/1", "标题", "2024-01-12"),))
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = StringIO()
+    render_terminal(result, Console(file=out, force_terminal=True, width=100))
+    assert "标题" in out.getvalue()
+    assert not re.search(r"\x1b\[[0-9;]*3[0-7]m", out.getvalue()), "no colour codes under NO_COLOR"
