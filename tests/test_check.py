@@ -190,3 +190,24 @@ def test_details_off_reads_list_pages_only(mirror, store_path: Path) -> None:
     assert len(result.changes) == 32
     assert all(c.attachments == () for c in result.changes)
     assert not [p for _, p, _ in mirror.requests if "/art_" in p or "/2024/t2024" in p]
+
+
+def test_an_unexpected_error_in_one_source_leaves_the_others_checked(
+    mirror, store_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cnca_watch.pipeline as pipeline
+
+    real = pipeline.find_jpaas_unit
+
+    def fragile(html: str, page_url: str):  # type: ignore[no-untyped-def]
+        if "/province/" in page_url:
+            raise ZeroDivisionError("division by zero")
+        return real(html, page_url)
+
+    monkeypatch.setattr(pipeline, "find_jpaas_unit", fragile)
+    result = run_and_ack(make_config(mirror.base_url, store_path))
+    by_name = {s.name: s for s in result.sources}
+    assert by_name["province-notices"].status is SourceStatus.ERROR
+    assert "unexpected ZeroDivisionError" in (by_name["province-notices"].error or "")
+    assert all(s.status is SourceStatus.OK for n, s in by_name.items() if n != "province-notices")
+    assert len(result.changes) == 26  # 10 + 7 + 9: the other three sources' baselines

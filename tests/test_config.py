@@ -80,6 +80,9 @@ def test_details_off_globally_and_per_source(tmp_path: Path) -> None:
         ("[[sources]]\nname='a'\nurl='http://x/'\n[[sources]]\nname='a'\nurl='http://y/'\n", "name 'a' is used twice"),
         ("[[sources]]\nname='a'\nurl='http://x/'\npages = 0\n", "pages = 0; use a whole number from 1 to 1000"),
         ("this is = = not toml", "invalid TOML"),
+        ("[[sources]]\nname='a'\nurl='http://127.0.0.1:99999/x'\n", "is not a valid URL"),
+        ("[[sources]]\nname='a'\nurl='http://[::1'\n", "is not a valid URL"),
+        ("[fetch]\nverify_tls = 'false'\n", "use a true/false like true"),
         ("[[sources]]\nname='a'\nurl='http://x/'\nitems = 'li[['\n", "items = 'li[[' is not a valid CSS selector"),
     ],
 )
@@ -124,3 +127,14 @@ def test_area_overrides_are_validated_at_load_naming_the_file(tmp_path: Path) ->
     with pytest.raises(ConfigError) as info:
         load_config(bad)
     assert str(bad) in str(info.value) and "飞行检查" in str(info.value)
+
+
+def test_a_config_saved_with_a_byte_order_mark_loads(tmp_path: Path) -> None:
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + '[[sources]]\nname = "a"\nurl = "http://127.0.0.1/x"\n'.encode())
+    assert [s.name for s in load_config(path).sources] == ["a"]
+
+
+def test_a_directory_as_config_is_a_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="is a directory, not a config file"):
+        load_config(tmp_path)

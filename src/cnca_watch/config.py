@@ -81,10 +81,13 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found; create it with `cnca-watch init {path}`") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a config file; give the path of a .toml file") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from None
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        # utf-8-sig: Windows editors save a byte-order mark that TOML itself does not allow.
+        return tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: config file is not UTF-8 text; save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
@@ -155,7 +158,7 @@ def _parse_fetch(table: Mapping[str, Any], where: str) -> tuple[FetchSettings, b
             ok = isinstance(value, str) and bool(value.strip())
         if not ok:
             raise ConfigError(
-                f"{where}: [fetch] {key} = {value!r} is not valid; use a {_kind(default)} like {default!r}"
+                f"{where}: [fetch] {key} = {_toml_value(value)} is not valid; use a {_kind(default)} like {_toml_value(default)}"
             )
         values[key] = float(value) if isinstance(default, float) else value
     details = table.get("details", True)
@@ -290,13 +293,24 @@ def _check_selector(selector: str, where: str, ctx: str) -> None:
 
 
 def _check_url(url: str, where: str, ctx: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port outside 0-65535
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {ctx} {url!r} is not a valid URL ({exc}); fix the host or port") from None
+    if parts.scheme not in ("http", "https") or not parts.netloc or not parts.hostname:
         raise ConfigError(f"{where}: {ctx} {url!r} is not an http(s) URL; write it like https://www.cnca.gov.cn/zwxx/tz/index.html")
 
 
 def _kind(default: Any) -> str:
     return {bool: "true/false", int: "whole number", float: "number", str: "string"}[type(default)]
+
+
+def _toml_value(value: Any) -> str:
+    """A value as it is written in TOML (``true``, not Python's ``True``)."""
+    import tomli_w
+
+    return tomli_w.dumps({"x": value}).split("=", 1)[1].strip()
 
 
 # -- writing ------------------------------------------------------------------

@@ -142,6 +142,10 @@ async def _observe_source(
         obs.status, obs.error = SourceStatus.BLOCKED, str(exc)
     except (FetchError, ExtractError) as exc:
         obs.status, obs.error = SourceStatus.ERROR, str(exc)
+    except Exception as exc:  # noqa: BLE001 - one source's surprise must not sink the others
+        obs.status = SourceStatus.ERROR
+        obs.error = f"unexpected {type(exc).__name__} at {source.url}: {exc} (please report this)"
+        obs.diff, obs.current = None, []
     obs.requests = counted.sent
     if progress:
         progress(source.name, obs.status.value)
