@@ -250,7 +250,7 @@ def test_history_show_report_feed_over_a_real_store(config_file: Path, mirror) -
     text_report = invoke("report", "--since", "2024-01-01", "--config", str(config_file), "--format", "markdown")
     assert text_report.exit_code == 0 and "|" in text_report.output
     bad = invoke("report", "--since", "last tuesday", "--config", str(config_file))
-    assert bad.exit_code == 2 and "use e.g. 7d" in bad.output
+    assert bad.exit_code == 2 and "give 7d, 2w" in bad.output
 
     feed = feedparser.parse(invoke("feed", "--since", "1d", "--config", str(config_file)).output)
     assert feed.bozo == 0
@@ -365,3 +365,34 @@ def test_no_color_is_honoured_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> 
     render_terminal(result, Console(file=out, force_terminal=True, width=100))
     assert "标题" in out.getvalue()
     assert not re.search(r"\x1b\[[0-9;]*3[0-7]m", out.getvalue()), "no colour codes under NO_COLOR"
+
+
+def test_looking_back_rejects_what_cannot_match(config_file: Path, mirror, tmp_path: Path) -> None:
+    invoke("check", "--config", str(config_file))
+    mirror.set_day(2)
+    second = json.loads(invoke("check", "--config", str(config_file), "--json").output)
+    changed = next(c for c in second["changes"] if c["kind"] == "changed")
+
+    # `show` takes the change id that --json prints, and URLs as a browser shows them
+    by_id = json.loads(invoke("show", str(changed["id"]), "--config", str(config_file), "--json").output)
+    assert by_id["url"] == changed["url"]
+    by_url = json.loads(invoke("show", changed["url"] + "#top", "--config", str(config_file), "--json").output)
+    assert by_url["url"] == changed["url"]
+    assert invoke("show", "9" * 30, "--config", str(config_file)).exit_code == 2
+
+    cases = [
+        (["report", "--area", "regulations"], 2, "no task area 'regulations'"),
+        (["report", "--source", "nope"], 2, "no source named 'nope' in the store"),
+        (["report", "--since", "2024-06-18", "--until", "2024-01-01"], 2, "is not after --since"),
+        (["report", "--since", "10000000d"], 2, "is not a period cnca-watch can use"),
+        (["feed", "--since", "99999999999999999999d"], 2, "is not a period cnca-watch can use"),
+    ]
+    for args, code, message in cases:
+        result = invoke(*args, "--config", str(config_file))
+        assert (result.exit_code, message in result.output) == (code, True), (args, result.output)
+
+    missing = tmp_path / "typo.db"
+    for command in (["history"], ["report"], ["feed"], ["show", "1"], ["classify", "--stored"]):
+        result = invoke(*command, "--config", str(config_file), "--store", str(missing))
+        assert result.exit_code == 3 and "no store at" in result.output, command
+    assert not missing.exists(), "a read-only command never creates a store"

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from cnca_watch.settings import Config
+    from cnca_watch.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -116,3 +117,15 @@ def write_json(document: Any) -> None:
 
     sys.stdout.write(dumps(document, pretty=sys.stdout.isatty()) + "\n")
     sys.stdout.flush()
+
+
+def open_existing_store(config: "Config") -> "Store":
+    """Open the store for reading; a missing one is an error, not a new empty store."""
+    from cnca_watch.errors import StoreError
+    from cnca_watch.store import Store
+
+    if not config.store_path.exists():
+        raise StoreError(
+            f"no store at {config.store_path}; run `cnca-watch check` first, or point --store at your store"
+        )
+    return Store.open(config.store_path)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 import typer
 
-from cnca_watch.cli_common import ConfigOption, StoreOption, guard, load
+from cnca_watch.cli_common import ConfigOption, StoreOption, guard, load, open_existing_store
 from cnca_watch.errors import UsageError
 
 if TYPE_CHECKING:
@@ -145,11 +145,10 @@ def register(app: typer.Typer) -> None:
 
 
 def _retag_store(settings, vocabulary, as_json: bool) -> None:  # type: ignore[no-untyped-def]
-    from cnca_watch.pipeline import utc_now
     from cnca_watch.classify import classify
-    from cnca_watch.store import Store
+    from cnca_watch.pipeline import utc_now
 
-    with Store.open(settings.store_path) as st:
+    with open_existing_store(settings) as st:
         result = st.retag(
             lambda title, body: classify(title, body, vocabulary),
             at=utc_now(),

@@ -6,7 +6,7 @@ import re
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
@@ -19,33 +19,42 @@ from cnca_watch.cli_common import (
     choose_format,
     guard,
     load,
+    open_existing_store,
     write_json,
 )
 from cnca_watch.errors import UsageError
 
+if TYPE_CHECKING:
+    from cnca_watch.settings import Config
+
 _RELATIVE = re.compile(r"^(\d+)([dwmh])$")
+
+
+PERIOD_HELP = "7d, 2w, 12h, 3m (months of 30 days) or a date YYYY-MM-DD (00:00 UTC)"
 
 
 def parse_when(value: str, *, option: str, now: datetime | None = None) -> str:
     """``7d``, ``2w``, ``12h``, ``3m`` (months of 30 days) or ``YYYY-MM-DD`` -> UTC ISO timestamp."""
     now = now or datetime.now(timezone.utc)
     match = _RELATIVE.match(value.strip())
-    if match:
-        n, unit = int(match.group(1)), match.group(2)
-        delta = {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n), "m": timedelta(days=30 * n)}[unit]
-        return (now - delta).strftime("%Y-%m-%dT%H:%M:%SZ")
     try:
+        if match:
+            n, unit = int(match.group(1)), match.group(2)
+            delta = {"h": timedelta(hours=n), "d": timedelta(days=n), "w": timedelta(weeks=n), "m": timedelta(days=30 * n)}[unit]
+            return (now - delta).strftime("%Y-%m-%dT%H:%M:%SZ")
         day = datetime.strptime(value.strip(), "%Y-%m-%d")
-    except ValueError:
-        raise UsageError(f"{option} {value!r} is not a period; use e.g. 7d, 2w, 12h or a date like 2024-01-01") from None
-    return day.strftime("%Y-%m-%dT00:00:00Z")
+    except (ValueError, OverflowError):
+        raise UsageError(f"{option} {value!r} is not a period cnca-watch can use; give {PERIOD_HELP}") from None
+    return f"{day.year:04d}-{day.month:02d}-{day.day:02d}T00:00:00Z"
+
+
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
     @guard
     def report(
-        since: str = typer.Option("7d", "--since", help="Start: 7d, 2w, 12h or YYYY-MM-DD."),
+        since: str = typer.Option("7d", "--since", help=f"Start: {PERIOD_HELP}."),
         until: Optional[str] = typer.Option(None, "--until", help="End (exclusive): same forms as --since."),
         area: Optional[str] = typer.Option(None, "--area", help="Only this task area id."),
         source: Optional[str] = typer.Option(None, "--source", help="Only this source name."),
@@ -59,16 +68,20 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Digest of what was new or changed in a period, grouped by task area."""
         from cnca_watch.render import report as rr
-        from cnca_watch.store import Store
 
         output = choose_format(fmt, as_json)
         config = load(config_path, store)
         since_ts = parse_when(since, option="--since")
         until_ts = parse_when(until, option="--until") if until else None
+        if until_ts is not None and until_ts <= since_ts:
+            raise UsageError(f"--until {until} is not after --since {since}; the period would be empty")
+        _check_area(area, config)
         by = "published" if by_published else "detected"
         if by == "published":
             since_ts, until_ts = since_ts[:10], until_ts[:10] if until_ts else None
-        with Store.open(config.store_path) as st:
+        with open_existing_store(config) as st:
+            if source is not None and source not in (names := st.source_names()):
+                raise UsageError(f"no source named {source!r} in the store; known: {', '.join(names) or 'none yet'}")
             changes = st.changes(since=since_ts, until=until_ts, by=by, area=area, source=source)
         built = rr.build_report(changes, since=since_ts, until=until_ts, by=by)
         if output is OutputFormat.terminal:
@@ -88,7 +101,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @guard
     def history(
-        limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many runs to list."),
+        limit: int = typer.Option(20, "--limit", "-n", min=1, max=100_000, help="How many runs to list."),
         config_path: Optional[Path] = ConfigOption,
         store: Optional[Path] = StoreOption,
         as_json: bool = JsonOption,
@@ -96,10 +109,8 @@ def register(app: typer.Typer) -> None:
         """List past runs: when, sources ok/failed, counts."""
         from dataclasses import asdict
 
-        from cnca_watch.store import Store
-
         config = load(config_path, store)
-        with Store.open(config.store_path) as st:
+        with open_existing_store(config) as st:
             runs = st.history(limit)
         if as_json:
             write_json([asdict(r) for r in runs])
@@ -116,7 +127,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @guard
     def show(
-        key: str = typer.Argument(..., help="An announcement URL or id."),
+        key: str = typer.Argument(..., help="An announcement URL, or a change id as `check --json` prints it."),
         config_path: Optional[Path] = ConfigOption,
         store: Optional[Path] = StoreOption,
         as_json: bool = JsonOption,
@@ -124,13 +135,17 @@ def register(app: typer.Typer) -> None:
         """One announcement with all its versions, tags and the diffs between versions."""
         from dataclasses import asdict
 
-        from cnca_watch.store import Store
+        from cnca_watch.urls import canonical_url
 
         config = load(config_path, store)
-        with Store.open(config.store_path) as st:
-            found = st.announcement(key)
+        key = key.strip()
+        with open_existing_store(config) as st:
+            url = st.url_of_change(int(key)) if key.isdigit() and len(key) < 19 else canonical_url(key, key)
+            found = st.announcement(url) if url else None
         if found is None:
-            raise UsageError(f"no announcement {key!r} in {config.store_path}; give its URL or id as listed by --json")
+            raise UsageError(
+                f"no announcement {key!r} in {config.store_path}; give its URL or a change id from `check --json`"
+            )
         if as_json:
             write_json(asdict(found))
             return
@@ -139,17 +154,16 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @guard
     def feed(
-        since: str = typer.Option("30d", "--since", help="Start: 30d, 2w or YYYY-MM-DD."),
+        since: str = typer.Option("30d", "--since", help=f"Start: {PERIOD_HELP}."),
         config_path: Optional[Path] = ConfigOption,
         store: Optional[Path] = StoreOption,
     ) -> None:
         """Write an Atom feed of changes to stdout (one entry per change, areas as categories)."""
         from cnca_watch.pipeline import utc_now
         from cnca_watch.render.atom import render_feed
-        from cnca_watch.store import Store
 
         config = load(config_path, store)
-        with Store.open(config.store_path) as st:
+        with open_existing_store(config) as st:
             changes = st.changes(since=parse_when(since, option="--since"))
         sys.stdout.write(
             render_feed(changes, title="cnca-watch: CNCA/SAMR changes", feed_id="urn:cnca-watch:feed", updated=utc_now())
@@ -169,6 +183,8 @@ def register(app: typer.Typer) -> None:
         config = load(config_path, store)
         if config.email is None and not config.webhooks:
             raise UsageError("nothing to notify: the config has no [email] table and no [[webhooks]]")
+        if email_only and config.email is None:
+            raise UsageError("--email: the config has no [email] table (host, from, to); see config.example.toml")
         problems = delivery.deliver_pending(config, email=config.email is not None, webhooks=not email_only)
         for problem in problems:
             sys.stderr.write(f"cnca-watch: error: {problem}\n")
@@ -206,3 +222,13 @@ def _show_text(found) -> str:  # type: ignore[no-untyped-def]
     if found.versions:
         lines += ["", "body (latest version):", clean_text(found.versions[-1].body) or "(none: details were not fetched)"]
     return "\n".join(lines)
+
+
+def _check_area(area: str | None, config: "Config") -> None:
+    if area is None:
+        return
+    from cnca_watch.classify import area_display_labels
+
+    known = sorted({*area_display_labels(), *config.areas})
+    if area not in known:
+        raise UsageError(f"no task area {area!r}; use one of: {', '.join(known)}")

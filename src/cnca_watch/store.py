@@ -511,11 +511,21 @@ class Store:
             found = [c for c in found if any(tag.id == area for tag in c.areas)]
         return found
 
+    def url_of_change(self, change_id: int) -> str | None:
+        """The announcement URL of a change (the ``id`` that ``check --json`` prints)."""
+        if not 0 < change_id < 2**63:
+            return None
+        rows = self._read(
+            "SELECT a.url FROM changes c JOIN announcements a ON a.id = c.announcement_id WHERE c.id = ?",
+            (change_id,),
+        )
+        return rows[0][0] if rows else None
+
     def announcement(self, key: str) -> AnnouncementHistory | None:
         """One announcement by URL or numeric id: every version and every change."""
         key = str(key).strip()
         rows = []
-        if key.isdigit():
+        if key.isdigit() and int(key) < 2**63:
             rows = self._read(_ANNOUNCEMENT_SELECT + " WHERE a.id = ?", (int(key),))
         if not rows:
             rows = self._read(_ANNOUNCEMENT_SELECT + " WHERE a.url = ? ORDER BY a.id DESC LIMIT 1", (key,))
