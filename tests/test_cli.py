@@ -396,3 +396,22 @@ def test_looking_back_rejects_what_cannot_match(config_file: Path, mirror, tmp_p
         result = invoke(*command, "--config", str(config_file), "--store", str(missing))
         assert result.exit_code == 3 and "no store at" in result.output, command
     assert not missing.exists(), "a read-only command never creates a store"
+
+
+def test_classify_and_eval_refuse_non_utf8_instead_of_garbling(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "cnca_watch", "classify", "--json"],
+                          input="关于认证".encode("gb18030") + b"\n", capture_output=True, timeout=30)
+    assert done.returncode == 2 and b"standard input is not UTF-8" in done.stderr
+    bom = subprocess.run([sys.executable, "-m", "cnca_watch", "classify", "--json"],
+                         input="\ufeff认证机构监督抽查\n".encode(), capture_output=True, timeout=30)
+    assert json.loads(bom.stdout)["text"] == "认证机构监督抽查"
+    tsv = tmp_path / "gbk.tsv"
+    tsv.write_bytes("title\tareas\n认证\tregulation\n".encode("gb18030"))
+    result = invoke("eval", str(tsv))
+    assert result.exit_code == 2 and "not UTF-8 text" in result.output
+
+
+def test_classify_text_output_is_inert() -> None:
+    result = invoke("classify", "x\u202ey\x1b[31mq认证")
+    assert result.exit_code == 0
+    assert "\x1b[31m" not in result.output and "\u202e" not in result.output

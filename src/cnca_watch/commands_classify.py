@@ -30,14 +30,28 @@ def vocabulary_hash(overrides: Mapping[str, Any]) -> str:
 
 
 def _stdin_lines() -> Iterator[str]:
-    for line in sys.stdin:
-        yield line.rstrip("\r\n")
+    """One text per line, UTF-8 (a byte-order mark is dropped); anything else is refused
+    rather than classified as replacement characters."""
+    stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
+    if stream is None:  # a text stream handed over by a test runner or an embedding program
+        lines: Iterator[str] = (line for line in sys.stdin)
+    else:
+        lines = (raw.decode("utf-8") for raw in stream)
+    try:
+        for number, line in enumerate(lines, 1):
+            if number == 1:
+                line = line.removeprefix("\ufeff")
+            yield line.rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise UsageError("standard input is not UTF-8 text; convert it first (e.g. iconv -f GB18030 -t UTF-8)") from None
 
 
 def _print_tags(console: "Console", text: str, tags: "tuple[AreaTag, ...]") -> None:
     from rich.markup import escape
 
-    console.print(f"[bold]{escape(text)}[/bold]")
+    from cnca_watch.render.safe import one_line
+
+    console.print(f"[bold]{escape(one_line(text))}[/bold]")
     if not tags:
         console.print("  [dim]no area[/dim]")
         return

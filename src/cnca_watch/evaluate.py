@@ -147,7 +147,13 @@ def read_labelled(path: str | Path, known_areas: Iterable[str] = BUILTIN_AREAS) 
     Raises ``UsageError`` naming the file (and line) for a missing column or an unknown id.
     """
     path = Path(path)
-    known = set(known_areas)
+    try:
+        return _read_labelled(path, set(known_areas))
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text; save the file as UTF-8") from None
+
+
+def _read_labelled(path: Path, known: set[str]) -> list[LabelledRow]:
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as err:
