@@ -19,6 +19,7 @@ from cnca_watch import __version__
 from cnca_watch.cli_common import (
     ConfigOption,
     FormatOption,
+    JsonOnlyOption,
     JsonOption,
     OutputFormat,
     StoreOption,
@@ -240,7 +241,7 @@ def init(
 @guard
 def sources_list(
     config_path: Optional[Path] = ConfigOption,
-    as_json: bool = JsonOption,
+    as_json: bool = JsonOnlyOption,
 ) -> None:
     """Show the configured sources."""
     config = load(config_path, None)
@@ -261,7 +262,7 @@ def sources_list(
 def sources_test(
     name_or_url: str = typer.Argument(..., help="A configured source name, or any list page URL."),
     config_path: Optional[Path] = ConfigOption,
-    as_json: bool = JsonOption,
+    as_json: bool = JsonOnlyOption,
 ) -> None:
     """Fetch one source and print what it extracts, without touching the store."""
     from cnca_watch.pipeline import preview_source

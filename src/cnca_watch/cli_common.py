@@ -41,6 +41,7 @@ FormatOption = typer.Option(
     help="Output format; default: terminal on a TTY, text otherwise.", case_sensitive=False,
 )
 JsonOption = typer.Option(False, "--json", help="Same as --format json.")
+JsonOnlyOption = typer.Option(False, "--json", help="Print JSON instead of text.")
 
 
 # -- plumbing -----------------------------------------------------------------
@@ -76,6 +77,7 @@ def guard(func: F) -> F:
             # The reader went away: the output did not get out, so nothing is acknowledged.
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
+            print_error("error: the output pipe closed early; nothing was acknowledged, the next run shows these changes again")
             raise typer.Exit(int(ExitCode.SOURCE_FAILED)) from None
         except Exception as exc:
             if isinstance(exc, (typer.Exit, typer.Abort)) or type(exc).__module__.startswith(("click", "typer")):
@@ -86,7 +88,7 @@ def guard(func: F) -> F:
                 raise
             print_error(
                 f"internal error: {type(exc).__name__}: {exc} — this is a bug in cnca-watch; "
-                "nothing of the unfinished run was saved (set CNCA_WATCH_DEBUG=1 for the traceback)"
+                "an unfinished check saves nothing (set CNCA_WATCH_DEBUG=1 for the traceback)"
             )
             raise typer.Exit(int(ExitCode.INTERNAL)) from None
 

@@ -13,6 +13,7 @@ import typer
 from cnca_watch.cli_common import (
     ConfigOption,
     FormatOption,
+    JsonOnlyOption,
     JsonOption,
     OutputFormat,
     StoreOption,
@@ -104,7 +105,7 @@ def register(app: typer.Typer) -> None:
         limit: int = typer.Option(20, "--limit", "-n", min=1, max=100_000, help="How many runs to list."),
         config_path: Optional[Path] = ConfigOption,
         store: Optional[Path] = StoreOption,
-        as_json: bool = JsonOption,
+        as_json: bool = JsonOnlyOption,
     ) -> None:
         """List past runs: when, sources ok/failed, counts."""
         from dataclasses import asdict
@@ -130,7 +131,7 @@ def register(app: typer.Typer) -> None:
         key: str = typer.Argument(..., help="An announcement URL, or a change id as `check --json` prints it."),
         config_path: Optional[Path] = ConfigOption,
         store: Optional[Path] = StoreOption,
-        as_json: bool = JsonOption,
+        as_json: bool = JsonOnlyOption,
     ) -> None:
         """One announcement with all its versions, tags and the diffs between versions."""
         from dataclasses import asdict
