@@ -246,7 +246,10 @@ def test_history_show_report_feed_over_a_real_store(config_file: Path, mirror) -
     assert missing.exit_code == 2 and "no announcement" in missing.output
 
     report = json.loads(invoke("report", "--since", "1d", "--config", str(config_file), "--json").output)
-    assert report  # shape is tested in test_render_report; here: it runs on a real store
+    assert (report["total"], report["kinds"]) == (5, {"new": 3, "changed": 1, "removed": 1})  # news, not the baseline
+    with_baseline = json.loads(
+        invoke("report", "--since", "1d", "--baseline", "--config", str(config_file), "--json").output)
+    assert with_baseline["total"] == 37
     text_report = invoke("report", "--since", "2024-01-01", "--config", str(config_file), "--format", "markdown")
     assert text_report.exit_code == 0 and "|" in text_report.output
     bad = invoke("report", "--since", "last tuesday", "--config", str(config_file))

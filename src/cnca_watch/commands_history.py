@@ -62,6 +62,9 @@ def register(app: typer.Typer) -> None:
         by_published: bool = typer.Option(
             False, "--by-published", help="Filter on the publication date instead of when cnca-watch first saw it."
         ),
+        baseline: bool = typer.Option(
+            False, "--baseline", help="Include what each source's first run recorded (its starting list, not news)."
+        ),
         config_path: Optional[Path] = ConfigOption,
         store: Optional[Path] = StoreOption,
         fmt: Optional[OutputFormat] = FormatOption,
@@ -83,7 +86,7 @@ def register(app: typer.Typer) -> None:
         with open_existing_store(config) as st:
             if source is not None and source not in (names := st.source_names()):
                 raise UsageError(f"no source named {source!r} in the store; known: {', '.join(names) or 'none yet'}")
-            changes = st.changes(since=since_ts, until=until_ts, by=by, area=area, source=source)
+            changes = st.changes(since=since_ts, until=until_ts, by=by, area=area, source=source, baseline=baseline)
         built = rr.build_report(changes, since=since_ts, until=until_ts, by=by)
         if output is OutputFormat.terminal:
             from rich.console import Console

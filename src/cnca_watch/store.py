@@ -484,11 +484,13 @@ class Store:
         by: str = "detected",
         area: str | None = None,
         source: str | None = None,
+        baseline: bool = True,
     ) -> list[Change]:
         """Changes with ``since <= t < until``, oldest first.
 
         ``by="detected"`` filters on when cnca-watch saw the change (UTC timestamps),
         ``by="published"`` on the announcement's date (give ``YYYY-MM-DD`` bounds).
+        ``baseline=False`` leaves out what a source's first run recorded (not news).
         """
         if by not in ("detected", "published"):
             raise ValueError(f"by must be 'detected' or 'published', not {by!r}")
@@ -504,6 +506,11 @@ class Store:
         if source is not None:
             where.append("s.name = ?")
             params.append(source)
+        if not baseline:
+            where.append(
+                "NOT EXISTS (SELECT 1 FROM run_sources rs WHERE rs.run_id = c.run_id"
+                " AND rs.source_id = a.source_id AND rs.first_run = 1)"
+            )
         sql = _CHANGE_SELECT + (" WHERE " + " AND ".join(where) if where else "")
         sql += f" ORDER BY {column}, c.id"
         found = [_change_from_row(r) for r in self._read(sql, params)]
