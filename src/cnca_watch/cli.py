@@ -206,9 +206,11 @@ def demo(
         )
         for day in (1, 2):
             server.set_day(day)
-            if output is not OutputFormat.json:
-                sys.stdout.write(f"\n=== Day {day}: cnca-watch check against the mirror at {server.base_url} ===\n")
-                sys.stdout.flush()
+            banner = f"\n=== Day {day}: cnca-watch check against the mirror at {server.base_url} ===\n"
+            # Documents (json, html, markdown) stay clean on stdout; the banner goes beside them.
+            stream = sys.stdout if output in (OutputFormat.terminal, OutputFormat.text) else sys.stderr
+            stream.write(banner)
+            stream.flush()
             result = run_check(config)
             _render_run(result, output)
             acknowledge(config, result)

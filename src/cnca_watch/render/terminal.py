@@ -36,7 +36,11 @@ def diff_text(diff: str) -> Text:
 def render_terminal(result: RunResult, console: Console) -> None:
     table = Table(title=f"cnca-watch run {result.id} — {escape(summary_line(result))}", title_justify="left")
     for column in ("source", "status", "items", "new", "changed", "removed", "note"):
-        table.add_column(column, justify="right" if column in ("items", "new", "changed", "removed") else "left")
+        table.add_column(
+            column,
+            justify="right" if column in ("items", "new", "changed", "removed") else "left",
+            overflow="fold",  # a narrow terminal wraps a source name rather than cutting it to "cn…"
+        )
     for s in result.sources:
         table.add_row(
             escape(one_line(s.name)),
