@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Mapping
+from typing import Any, Mapping
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +81,21 @@ class AreaTag:
     label_zh: str
     score: float
     evidence: tuple[Evidence, ...] = ()
+
+
+def area_tag_to_dict(tag: AreaTag) -> dict[str, Any]:
+    """The one JSON shape of a tag: what the store keeps and what every output shows."""
+    return {
+        "id": tag.id,
+        "label_en": tag.label_en,
+        "label_zh": tag.label_zh,
+        "score": tag.score,
+        "evidence": [{"term": e.term, "where": e.where} for e in tag.evidence],
+    }
+
+
+def attachment_to_dict(attachment: Attachment) -> dict[str, str]:
+    return {"url": attachment.url, "name": attachment.name}
 
 
 @dataclass(frozen=True, slots=True)

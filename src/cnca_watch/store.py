@@ -39,6 +39,8 @@ from cnca_watch.models import (
     SourceResult,
     SourceStatus,
     Validators,
+    area_tag_to_dict,
+    attachment_to_dict,
 )
 
 APPLICATION_ID = 0x434E4341  # "CNCA": marks the file as ours in the SQLite header
@@ -272,18 +274,7 @@ def _dumps(value: Any) -> str:
 
 
 def areas_to_json(areas: Sequence[AreaTag]) -> str:
-    return _dumps(
-        [
-            {
-                "id": a.id,
-                "label_en": a.label_en,
-                "label_zh": a.label_zh,
-                "score": a.score,
-                "evidence": [{"term": e.term, "where": e.where} for e in a.evidence],
-            }
-            for a in areas
-        ]
-    )
+    return _dumps([area_tag_to_dict(a) for a in areas])
 
 
 @functools.lru_cache(maxsize=4096)  # the same few tag sets recur across thousands of rows
@@ -301,7 +292,7 @@ def areas_from_json(text: str) -> tuple[AreaTag, ...]:
 
 
 def attachments_to_json(attachments: Sequence[Attachment]) -> str:
-    return _dumps([{"url": a.url, "name": a.name} for a in attachments])
+    return _dumps([attachment_to_dict(a) for a in attachments])
 
 
 def attachments_from_json(text: str) -> tuple[Attachment, ...]:

@@ -9,23 +9,23 @@ import json
 from importlib import resources
 from typing import Any
 
-from cnca_watch.models import AreaTag, Attachment, Change, RunResult, SourceResult
+from cnca_watch.models import (
+    AreaTag,
+    Change,
+    RunResult,
+    SourceResult,
+    area_tag_to_dict,
+    attachment_to_dict,
+)
 
 SCHEMA_VERSION = 1
 
 
 def area_to_json(tag: AreaTag) -> dict[str, Any]:
-    return {
-        "id": tag.id,
-        "label_en": tag.label_en,
-        "label_zh": tag.label_zh,
-        "score": round(tag.score, 3),
-        "evidence": [{"term": e.term, "where": e.where} for e in tag.evidence],
-    }
+    return {**area_tag_to_dict(tag), "score": round(tag.score, 3)}
 
 
-def attachment_to_json(attachment: Attachment) -> dict[str, str]:
-    return {"url": attachment.url, "name": attachment.name}
+attachment_to_json = attachment_to_dict
 
 
 def change_to_json(change: Change) -> dict[str, Any]:
