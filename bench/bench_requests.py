@@ -26,7 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (
     CNCA_OK,
-    CNCA_WATCH,
     WORK,
     Site,
     SiteServer,
@@ -34,6 +33,7 @@ from common import (
     clean_env,
     cnca_check,
     cnca_config,
+    ensure_cnca_watch,
     fresh_dir,
     require_ok,
     run_measured,
@@ -96,8 +96,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=WORK / "results" / "requests.json")
     args = parser.parse_args()
     check_loopback_hosts()
-    if not CNCA_WATCH.exists():
-        raise SystemExit(f"{CNCA_WATCH} not found: run `.venv/bin/pip install -e .` first")
+    ensure_cnca_watch()
     env = clean_env(WORK / "home")
     changed = 5
     seen = observe(True, env, fresh_dir(WORK / "requests" / "with-validators"), changed)

@@ -41,6 +41,7 @@ from common import (
     clean_env,
     cnca_check,
     cnca_config,
+    ensure_cnca_watch,
     fresh_dir,
     med,
     remove_store,
@@ -220,8 +221,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=WORK / "results" / "scale.json")
     args = parser.parse_args()
     check_loopback_hosts()
-    if not CNCA_WATCH.exists():
-        raise SystemExit(f"{CNCA_WATCH} not found: run `.venv/bin/pip install -e .` first")
+    ensure_cnca_watch()
     env = clean_env(WORK / "home")
     site = Site(pages=SOURCES, per_page=WINDOW)
     base, stats, port = big_store(site, args.announcements, args.regenerate)

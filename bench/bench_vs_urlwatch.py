@@ -40,6 +40,7 @@ from common import (
     clean_env,
     cnca_check,
     cnca_config,
+    ensure_cnca_watch,
     fresh_dir,
     med,
     phases,
@@ -410,8 +411,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=WORK / "results" / "vs_urlwatch.json")
     args = parser.parse_args()
     check_loopback_hosts()
-    if not CNCA_WATCH.exists():
-        raise SystemExit(f"{CNCA_WATCH} not found: run `.venv/bin/pip install -e .` first")
+    ensure_cnca_watch()
     ensure_urlwatch()
     env = clean_env(WORK / "home")
     site = Site(pages=50, per_page=20)
