@@ -19,6 +19,7 @@ from cnca_watch.errors import BlockedError, FetchError, GoneError, HTTPStatusErr
 from cnca_watch.fetch import Fetcher, detect_challenge
 from cnca_watch.models import Page, Validators
 from cnca_watch.settings import DEFAULT_USER_AGENT, FetchSettings
+from cnca_watch.tls import start_loading
 
 try:
     from faultserver import (
@@ -415,6 +416,23 @@ def test_tls_verification_failure(tls_server: FaultServer) -> None:
     assert str(exc).startswith("TLS error talking to 127.0.0.1: certificate verify failed")
     assert "self" in str(exc) and "signed" in str(exc)
     assert count == 1
+
+
+def test_tls_context_built_in_background_trusts_ssl_cert_file(
+    tls_server: FaultServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the server's own certificate as the trust store: accepted only if the context built on
+    # the helper thread is the one used, and built from SSL_CERT_FILE as httpx would
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "cert.pem"))
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    start_loading()
+    page, _ = run(fetch(tls_server.url("/ok")))
+    assert page.status == 200 and "公告" in page.text
+    # that context was used up: the next run builds (and checks with) its own
+    monkeypatch.delenv("SSL_CERT_FILE")
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path / "no-certificates-here"))
+    exc, _ = run(fetch_error(tls_server.url("/ok")))
+    assert "certificate verify failed" in str(exc)
 
 
 def test_tls_without_verification_when_configured(tls_server: FaultServer) -> None:

@@ -124,6 +124,9 @@ def check(
     Exit status: 0 checked; 1 a source failed or was blocked; 2 bad usage/config;
     3 store error; 4 delivery failed; 5 changes found (with --exit-code); 70 a bug.
     """
+    from cnca_watch.tls import start_loading
+
+    start_loading()  # the CA bundle loads while the modules below are imported
     from cnca_watch import delivery
     from cnca_watch.pipeline import acknowledge, check as run_check
 

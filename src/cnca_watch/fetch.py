@@ -29,6 +29,7 @@ from .decode import decode_body
 from .errors import BlockedError, FetchError, GoneError, HTTPStatusError
 from .models import Page, Validators
 from .settings import FetchSettings
+from .tls import verifying_context
 
 __all__ = ["Fetcher", "detect_challenge", "parse_retry_after"]
 
@@ -309,7 +310,12 @@ class Fetcher:
             transport=self._transport,
             http2=False,
             follow_redirects=False,
-            verify=settings.verify_tls,
+            # a given transport brings its own TLS set-up: build none for it
+            verify=(
+                verifying_context()
+                if settings.verify_tls and self._transport is None
+                else settings.verify_tls
+            ),
             # trust_env stays on: users behind a proxy set HTTPS_PROXY / NO_PROXY as usual.
             timeout=httpx.Timeout(
                 connect=settings.connect_timeout,

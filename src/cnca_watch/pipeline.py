@@ -33,6 +33,7 @@ from cnca_watch.models import (
 )
 from cnca_watch.settings import Config, SourceConfig
 from cnca_watch.store import RunWriter, SourceState, Store
+from cnca_watch.tls import start_loading
 
 if TYPE_CHECKING:
     from cnca_watch.classify import Vocabulary
@@ -79,8 +80,10 @@ def check(
     channel: this run's changes plus those of earlier runs whose output never got
     out (killed, broken pipe).  Call ``acknowledge`` once they were shown.
     """
-    tagger = _lazy_tagger(config.areas, vocabulary)
     sources = [s for s in config.sources if only is None or s.name in only]
+    if config.fetch.verify_tls and transport is None:
+        start_loading()  # while the store opens
+    tagger = _lazy_tagger(config.areas, vocabulary)
     channels = tuple(dict.fromkeys((REPORT_CHANNEL, *channels)))
     with Store.open(config.store_path, lock_timeout=lock_timeout) as store:
         started_at = utc_now()
@@ -318,12 +321,12 @@ def _announce(
 
 def _lazy_tagger(overrides: Mapping[str, Any], vocabulary: "Vocabulary | None") -> Tagger:
     """Classify with ``vocabulary``, compiling the configured one only when first needed
-    (a steady run classifies nothing, and compiling costs a tenth of a second)."""
-    from cnca_watch.classify import classify, load_vocabulary
-
+    (a steady run classifies nothing: it neither imports the classifier nor compiles)."""
     loaded = vocabulary
 
     def tag(title: str, body: str) -> "tuple[AreaTag, ...]":
+        from cnca_watch.classify import classify, load_vocabulary
+
         nonlocal loaded
         if loaded is None:
             loaded = load_vocabulary(overrides)
