@@ -11,7 +11,7 @@ import re
 import tomllib
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -132,6 +132,19 @@ def _term_pattern(term: str) -> str:
 
 # ---------------------------------------------------------------------------------------
 # Vocabulary
+
+
+class _CompiledOnUse(dict[str, "re.Pattern[str]"]):
+    """term -> its compiled pattern, compiled the first time a text contains the term
+    (compiling all of them up front was most of the cost of loading the vocabulary)."""
+
+    def __init__(self, pattern_of: Callable[[str], str]) -> None:
+        super().__init__()
+        self._pattern_of = pattern_of
+
+    def __missing__(self, term: str) -> re.Pattern[str]:
+        compiled = self[term] = re.compile(self._pattern_of(term))
+        return compiled
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,10 +400,22 @@ def _compile(
     every_term.discard("")
     strong_set, weak_set, off_set = set(strong), set(weak), set(off_topic)
 
-    term_patterns = {term: re.compile(_term_pattern(term)) for term in every_term}
+    # Which terms occur inside which: enumerate each term's substrings (terms are short)
+    # rather than test every pair, and compile a term's pattern only when it is inside another.
+    term_patterns: dict[str, re.Pattern[str]] = {}
+
+    def occurs_in(other: str, term: str) -> bool:
+        if other == term:
+            return True  # the whole string: no edge to check
+        found = term_patterns.get(other)
+        if found is None:
+            found = term_patterns[other] = re.compile(_term_pattern(other))
+        return found.search(term) is not None
+
     infos: dict[str, _TermInfo] = {}
     for term in every_term:
-        inside = frozenset(other for other in every_term if other in term and term_patterns[other].search(term))
+        substrings = {term[i:j] for i in range(len(term)) for j in range(i + 1, len(term) + 1)}
+        inside = frozenset(other for other in substrings & every_term if occurs_in(other, term))
         infos[term] = _TermInfo(
             display=displays.get(term, term),
             weights=tuple(weights.get(term, {}).items()),
@@ -411,7 +436,7 @@ def _compile(
         _pattern=pattern,
         _ignore_pattern=ignore_pattern,
         _ascii_edged=frozenset(ascii_edged),
-        _bounded={t: re.compile(_bounded_pattern(t)) for t in ascii_edged},
+        _bounded=_CompiledOnUse(_bounded_pattern),
         _active_rules=tuple(
             (rule, frozenset(rule.anchors), frozenset(rule.context))
             for rule in rules
