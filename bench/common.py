@@ -379,6 +379,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class _HostServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog is 5: a client opening more connections at once than
+    # that would see SYNs dropped and retried a second later, a stall no real server has
+    request_queue_size = 128
 
     def __init__(self, host: str, port: int, owner: SiteServer) -> None:
         if not ipaddress.ip_address(host).is_loopback:
