@@ -113,10 +113,14 @@ def test_eval_json_reports_hand_computed_numbers(app, runner):
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["rows"] == 5
-    assert report["macro_f1"] == pytest.approx(0.6667)
+    assert report["macro_f1"] == pytest.approx(0.5)
+    assert report["macro_f1_areas"] == 4
     assert report["primary_accuracy"] == pytest.approx(0.6)
     areas = {a["id"]: a for a in report["areas"]}
     assert areas["benefit"] == {"id": "benefit", "precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1, "predicted": 1}
+    assert areas["serving-development"] == {
+        "id": "serving-development", "precision": None, "recall": None, "f1": None, "support": 0, "predicted": 0
+    }
     assert [m["line"] for m in report["misclassified"]] == [4, 6]
     assert report["misclassified"][0]["expected"] == ["benefit"]
     assert report["misclassified"][0]["predicted"] == ["capabilities"]
@@ -125,8 +129,10 @@ def test_eval_json_reports_hand_computed_numbers(app, runner):
 def test_eval_table_lists_scores_and_misclassified_rows(app, runner):
     result = runner.invoke(app, ["eval", str(FIXTURES / "tiny.tsv")])
     assert result.exit_code == 0, result.output
-    assert "macro-F1 (six areas): 0.667" in result.stdout
+    assert "macro-F1 (4 of six areas; 2 neither labelled nor predicted, left out): 0.500" in result.stdout
     assert "primary-label accuracy: 0.600" in result.stdout
+    assert not set("┏┃━│└") & set(result.stdout)  # not a terminal: no box drawing
+    assert any(line.split() == ["going-global", "1.00", "1.00", "1.00", "1", "1"] for line in result.stdout.splitlines())
     assert "line 4: 2026年全国检验检测行业职业技能大赛即将启动" in result.stdout
     assert "expected benefit  predicted capabilities" in result.stdout
 

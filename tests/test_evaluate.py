@@ -36,9 +36,12 @@ def test_tiny_file_numbers_computed_by_hand(vocab):
     assert (by_area["capabilities"].precision, by_area["capabilities"].f1) == (0.0, 0.0)
     # benefit: labelled on row 3, predicted on row 5 -> P 0, R 0
     assert (by_area["benefit"].precision, by_area["benefit"].recall, by_area["benefit"].support) == (0.0, 0.0, 1)
-    # unified-management, serving-development: never labelled, never predicted -> perfect
-    assert by_area["unified-management"].f1 == by_area["serving-development"].f1 == 1.0
-    assert report.macro_f1 == pytest.approx(4 / 6)
+    # unified-management, serving-development: never labelled, never predicted -> not scored,
+    # and left out of macro-F1 rather than counted as two free 1.0s
+    assert not by_area["unified-management"].scored and not by_area["serving-development"].scored
+    assert by_area["benefit"].scored and by_area["capabilities"].scored
+    assert report.macro_areas == 4
+    assert report.macro_f1 == pytest.approx((1 + 1 + 0 + 0) / 4)
     assert report.primary_accuracy == pytest.approx(3 / 5)
     assert [(m.line, m.primary_ok) for m in report.misclassified] == [(4, False), (6, False)]
 

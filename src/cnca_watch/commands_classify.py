@@ -67,22 +67,33 @@ def _print_tags(console: "Console", text: str, tags: "tuple[AreaTag, ...]") -> N
 
 def _print_report(console: "Console", path: Path, report: "EvalReport") -> None:
     from rich.markup import escape
+    from cnca_watch.evaluate import BUILTIN_AREAS
     from rich.table import Table
 
+    # piped or mailed: plain aligned columns, like every other command's non-terminal output
     table = Table(title=escape(f"{path} — {report.rows} rows"), title_justify="left")
+    if not console.is_terminal:
+        table.box = None
     for column in ("area", "precision", "recall", "F1", "support", "predicted"):
         table.add_column(column, justify="left" if column == "area" else "right")
     for score in report.per_area:
-        table.add_row(
-            escape(score.area),
-            f"{score.precision:.2f}",
-            f"{score.recall:.2f}",
-            f"{score.f1:.2f}",
-            str(score.support),
-            str(score.predicted),
+        figures = (
+            (f"{score.precision:.2f}", f"{score.recall:.2f}", f"{score.f1:.2f}")
+            if score.scored
+            else ("-", "-", "-")  # never labelled, never predicted: nothing to score
         )
+        table.add_row(escape(score.area), *figures, str(score.support), str(score.predicted))
     console.print(table)
-    console.print(f"macro-F1 (six areas): [bold]{report.macro_f1:.3f}[/bold]")
+    if report.macro_f1 is None:
+        console.print("macro-F1: not scored (no area labelled or predicted)")
+    elif report.macro_areas == len(BUILTIN_AREAS):
+        console.print(f"macro-F1 (six areas): [bold]{report.macro_f1:.3f}[/bold]")
+    else:
+        left_out = len(BUILTIN_AREAS) - report.macro_areas
+        console.print(
+            f"macro-F1 ({report.macro_areas} of six areas; {left_out} neither labelled nor "
+            f"predicted, left out): [bold]{report.macro_f1:.3f}[/bold]"
+        )
     console.print(f"primary-label accuracy: [bold]{report.primary_accuracy:.3f}[/bold]")
     if not report.misclassified:
         console.print("misclassified: none")

@@ -1,8 +1,10 @@
 """Score the classifier on a labelled TSV file (title, areas[, body]).
 
-Per-area precision/recall/F1, macro-F1 over the six built-in areas, and primary-label
+Per-area precision/recall/F1, macro-F1 over the built-in areas, and primary-label
 accuracy: a row is right when the first predicted area is one of its labels, or when both
-the labels and the prediction are empty.
+the labels and the prediction are empty.  An area that the file never labels and the
+classifier never predicts has nothing to score: it is shown as not scored and left out of
+macro-F1 (as scikit-learn's macro average does), rather than counted as a perfect 1.0.
 """
 
 from __future__ import annotations
@@ -43,6 +45,11 @@ class AreaScore:
     predicted: int  # rows predicted with this area
     true_positives: int
 
+    @property
+    def scored(self) -> bool:
+        """False when the area was neither labelled nor predicted: no evidence either way."""
+        return bool(self.support or self.predicted)
+
 
 @dataclass(frozen=True, slots=True)
 class Misclassified:
@@ -57,21 +64,23 @@ class Misclassified:
 class EvalReport:
     rows: int
     per_area: tuple[AreaScore, ...]
-    macro_f1: float  # mean F1 over the six built-in areas
+    macro_f1: float | None  # mean F1 over the scored built-in areas; None when none is
+    macro_areas: int  # how many built-in areas that mean covers (of six)
     primary_accuracy: float
     misclassified: tuple[Misclassified, ...]
 
     def to_json(self) -> dict[str, object]:
         return {
             "rows": self.rows,
-            "macro_f1": round(self.macro_f1, 4),
+            "macro_f1": None if self.macro_f1 is None else round(self.macro_f1, 4),
+            "macro_f1_areas": self.macro_areas,
             "primary_accuracy": round(self.primary_accuracy, 4),
             "areas": [
                 {
                     "id": s.area,
-                    "precision": round(s.precision, 4),
-                    "recall": round(s.recall, 4),
-                    "f1": round(s.f1, 4),
+                    "precision": round(s.precision, 4) if s.scored else None,
+                    "recall": round(s.recall, 4) if s.scored else None,
+                    "f1": round(s.f1, 4) if s.scored else None,
                     "support": s.support,
                     "predicted": s.predicted,
                 }
@@ -91,7 +100,8 @@ class EvalReport:
 
 
 def _ratio(numerator: int, denominator: int) -> float:
-    # No predictions and no support is a perfect score for that area, not a failure.
+    # Nothing predicted: no wrong prediction (precision 1); nothing labelled: nothing missed
+    # (recall 1).  F1 still comes out 0 whenever the other side is not empty.
     return numerator / denominator if denominator else 1.0
 
 
@@ -131,11 +141,12 @@ def evaluate(rows: Sequence[LabelledRow], vocabulary: Vocabulary) -> EvalReport:
         precision = _ratio(tp[area], predicted_count[area])
         recall = _ratio(tp[area], support[area])
         scores.append(AreaScore(area, precision, recall, _f1(precision, recall), support[area], predicted_count[area], tp[area]))
-    builtin = [s.f1 for s in scores if s.area in BUILTIN_AREAS]
+    builtin = [s.f1 for s in scores if s.area in BUILTIN_AREAS and s.scored]
     return EvalReport(
         rows=len(rows),
         per_area=tuple(scores),
-        macro_f1=sum(builtin) / len(builtin),
+        macro_f1=sum(builtin) / len(builtin) if builtin else None,
+        macro_areas=len(builtin),
         primary_accuracy=primary_right / len(rows) if rows else 0.0,
         misclassified=tuple(misclassified),
     )
