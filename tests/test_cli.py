@@ -138,6 +138,27 @@ def test_failed_source_exit_1_and_the_rest_still_reported(tmp_path: Path, mirror
     assert len(document["changes"]) == 32
 
 
+def test_source_pointed_at_an_announcement_page_is_refused_with_the_fix(
+    tmp_path: Path, mirror, store_path: Path
+) -> None:
+    listed = json.loads(invoke("sources", "test", mirror.base_url + "/zwxx/gg/index.html", "--json").output)
+    article = listed["items"][0]["url"]  # a CNCA announcement: one attachment link, no list
+    preview = invoke("sources", "test", article)
+    assert preview.exit_code == 1
+    assert f"{article} is an announcement page, not a list" in preview.stderr
+    assert "list page of its column" in preview.stderr
+    extra = f'[[sources]]\nname = "article"\nurl = "{article}"\n'
+    config = write_config(tmp_path / "c.toml", mirror.base_url, store_path, extra)
+    result = invoke("check", "--config", str(config), "--json")
+    assert result.exit_code == 1
+    document = json.loads(result.output)
+    failed = next(s for s in document["sources"] if s["name"] == "article")
+    assert failed["status"] == "error" and "announcement page, not a list" in failed["error"]
+    # its attachment was not taken for an announcement; the real sources were still checked
+    assert not [c for c in document["changes"] if c["source"] == "article"]
+    assert len(document["changes"]) == 32
+
+
 def test_terminal_output_on_a_tty_uses_rich_and_escapes(config_file: Path) -> None:
     from io import StringIO
 

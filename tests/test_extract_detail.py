@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cnca_watch.errors import ExtractError
-from cnca_watch.extract import extract_detail, is_attachment_url
+from cnca_watch.extract import extract_detail, is_announcement_page, is_attachment_url
 from cnca_watch.models import Attachment, Detail
 from cnca_watch.settings import Selectors
 
@@ -219,3 +219,25 @@ def test_empty_page() -> None:
 )
 def test_is_attachment_url(url: str, expected: bool) -> None:
     assert is_attachment_url(url) is expected
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("cnca_detail.html", True),
+        ("cnca_detail_redheader.html", True),
+        ("samr_detail.html", True),
+        ("cnca_column_page.html", False),
+        ("static_table.html", False),
+        ("liebiao.html", False),
+        ("samr_content3.html", False),
+    ],
+)
+def test_is_announcement_page(name: str, expected: bool) -> None:
+    assert is_announcement_page(read(name)) is expected
+
+
+def test_is_announcement_page_reads_any_quoting_and_case() -> None:
+    assert is_announcement_page("<META content='x' NAME=articletitle>")
+    assert not is_announcement_page('<meta name="ArticleTitleX" content="x">')
+    assert not is_announcement_page("<p>ArticleTitle is a meta tag name</p>")

@@ -17,7 +17,13 @@ import httpx
 
 from cnca_watch import diff as diffing
 from cnca_watch.errors import BlockedError, ExtractError, FetchError, GoneError
-from cnca_watch.extract import extract_detail, extract_list, find_jpaas_unit, parse_jpaas_payload
+from cnca_watch.extract import (
+    extract_detail,
+    extract_list,
+    find_jpaas_unit,
+    is_announcement_page,
+    parse_jpaas_payload,
+)
 from cnca_watch.fetch import Fetcher
 from cnca_watch.models import (
     Announcement,
@@ -173,7 +179,14 @@ async def _fetch_list(
         # A static list is its own page: worth revalidating.  A jpaas column page
         # never changes when its list does, so only the API answers are revalidated.
         _remember_validators(obs, source.url, column)
-        return _numbered(extract_list(column.text, column.url, source.selectors))
+        items = extract_list(column.text, column.url, source.selectors)
+        if len(items) < 3 and is_announcement_page(column.text):
+            # its attachment or "related" links would be watched as if they were announcements
+            raise ExtractError(
+                f"{column.url} is an announcement page, not a list: "
+                "set the source's url to the list page of its column"
+            )
+        return _numbered(items)
 
     async def api_page(page_no: int, *, revalidate: bool) -> tuple[list[ListedItem] | None, int | None]:
         """One page of the list API: its items (None for 304 Not Modified) and the total."""

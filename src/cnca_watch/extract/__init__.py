@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from .dates import parse_date
-from .detail import extract_detail, is_attachment_url
+from .detail import extract_detail, is_announcement_page, is_attachment_url
 from .families import JpaasPayload, JpaasUnit, find_jpaas_unit, parse_jpaas_payload
 from .lists import extract_list
 
@@ -18,6 +18,7 @@ __all__ = [
     "extract_detail",
     "extract_list",
     "find_jpaas_unit",
+    "is_announcement_page",
     "is_attachment_url",
     "parse_date",
     "parse_jpaas_payload",

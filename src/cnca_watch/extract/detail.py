@@ -20,6 +20,15 @@ from ..urls import canonical_url
 from .dates import parse_date
 from .text import attr, clean_text, css_first, parse_html
 
+# CNCA and SAMR announcement pages name their article in a meta tag; list pages never do.
+_ARTICLE_META = re.compile(r"""<meta\s[^>]*name\s*=\s*["']?ArticleTitle\b""", re.IGNORECASE)
+
+
+def is_announcement_page(html: str) -> bool:
+    """True for a CNCA/SAMR announcement (detail) page: a source pointed at one by mistake."""
+    return _ARTICLE_META.search(html, 0, 64 * 1024) is not None
+
+
 ATTACHMENT_EXTENSIONS = (
     ".pdf",
     ".doc",
