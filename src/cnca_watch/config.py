@@ -5,13 +5,15 @@ Every validation error is one line that names the file, the key and the fix.
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 import tomllib
+import unicodedata
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import platformdirs
 
@@ -36,6 +38,9 @@ _EMAIL_KEYS = {
     "host", "port", "security", "username", "password_env", "password", "from", "to", "subject", "timeout",
 }
 _SECURITY = ("starttls", "ssl", "none")
+# Longer than an hour is never meant for a daily check, and sockets refuse timeouts near 1e300.
+MAX_SECONDS = 3600.0
+_FETCH_MIN = {"retries": 0}  # the smallest whole number each [fetch] key allows; 1 when not listed
 
 
 def default_config_path() -> Path:
@@ -119,6 +124,7 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ConfigError(f"{where}: [[sources]] name {duplicates[0]!r} is used twice; give each source its own name")
+        _no_duplicate_urls(sources, where)
 
     email = _parse_email(data["email"], where) if "email" in data else None
     webhooks_raw = data.get("webhooks", [])
@@ -148,19 +154,26 @@ def _parse_fetch(table: Mapping[str, Any], where: str) -> tuple[FetchSettings, b
         if key == "details":
             continue
         default = getattr(FetchSettings(), key)
+        parsed: Any = value
+        example = _toml_value(default)
         if isinstance(default, bool):
             ok = isinstance(value, bool)
         elif isinstance(default, int):
-            ok = isinstance(value, int) and not isinstance(value, bool) and value >= (0 if key == "retries" else 1)
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= _FETCH_MIN.get(key, 1)
         elif isinstance(default, float):
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+            parsed = _finite_number(value)
+            ok = parsed is not None and 0 < parsed <= MAX_SECONDS
+        elif key == "user_agent":
+            parsed = value.strip() if isinstance(value, str) else value
+            ok = isinstance(parsed, str) and _is_header_text(parsed)
+            example = '"Mozilla/5.0 (compatible; cnca-watch/0.1)"'
         else:
             ok = isinstance(value, str) and bool(value.strip())
         if not ok:
             raise ConfigError(
-                f"{where}: [fetch] {key} = {_toml_value(value)} is not valid; use a {_kind(default)} like {_toml_value(default)}"
+                f"{where}: [fetch] {key} = {_toml_value(value)} is not valid; use a {_kind(key, default)} like {example}"
             )
-        values[key] = float(value) if isinstance(default, float) else value
+        values[key] = parsed
     details = table.get("details", True)
     if not isinstance(details, bool):
         raise ConfigError(f"{where}: [fetch] details must be true or false")
@@ -200,8 +213,8 @@ def _parse_email(raw: Any, where: str) -> EmailSettings:
     if security not in _SECURITY:
         raise ConfigError(f"{where}: [email] security = {security!r}; use one of {', '.join(_SECURITY)}")
     port = raw.get("port", 465 if security == "ssl" else 587 if security == "starttls" else 25)
-    if not isinstance(port, int) or not 0 < port < 65536:
-        raise ConfigError(f"{where}: [email] port = {port!r}; use a TCP port number such as 587")
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        raise ConfigError(f"{where}: [email] port = {_toml_value(port)}; use a TCP port number from 1 to 65535 such as 587")
     to = raw.get("to", [])
     if isinstance(to, str):
         to = [to]
@@ -212,7 +225,7 @@ def _parse_email(raw: Any, where: str) -> EmailSettings:
         if key in raw:
             values[attr] = _str(raw, key, where, "[email]")
     if "timeout" in raw:
-        values["timeout"] = float(raw["timeout"])
+        values["timeout"] = _seconds(raw, "timeout", where, "[email]")
     if "password" in raw:
         values["password"] = _str(raw, "password", where, "[email]")
     return EmailSettings(**values)
@@ -225,7 +238,8 @@ def _parse_webhook(raw: Any, index: int, where: str) -> WebhookSettings:
     _no_unknown(raw, {"url", "timeout"}, where, ctx)
     url = _str(raw, "url", where, ctx)
     _check_url(url, where, f"{ctx} url")
-    return WebhookSettings(url=url, timeout=float(raw.get("timeout", 30.0)))
+    timeout = _seconds(raw, "timeout", where, ctx) if "timeout" in raw else 30.0
+    return WebhookSettings(url=url, timeout=timeout)
 
 
 def _check_area_overrides(areas: Mapping[str, Any], where: str) -> None:
@@ -270,15 +284,42 @@ def _table(data: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
 def _str(table: Mapping[str, Any], key: str, where: str, ctx: str) -> str:
     value = table[key]
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}: {ctx} {key} must be a non-empty string (got {value!r})")
+        raise ConfigError(f"{where}: {ctx} {key} must be a non-empty string (got {_toml_value(value)})")
     return value.strip()
 
 
 def _positive_int(table: Mapping[str, Any], key: str, default: int, where: str, ctx: str) -> int:
     value = table.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 1000:
-        raise ConfigError(f"{where}: {ctx} {key} = {value!r}; use a whole number from 1 to 1000")
+        raise ConfigError(f"{where}: {ctx} {key} = {_toml_value(value)}; use a whole number from 1 to 1000")
     return value
+
+
+def _finite_number(value: Any) -> float | None:
+    """``value`` as a float; None for true/false, non-numbers, inf, nan and ints too big for a float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _seconds(table: Mapping[str, Any], key: str, where: str, ctx: str) -> float:
+    value = table[key]
+    seconds = _finite_number(value)
+    if seconds is None or not 0 < seconds <= MAX_SECONDS:
+        raise ConfigError(
+            f"{where}: {ctx} {key} = {_toml_value(value)}; use a number of seconds above 0 and at most "
+            f"{MAX_SECONDS:g} such as 30"
+        )
+    return seconds
+
+
+def _is_header_text(value: str) -> bool:
+    """Non-empty printable ASCII: what an HTTP header value can carry unchanged."""
+    return bool(value) and all(" " <= char <= "~" for char in value)
 
 
 def _check_selector(selector: str, where: str, ctx: str) -> None:
@@ -295,22 +336,70 @@ def _check_selector(selector: str, where: str, ctx: str) -> None:
 def _check_url(url: str, where: str, ctx: str) -> None:
     try:
         parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port outside 0-65535
+        port = parts.port  # raises ValueError for a port outside 0-65535
     except ValueError as exc:
         raise ConfigError(f"{where}: {ctx} {url!r} is not a valid URL ({exc}); fix the host or port") from None
     if parts.scheme not in ("http", "https") or not parts.netloc or not parts.hostname:
         raise ConfigError(f"{where}: {ctx} {url!r} is not an http(s) URL; write it like https://www.cnca.gov.cn/zwxx/tz/index.html")
+    # On the text as written: urlsplit silently drops tabs and line breaks.
+    if any(unicodedata.category(char) == "Cc" for char in url):
+        raise ConfigError(
+            f"{where}: {ctx} {url!r} is not a valid URL (it contains a line break or other control character); "
+            "remove it"
+        )
+    if any(char.isspace() or not char.isprintable() for char in url):
+        fixed = "".join(quote(char, safe="") if char.isspace() or not char.isprintable() else char for char in url)
+        if " " in url:
+            what, how = "a space", "percent-encode the space as %20"
+        else:
+            what = "a non-ASCII space" if any(char.isspace() for char in url) else "an invisible character"
+            how = "percent-encode it"
+        raise ConfigError(f"{where}: {ctx} {url!r} is not a valid URL (it contains {what}); {how}: url = {_toml_value(fixed)}")
+    if port == 0:
+        raise ConfigError(
+            f"{where}: {ctx} {url!r} is not a valid URL (port 0); use a port between 1 and 65535, or leave the port out"
+        )
 
 
-def _kind(default: Any) -> str:
-    return {bool: "true/false", int: "whole number", float: "number", str: "string"}[type(default)]
+def _no_duplicate_urls(sources: tuple[SourceConfig, ...], where: str) -> None:
+    from cnca_watch.urls import canonical_url
+
+    first: dict[str, str] = {}
+    for source in sources:
+        # "HTTP://Host:80/a/#top" is the same page as "http://host/a/"
+        same = canonical_url(source.url, source.url) or source.url
+        if same in first:
+            raise ConfigError(
+                f"{where}: [[sources]] {first[same]!r} and {source.name!r} have the same url {source.url!r}; "
+                "keep one of them, or every announcement is reported twice"
+            )
+        first[same] = source.name
+
+
+def _kind(key: str, default: Any) -> str:
+    if isinstance(default, bool):
+        return "true/false"
+    if isinstance(default, int):
+        return f"whole number of {_FETCH_MIN.get(key, 1)} or more"
+    if isinstance(default, float):
+        return f"number above 0 and at most {MAX_SECONDS:g}"
+    if key == "user_agent":
+        return "string of printable ASCII characters on one line"
+    return "string"
 
 
 def _toml_value(value: Any) -> str:
-    """A value as it is written in TOML (``true``, not Python's ``True``)."""
+    """A value as it is written in TOML (``true``, not Python's ``True``), on one line."""
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        if any(isinstance(item, dict) for item in value):
+            return "an array of tables"
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
     import tomli_w
 
-    return tomli_w.dumps({"x": value}).split("=", 1)[1].strip()
+    written = tomli_w.dumps({"x": value}).split("=", 1)[1].strip()
+    return written.replace("\t", "\\t")  # tomli_w leaves tabs in strings as they are
 
 
 # -- writing ------------------------------------------------------------------
