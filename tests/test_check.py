@@ -165,7 +165,7 @@ def test_schema_rejects_a_document_with_a_wrong_status() -> None:
     schema = load_schema()
     bad = {"schema_version": 1, "run": {"id": 1, "started_at": "2024-01-01T00:00:00Z", "finished_at": "2024-01-01T00:00:00Z"},
            "sources": [{"name": "a", "url": "http://x/", "status": "fine", "error": None, "items_seen": 0,
-                        "first_run": False, "new": 0, "changed": 0, "removed": 0, "requests": 0}],
+                        "first_run": False, "new": 0, "changed": 0, "removed": 0, "requests": 0, "backfilled": 0}],
            "changes": []}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, schema)
@@ -211,3 +211,30 @@ def test_an_unexpected_error_in_one_source_leaves_the_others_checked(
     assert "unexpected ZeroDivisionError" in (by_name["province-notices"].error or "")
     assert all(s.status is SourceStatus.OK for n, s in by_name.items() if n != "province-notices")
     assert len(result.changes) == 26  # 10 + 7 + 9: the other three sources' baselines
+
+
+def test_withdrawal_in_a_short_window_does_not_report_the_next_older_item_as_new(
+    mirror, store_path: Path
+) -> None:
+    # SAMR's column shows 5 rows per page here; on day 2 the withdrawn notice (2024-05-27)
+    # leaves the window and the 2024-04-10 notice below it moves up into view.
+    from dataclasses import replace
+
+    samr = [replace(s, page_size=5) for s in demo_sources(mirror.base_url) if s.name == "samr-certification"]
+    config = Config(sources=tuple(samr), store_path=store_path, fetch=FetchSettings(retries=1, backoff=0.05))
+    run_and_ack(config)
+    mirror.set_day(2)
+    result = run_and_ack(config)
+    assert summarise(result, mirror.base_url) == {
+        ("removed", "samr-certification", RZ + "art_23a52d099b6543fcc908a23cc3f3e89b.html",
+         "市场监管总局办公厅关于进一步规范强制性产品认证目录外产品宣传用语的通知", "2024-05-27"),
+    }
+    (source,) = result.sources
+    assert (source.items_seen, source.new, source.removed, source.backfilled) == (5, 0, 1, 1)
+    # recorded all the same: a later change to it is reported as a change
+    with sqlite3.connect(store_path) as conn:
+        (listed,) = conn.execute(
+            "SELECT count(*) FROM announcements a JOIN versions v ON v.id = a.latest_version_id"
+            " WHERE a.listed = 1 AND v.date = '2024-04-10'"
+        ).fetchone()
+    assert listed == 1

@@ -219,6 +219,39 @@ def test_top_item_vanished_is_removed_only_when_its_page_is_gone() -> None:
     assert [(c.kind, c.url) for c in gone.changes] == [(ChangeKind.REMOVED, item(3).url)]
 
 
+def test_older_items_coming_into_view_below_the_known_ones_are_backfilled_not_new() -> None:
+    # `pages` grew: 2 and 1 (dated before 3, the oldest known) appear below every known row
+    result = diff_source("s", stored(4, 3), window(4, 3, 2, 1))
+    assert result.changes == ()
+    assert result.backfilled == {item(2).url, item(1).url}
+
+
+def test_a_withdrawal_pulls_the_next_older_item_into_view_without_news() -> None:
+    result = diff_source("s", stored(5, 4, 3), window(5, 3, 2))
+    assert [(c.kind, c.url) for c in result.changes] == [(ChangeKind.REMOVED, item(4).url)]
+    assert result.backfilled == {item(2).url}
+
+
+def test_a_newer_item_at_the_bottom_is_new() -> None:
+    # a list in ascending date order grows at the bottom: dated after the oldest known row
+    result = diff_source("s", stored(1, 2), window(1, 2, 3))
+    assert [(c.kind, c.url) for c in result.changes] == [(ChangeKind.NEW, item(3).url)]
+    assert result.backfilled == frozenset()
+
+
+def test_an_undated_item_at_the_bottom_is_new() -> None:
+    current = [*window(4, 3), item(2, position=2, date=None)]
+    result = diff_source("s", stored(4, 3), current)
+    assert [(c.kind, c.url) for c in result.changes] == [(ChangeKind.NEW, item(2).url)]
+
+
+def test_an_older_item_between_known_ones_is_new() -> None:
+    # not below every known row: it was inserted, the window did not just reach further
+    current = [item(4, position=0), item(1, position=1), item(3, position=2)]
+    result = diff_source("s", stored(4, 3), current)
+    assert [(c.kind, c.url) for c in result.changes] == [(ChangeKind.NEW, item(1).url)]
+
+
 def test_item_vanished_between_newer_and_older_neighbours_is_removed() -> None:
     result = diff_source("s", stored(3, 2, 1), window(3, 1))
     assert [(c.kind, c.url) for c in result.changes] == [(ChangeKind.REMOVED, item(2).url)]

@@ -2,7 +2,11 @@
 
 Truthfulness rules (issue 2):
 
-* ``new``      a URL never seen (or seen and already reported removed) before;
+* ``new``      a URL never seen (or seen and already reported removed) before — unless it
+  came into view *below* every announcement already known in this window and is dated
+  no later than the oldest of them: the window reached further down (a withdrawal moved
+  the rows up, ``pages`` grew), so it is an old announcement, recorded without a change
+  (``backfilled``).  Undated rows cannot show that and stay ``new``;
 * ``changed``  same URL, different title, date, body or attachment list;
 * ``removed``  only a URL whose detail page answers 404/410 (``gone``), or one that
   vanished from *inside* the window: a newer and an older neighbour are still
@@ -117,10 +121,21 @@ def diff_source(
 ) -> SourceDiff:
     """The changes between the stored snapshots and this run's window (in page order)."""
     changes: list[Change] = []
+    backfilled: set[str] = set()
+    below_known, oldest_known = _window_bottom(previous, current)
     for item in current:
         snap = previous.get(item.url)
         if snap is None or snap.removed:
-            changes.append(_change(ChangeKind.NEW, source, item, detected_at))
+            if (
+                snap is None
+                and item.position > below_known
+                and item.date is not None
+                and oldest_known is not None
+                and item.date <= oldest_known
+            ):
+                backfilled.add(item.url)
+            else:
+                changes.append(_change(ChangeKind.NEW, source, item, detected_at))
             continue
         fields, text = _compare(snap, item)
         if fields:
@@ -160,7 +175,19 @@ def diff_source(
             )
         else:
             unlisted.add(url)
-    return SourceDiff(changes=tuple(changes), unlisted=frozenset(unlisted))
+    return SourceDiff(changes=tuple(changes), unlisted=frozenset(unlisted), backfilled=frozenset(backfilled))
+
+
+def _window_bottom(
+    previous: Mapping[str, Snapshot], current: Sequence[Announcement]
+) -> tuple[int, str | None]:
+    """(position of the lowest already-known row in this window, the oldest date among the
+    known rows); (a position below everything, None) when no row is known yet."""
+    known = [item for item in current if (snap := previous.get(item.url)) is not None and not snap.removed]
+    if not known:
+        return 1 << 30, None
+    dates = [item.date for item in known if item.date is not None]
+    return max(item.position for item in known), min(dates, default=None)
 
 
 def _change(

@@ -170,6 +170,7 @@ class SourceResult:
     changed: int = 0
     removed: int = 0
     requests: int = 0
+    backfilled: int = 0  # older announcements that came into view below the known ones
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,3 +192,5 @@ class SourceDiff:
 
     changes: tuple[Change, ...]
     unlisted: frozenset[str] = field(default_factory=frozenset)  # scrolled out of the window
+    # older announcements that came into view below the known ones (recorded, not news)
+    backfilled: frozenset[str] = field(default_factory=frozenset)

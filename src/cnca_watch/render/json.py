@@ -56,6 +56,7 @@ def source_to_json(source: SourceResult) -> dict[str, Any]:
         "changed": source.changed,
         "removed": source.removed,
         "requests": source.requests,
+        "backfilled": source.backfilled,
     }
 
 

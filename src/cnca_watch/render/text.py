@@ -40,7 +40,11 @@ def area_labels(areas: Sequence[AreaTag], *, evidence: int = 3) -> str:
 def source_note(source: SourceResult) -> str:
     if source.status is not SourceStatus.OK:
         return one_line(source.error or source.status.value)
-    return "first run (baseline)" if source.first_run else ""
+    if source.first_run:
+        return "first run (baseline)"
+    if source.backfilled:
+        return f"{source.backfilled} older announcements came into view below the known ones (recorded, not news)"
+    return ""
 
 
 def render_text(result: RunResult) -> str:
