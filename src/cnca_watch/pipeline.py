@@ -9,6 +9,8 @@ A run killed at any point therefore leaves the store as it was, or fully updated
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import shlex
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
@@ -24,6 +26,7 @@ from cnca_watch.extract import (
     is_announcement_page,
     parse_jpaas_payload,
 )
+from cnca_watch.extract.lists import TRUNCATION_MARKS
 from cnca_watch.fetch import Fetcher
 from cnca_watch.models import (
     Announcement,
@@ -79,8 +82,12 @@ def check(
     lock_timeout: float = 30.0,
     only: Sequence[str] | None = None,
     progress: Progress | None = None,
+    accept_layout: Sequence[str] = (),
 ) -> RunResult:
     """Check every configured source (or the ``only`` names) and store the outcome.
+
+    ``accept_layout`` names sources whose list may be far shorter than last time without
+    being held back as ``layout_changed`` (the site really lists fewer now).
 
     ``RunResult.changes`` holds everything not yet acknowledged on the report
     channel: this run's changes plus those of earlier runs whose output never got
@@ -95,7 +102,7 @@ def check(
         started_at = utc_now()
         with store.run(started_at=started_at, channels=channels) as run:
             observations = asyncio.run(
-                _observe_all(config, sources, run, tagger, transport, progress)
+                _observe_all(config, sources, run, tagger, transport, progress, frozenset(accept_layout))
             )
             results = tuple(_record(run, obs) for obs in observations)
             finished_at = utc_now()
@@ -122,10 +129,12 @@ async def _observe_all(
     tagger: Tagger,
     transport: httpx.AsyncBaseTransport | None,
     progress: Progress | None,
+    accept_layout: frozenset[str] = frozenset(),
 ) -> list[_Observation]:
     async with Fetcher(config.fetch, transport=transport) as fetcher:
         tasks = [
-            _observe_source(source, fetcher, run, tagger, progress) for source in sources
+            _observe_source(source, fetcher, run, tagger, progress, source.name in accept_layout)
+            for source in sources
         ]
         return list(await asyncio.gather(*tasks))
 
@@ -136,6 +145,7 @@ async def _observe_source(
     run: RunWriter,
     tagger: Tagger,
     progress: Progress | None,
+    accept_layout: bool = False,
 ) -> _Observation:
     obs = _Observation(source=source)
     counted = _CountingFetcher(fetcher)
@@ -146,7 +156,7 @@ async def _observe_source(
         if obs.unchanged:
             obs.items_seen = state.items_seen or 0
         else:
-            await _observe_items(source, listed, state, counted, tagger, obs)
+            await _observe_items(source, listed, state, counted, tagger, obs, accept_layout)
     except BlockedError as exc:
         obs.status, obs.error = SourceStatus.BLOCKED, str(exc)
     except (FetchError, ExtractError) as exc:
@@ -170,7 +180,10 @@ async def _fetch_list(
     """The list window of a source, newest first, each URL once."""
     # Validators are only ever stored for static list pages (see below), so a 304
     # here means a static list that did not change.
-    column = await fetcher.get(source.url, validators=validators_for(source.url))
+    # A 304 means "extract what you extracted last time": only true while the selectors
+    # that extracted it are the same, so they are part of the key the validators live under.
+    configured = _selectors_key(source)
+    column = await fetcher.get(source.url, validators=validators_for(source.url + configured))
     if column.not_modified:
         obs.unchanged = True
         return []
@@ -178,7 +191,7 @@ async def _fetch_list(
     if unit is None:
         # A static list is its own page: worth revalidating.  A jpaas column page
         # never changes when its list does, so only the API answers are revalidated.
-        _remember_validators(obs, source.url, column)
+        _remember_validators(obs, source.url + configured, column)
         items = extract_list(column.text, column.url, source.selectors)
         if len(items) < 3 and is_announcement_page(column.text):
             # its attachment or "related" links would be watched as if they were announcements
@@ -191,7 +204,7 @@ async def _fetch_list(
     async def api_page(page_no: int, *, revalidate: bool) -> tuple[list[ListedItem] | None, int | None]:
         """One page of the list API: its items (None for 304 Not Modified) and the total."""
         params = unit.page_params(page_no, source.page_size)
-        key = _cache_key(unit.api_url, params)
+        key = _cache_key(unit.api_url, params) + configured
         answer = await fetcher.get(
             unit.api_url,
             params=params,
@@ -242,9 +255,18 @@ async def _observe_items(
     fetcher: _CountingFetcher,
     tagger: Tagger,
     obs: _Observation,
+    accept_layout: bool = False,
 ) -> None:
     obs.items_seen = len(listed)
     reason = diffing.layout_change_reason(state.items_seen, len(listed))
+    if reason is not None and listed:
+        if accept_layout:
+            reason = None
+        else:
+            reason += (
+                f"; if the site really lists fewer now, accept it with "
+                f"`cnca-watch check --accept-layout {shlex.quote(source.name)}`"
+            )
     if reason is None and not listed:
         reason = "found no announcements on the page; check the URL or set [[sources]] items/title/date selectors"
     if reason is not None:
@@ -262,7 +284,7 @@ async def _observe_items(
             if snap is None:  # details switched off: the list row is all we know
                 return _announce(item, "", (), None, tagger)
             return Announcement(
-                url=item.url, title=item.title, date=item.date or snap.date, body=snap.body,
+                url=item.url, title=_whole_title(item.title, snap.title), date=item.date or snap.date, body=snap.body,
                 attachments=snap.attachments, areas=snap.areas, list_title=item.title,
                 list_date=item.date, position=item.position,
             )
@@ -318,7 +340,7 @@ def _announce(
     tagger: Tagger,
     detail_title: str | None = None,
 ) -> Announcement:
-    title = item.title or (detail_title or "")
+    title = _whole_title(item.title, detail_title)
     return Announcement(
         url=item.url,
         title=title,
@@ -330,6 +352,23 @@ def _announce(
         list_date=item.date,
         position=item.position,
     )
+
+
+def _whole_title(list_title: str, fuller: str | None) -> str:
+    """The list row's title, unless the row cut it short ("关于开展2024年度认证…") and
+    ``fuller`` (the detail page's title, or the one stored before) is that title whole."""
+    if not fuller:
+        return list_title
+    if not list_title:
+        return fuller
+    stem = list_title
+    for mark in TRUNCATION_MARKS:
+        if stem.endswith(mark):
+            stem = stem[: -len(mark)].rstrip()
+            break
+    else:
+        return list_title
+    return fuller if len(fuller) > len(stem) and fuller.startswith(stem) else list_title
 
 
 def _lazy_tagger(overrides: Mapping[str, Any], vocabulary: "Vocabulary | None") -> Tagger:
@@ -369,6 +408,7 @@ def _record(run: RunWriter, obs: _Observation) -> SourceResult:
         changed=sum(c.kind is ChangeKind.CHANGED for c in changes),
         removed=sum(c.kind is ChangeKind.REMOVED for c in changes),
         requests=obs.requests,
+        backfilled=len(obs.diff.backfilled) if obs.diff else 0,
     )
     run.record_source(result)
     if obs.diff is not None:
@@ -377,6 +417,15 @@ def _record(run: RunWriter, obs: _Observation) -> SourceResult:
         for key, validators in obs.validators.items():
             run.set_validators(key, validators)
     return result
+
+
+def _selectors_key(source: SourceConfig) -> str:
+    """'' for automatic detection, else a fragment naming the list selectors' digest."""
+    selectors = source.selectors
+    if not (selectors.items or selectors.title or selectors.link or selectors.date):
+        return ""
+    spelled = "\0".join(s or "" for s in (selectors.items, selectors.title, selectors.link, selectors.date))
+    return "#selectors=" + hashlib.sha256(spelled.encode("utf-8")).hexdigest()[:16]
 
 
 def _cache_key(url: str, params: dict[str, str]) -> str:

@@ -62,7 +62,7 @@ _NAV_TEXTS = frozenset(
 _NAV_STRIP = " >»›<«‹[]【】()（）.。·:：\u3000\xa0"
 _CHROME_TAGS = frozenset({"nav", "header", "footer"})
 _STOP_TAGS = frozenset({"body", "html", "-document", None})
-_TRUNCATION_MARKS = ("…", "...", "..", "⋯", "．．．")
+TRUNCATION_MARKS = ("…", "...", "..", "⋯", "．．．")  # what sites end a cut-short title with
 _LONG_TITLE = 8  # announcement titles are long; menu entries ("通知公告") are not
 _DATE_HOLDERS = "span, em, i, font, small, time, b"
 # Row selectors of templates seen on CNCA/SAMR: a shortcut, never a requirement.
@@ -120,7 +120,7 @@ def choose_title(link_text: str, title_attr: str) -> tuple[str, bool]:
         return link_text, False
     if not link_text:
         return title_attr, True
-    if link_text.endswith(_TRUNCATION_MARKS) or len(title_attr) > len(link_text):
+    if link_text.endswith(TRUNCATION_MARKS) or len(title_attr) > len(link_text):
         return title_attr, True
     return link_text, False
 

@@ -1,0 +1,80 @@
+"""A tiny site on 127.0.0.1 whose pages a test edits between runs.
+
+    with PageServer({"/list.html": LIST}) as site:
+        site.pages["/list.html"] = SHORTER   # the next request sees the new page
+        site.requests  # [(path, headers), ...] in arrival order
+
+Pages are served as UTF-8 HTML with an ETag of their content; a matching If-None-Match gets
+304, as the real static list pages do.  Unknown paths answer 404.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's spelling
+        site = self.server.site
+        path = self.path.split("?", 1)[0]
+        with site.lock:
+            site.requests.append((path, {k.lower(): v for k, v in self.headers.items()}))
+            page = site.pages.get(path)
+        if page is None:
+            self._answer(404, b"not found")
+            return
+        body = page.encode("utf-8")
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        if self.headers.get("If-None-Match") == etag:
+            self._answer(304, b"", etag)
+            return
+        self._answer(200, body, etag)
+
+    def _answer(self, status: int, body: bytes, etag: str | None = None) -> None:
+        self.send_response(status)
+        if etag:
+            self.send_header("ETag", etag)
+        if status != 304:
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if status != 304:
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    site: PageServer
+
+
+class PageServer:
+    def __init__(self, pages: dict[str, str]) -> None:
+        self.pages = dict(pages)
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        self.lock = threading.Lock()
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self._httpd.site = self
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}{path}"
+
+    def __enter__(self) -> PageServer:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)

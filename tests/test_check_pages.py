@@ -1,0 +1,119 @@
+"""`check` on small static sites that a test edits between runs (tests/page_server.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from page_server import PageServer
+
+from cnca_watch.models import SourceStatus
+from cnca_watch.pipeline import acknowledge, check
+from cnca_watch.settings import Config, FetchSettings, Selectors, SourceConfig
+
+FAST = FetchSettings(retries=0, backoff=0.05, read_timeout=2.0, connect_timeout=2.0)
+
+
+def list_page(rows: list[tuple[str, str, str]], *, with_title_attribute: bool = True) -> str:
+    """A static list: (path, title as the row shows it, date) per row."""
+    items = "".join(
+        f'<li><a href="{path}"' + (f' title="{title}"' if with_title_attribute else "") + f">{title}</a>"
+        f"<span>{date}</span></li>"
+        for path, title, date in rows
+    )
+    return f'<html><head><meta charset="utf-8"></head><body><ul class="news">{items}</ul></body></html>'
+
+
+def detail_page(title: str, body: str) -> str:
+    return (
+        f'<html><head><meta charset="utf-8"><title>{title}</title></head><body>'
+        f'<div class="article"><h2 class="title">{title}</h2><div class="content"><p>{body}</p></div></div></body></html>'
+    )
+
+
+def run(config: Config, **options: object):  # type: ignore[no-untyped-def]
+    result = check(config, **options)  # type: ignore[arg-type]
+    acknowledge(config, result)
+    return result
+
+
+def config_for(url: str, store: Path, **source: object) -> Config:
+    return Config(sources=(SourceConfig(name="site", url=url, **source),), store_path=store, fetch=FAST)  # type: ignore[arg-type]
+
+
+FULL = "关于开展2024年度认证机构双随机一公开监督抽查工作的通知"
+CUT = "关于开展2024年度认证…"
+
+
+def test_a_title_cut_short_on_the_list_is_taken_whole_from_the_detail_page(store_path: Path) -> None:
+    rows = [(f"/a/{n}.html", f"关于第{n}批强制性产品认证目录调整的公告", f"2024-05-{10 + n:02d}") for n in range(3)]
+    pages = {"/list.html": list_page([("/a/cut.html", CUT, "2024-06-01"), *rows], with_title_attribute=False)}
+    pages["/a/cut.html"] = detail_page(FULL, "为加强认证监管，现开展监督抽查。")
+    pages.update({path: detail_page(title, "正文") for path, title, _ in rows})
+    with PageServer(pages) as site:
+        config = config_for(site.url("/list.html"), store_path)
+        first = run(config)
+        cut = next(c for c in first.changes if c.url.endswith("/a/cut.html"))
+        assert cut.title == FULL
+        assert "regulation" in {tag.id for tag in cut.areas}  # tagged on the whole title
+        # the list row changes elsewhere (a new row on top): the cut row is not a change
+        site.pages["/list.html"] = list_page(
+            [("/a/new.html", "关于发布认证认可行业标准的公告", "2024-06-02"), ("/a/cut.html", CUT, "2024-06-01"), *rows],
+            with_title_attribute=False,
+        )
+        site.pages["/a/new.html"] = detail_page("关于发布认证认可行业标准的公告", "正文")
+        second = run(config)
+    assert [(c.kind.value, c.url.rsplit("/", 1)[1]) for c in second.changes] == [("new", "new.html")]
+
+
+def test_a_site_dropping_its_title_attributes_is_not_a_title_change(store_path: Path) -> None:
+    rows = [(f"/a/{n}.html", f"{FULL[:-2]}第{n}号通知", f"2024-05-{10 + n:02d}") for n in range(4)]
+    pages = {"/list.html": list_page(rows)}
+    pages.update({path: detail_page(title, "正文") for path, title, _ in rows})
+    with PageServer(pages) as site:
+        config = config_for(site.url("/list.html"), store_path)
+        run(config)
+        # the same rows, now cut to 12 characters with "…" and no title attribute
+        site.pages["/list.html"] = list_page(
+            [(path, title[:12] + "…", date) for path, title, date in rows], with_title_attribute=False
+        )
+        second = run(config)
+    assert second.changes == ()
+    assert second.sources[0].status is SourceStatus.OK
+
+
+def test_changed_selectors_are_applied_although_the_list_answers_304(store_path: Path) -> None:
+    rows = [(f"/a/{n}.html", f"关于第{n}批强制性产品认证目录调整的公告", f"2024-05-{10 + n:02d}") for n in range(6)]
+    pages = {"/list.html": list_page(rows)}
+    pages.update({path: detail_page(title, "正文") for path, title, _ in rows})
+    with PageServer(pages) as site:
+        url = site.url("/list.html")
+        run(config_for(url, store_path, selectors=Selectors(items="ul.news > li")))
+        again = run(config_for(url, store_path, selectors=Selectors(items="ul.news > li")))
+        assert again.sources[0].items_seen == 6
+        assert "if-none-match" in site.requests[-1][1]  # same selectors: revalidated, 304
+        edited = run(config_for(url, store_path, selectors=Selectors(items="div.nothing")))
+        assert "if-none-match" not in site.requests[-1][1]
+    (source,) = edited.sources
+    assert source.status is SourceStatus.LAYOUT_CHANGED and "0 items (6 last time)" in (source.error or "")
+
+
+def test_a_list_that_really_got_shorter_is_held_back_until_accepted(store_path: Path) -> None:
+    rows = [(f"/a/{n}.html", f"关于第{n}批强制性产品认证目录调整的公告", f"2024-05-{20 - n:02d}") for n in range(8)]
+    pages = {"/list.html": list_page(rows)}
+    pages.update({path: detail_page(title, "正文") for path, title, _ in rows})
+    pages["/a/new.html"] = detail_page("关于发布认证认可行业标准的公告", "正文")
+    with PageServer(pages) as site:
+        config = config_for(site.url("/list.html"), store_path)
+        run(config)
+        site.pages["/list.html"] = list_page([("/a/new.html", "关于发布认证认可行业标准的公告", "2024-05-21"), *rows[:2]])
+        held = run(config)
+        (source,) = held.sources
+        assert source.status is SourceStatus.LAYOUT_CHANGED and held.changes == ()
+        assert "only 3 items (8 last time)" in (source.error or "")
+        assert "cnca-watch check --accept-layout site" in (source.error or "")
+        assert run(config).sources[0].status is SourceStatus.LAYOUT_CHANGED  # still, every day
+        accepted = run(config, accept_layout=["site"])
+        assert accepted.sources[0].status is SourceStatus.OK
+        assert [(c.kind.value, c.url.rsplit("/", 1)[1]) for c in accepted.changes] == [("new", "new.html")]
+        after = run(config)  # the shorter list is the new normal
+    assert after.sources[0].status is SourceStatus.OK and after.changes == ()
