@@ -117,3 +117,20 @@ def test_a_list_that_really_got_shorter_is_held_back_until_accepted(store_path: 
         assert [(c.kind.value, c.url.rsplit("/", 1)[1]) for c in accepted.changes] == [("new", "new.html")]
         after = run(config)  # the shorter list is the new normal
     assert after.sources[0].status is SourceStatus.OK and after.changes == ()
+
+
+def test_the_same_link_written_raw_or_percent_encoded_is_one_announcement(store_path: Path) -> None:
+    rows = [(f"/a/{n}.html", f"关于第{n}批强制性产品认证目录调整的公告", f"2024-05-{20 - n:02d}") for n in range(3)]
+    middle = ("./公告 一.html", "关于发布认证认可行业标准的公告", "2024-05-19")
+    pages = {"/list.html": list_page([rows[0], middle, *rows[1:]])}
+    pages.update({path: detail_page(title, "正文") for path, title, _ in rows})
+    pages["/%E5%85%AC%E5%91%8A%20%E4%B8%80.html"] = detail_page(middle[1], "正文")
+    with PageServer(pages) as site:
+        config = config_for(site.url("/list.html"), store_path)
+        first = run(config)
+        (announcement,) = [c for c in first.changes if c.title == middle[1]]
+        assert announcement.url == site.url("/%E5%85%AC%E5%91%8A%20%E4%B8%80.html")  # a plain-ASCII URI
+        for spelling in ("./%E5%85%AC%E5%91%8A%20%E4%B8%80.html", "./%e5%85%ac%e5%91%8a%20%e4%b8%80.html"):
+            site.pages["/list.html"] = list_page([rows[0], (spelling, middle[1], middle[2]), *rows[1:]])
+            again = run(config)
+            assert again.changes == () and again.sources[0].status is SourceStatus.OK

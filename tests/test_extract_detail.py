@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -125,7 +126,7 @@ def test_samr_detail_page() -> None:
             attachments=(
                 Attachment(
                     samr
-                    + "20269/34517ae8e5c34f1c9a8b7d6e5f4a3b21.pdf?fileName=附件1：产品清单.pdf",
+                    + "20269/34517ae8e5c34f1c9a8b7d6e5f4a3b21.pdf?fileName=" + quote("附件1：产品清单.pdf"),
                     "附件1：产品清单.pdf",
                 ),
                 Attachment(
@@ -183,7 +184,7 @@ def test_generic_page_uses_the_largest_text_block() -> None:
     assert detail.title == "关于认证机构年检的通知"
     assert detail.body == "各有关单位：\n现将认证机构年检有关事项通知如下。\n附件：名单 相关 打包"
     assert detail.attachments == (
-        Attachment("http://scjg.example.gov.cn/tzgg/files/名单.xlsx", "名单"),
+        Attachment("http://scjg.example.gov.cn/tzgg/files/" + quote("名单.xlsx"), "名单"),
         Attachment("http://scjg.example.gov.cn/tzgg/x.ZIP", "打包"),
     )
     assert detail.date is None and detail.issuer is None

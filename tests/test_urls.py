@@ -34,7 +34,12 @@ BASE = "https://www.cnca.gov.cn/zwxx/gg/index.html"
             "/a.pdf?fileName=%E9%99%84%E4%BB%B6.pdf",
             "https://www.cnca.gov.cn/a.pdf?fileName=%E9%99%84%E4%BB%B6.pdf",
         ),
-        ("/a.pdf?fileName=附件1.pdf", "https://www.cnca.gov.cn/a.pdf?fileName=附件1.pdf"),
+        # raw, encoded and lower-case encoded: one identity, always a plain-ASCII URI
+        ("/a.pdf?fileName=附件1.pdf", "https://www.cnca.gov.cn/a.pdf?fileName=%E9%99%84%E4%BB%B61.pdf"),
+        ("/a.pdf?fileName=%e9%99%84%e4%bb%b61.pdf", "https://www.cnca.gov.cn/a.pdf?fileName=%E9%99%84%E4%BB%B61.pdf"),
+        ("./公告 一.html", "https://www.cnca.gov.cn/zwxx/gg/%E5%85%AC%E5%91%8A%20%E4%B8%80.html"),
+        ("%E5%85%AC%E5%91%8A%20%E4%B8%80.html", "https://www.cnca.gov.cn/zwxx/gg/%E5%85%AC%E5%91%8A%20%E4%B8%80.html"),
+        ("http://市场监管.政务/a.html", "http://xn--mesr1nopx2me.xn--zfr164b/a.html"),
         ("?page=2", "https://www.cnca.gov.cn/zwxx/gg/index.html?page=2"),
         ("/a b.html", "https://www.cnca.gov.cn/a%20b.html"),
     ],

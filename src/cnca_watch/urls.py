@@ -2,8 +2,9 @@
 
 Two links to the same announcement must compare equal, whatever way the page wrote them
 (relative, protocol-relative, upper-case host, explicit default port, fragment, stray
-newlines inside the attribute).  Percent-encoding is left exactly as the page wrote it:
-re-encoding would change the identity of already stored items.
+newlines inside the attribute, "公告.html" or "%E5%85%AC%E5%91%8A.html" or "%e5%85%ac…").
+Non-ASCII characters are percent-encoded as UTF-8 and percent escapes upper-cased (RFC 3986
+§6.2.2.1), so every URL is a plain-ASCII URI; the ASCII a page wrote is otherwise kept.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 _IGNORED_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:", "sms:")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -56,14 +57,29 @@ def _normalise(url: str) -> str | None:
     port = parts.port  # raises ValueError for junk ports
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
+    elif not host.isascii():
+        host = host.encode("idna").decode("ascii")  # 中文.政务 -> xn--…: an ASCII URI throughout
     netloc = host
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         netloc = f"{host}:{port}"
     if parts.username is not None:
         userinfo = parts.username + (f":{parts.password}" if parts.password is not None else "")
         netloc = f"{userinfo}@{netloc}"
-    path = _remove_dot_segments(parts.path) or "/"
-    return urlunsplit((scheme, netloc, path, parts.query, ""))
+    path = percent_normal(_remove_dot_segments(parts.path) or "/")
+    return urlunsplit((scheme, netloc, path, percent_normal(parts.query), ""))
+
+
+_ASCII_PRINTABLE = "".join(chr(c) for c in range(0x21, 0x7F))
+_LOWER_ESCAPE = re.compile(r"%[0-9a-f][0-9a-fA-F]|%[0-9A-F][0-9a-f]")
+
+
+def percent_normal(text: str) -> str:
+    """Non-ASCII (and control) characters percent-encoded as UTF-8, escapes upper-cased."""
+    if text.isascii() and "%" not in text:
+        return text  # nearly every URL: nothing to do
+    if not text.isascii() or not text.isprintable():
+        text = quote(text, safe=_ASCII_PRINTABLE)
+    return _LOWER_ESCAPE.sub(lambda m: m.group().upper(), text)
 
 
 def _remove_dot_segments(path: str) -> str:
@@ -133,12 +149,16 @@ class Resolver:
         if origin is None:
             return None
         joined = "a".join(hrefs)
-        if "/." in joined or "//" in joined or ";" in joined or not _is_simple_href(joined):
+        if "/." in joined or "//" in joined or ";" in joined or "%" in joined or not joined.isascii():
+            return None  # "%" and non-ASCII are normalised by the full path
+        if not _is_simple_href(joined):
             return None
         return origin
 
     def _fast(self, href: str) -> str | None:
-        if self._origin is None or not href or "/." in href or not _is_simple_href(href):
+        if self._origin is None or not href or "/." in href or "%" in href or not href.isascii():
+            return None  # percent escapes and non-ASCII are normalised by the full path
+        if not _is_simple_href(href):
             return None
         if ";" in href:
             return None  # urljoin treats ";…" as path parameters and drops empty ones ("a/;")
