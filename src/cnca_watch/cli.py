@@ -17,10 +17,12 @@ import typer
 
 from cnca_watch import __version__
 from cnca_watch.cli_common import (
+    NOT_ACKNOWLEDGED,
     ConfigOption,
     FormatOption,
     JsonOnlyOption,
     JsonOption,
+    OutputError,
     OutputFormat,
     StoreOption,
     choose_format,
@@ -85,6 +87,7 @@ def _render_run(result: "RunResult", fmt: OutputFormat) -> None:
     sys.stdout.flush()
 
 
+@guard
 def _version_callback(value: bool) -> None:
     if value:
         sys.stdout.write(f"cnca-watch {__version__}\n")
@@ -138,7 +141,14 @@ def check(
     with _progress_bar(total, enabled=output is OutputFormat.terminal) as progress:
         result = run_check(config, channels=channels, only=source, progress=progress, lock_timeout=wait)
     if not (quiet and not result.changes and not result.failed):
-        _render_run(result, output)
+        try:
+            _render_run(result, output)
+            sys.stdout.flush()  # acknowledged below only once it got out
+        except OutputError as exc:
+            if not result.changes:
+                raise
+            # The run is stored; its changes stay pending, and the next check shows them.
+            raise OutputError(exc.problem, NOT_ACKNOWLEDGED) from None
     acknowledge(config, result)
     code = ExitCode.SOURCE_FAILED if result.failed else ExitCode.OK
     if email or notify:

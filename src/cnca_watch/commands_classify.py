@@ -134,7 +134,7 @@ def register(app: typer.Typer) -> None:
                 raise UsageError("--stored re-tags the store; give no TEXT with it")
             _retag_store(settings, vocabulary, as_json)
             return
-        if text is None and sys.stdin.isatty():
+        if text is None and (sys.stdin is None or sys.stdin.isatty()):
             raise UsageError("give a TEXT, or pipe texts (one per line) into `cnca-watch classify --json`")
         texts = [text] if text is not None else _stdin_lines()
         console = Console(highlight=False, soft_wrap=True)
@@ -173,7 +173,7 @@ def _retag_store(settings, vocabulary, as_json: bool) -> None:  # type: ignore[n
     from cnca_watch.classify import classify
     from cnca_watch.pipeline import utc_now
 
-    with open_existing_store(settings) as st:
+    with open_existing_store(settings, write=True) as st:  # re-tagging is recorded in the store
         result = st.retag(
             lambda title, body: classify(title, body, vocabulary),
             at=utc_now(),

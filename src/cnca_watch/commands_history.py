@@ -21,6 +21,7 @@ from cnca_watch.cli_common import (
     guard,
     load,
     open_existing_store,
+    print_error,
     write_json,
 )
 from cnca_watch.errors import UsageError
@@ -191,7 +192,7 @@ def register(app: typer.Typer) -> None:
             raise UsageError("--email: the config has no [email] table (host, from, to); see config.example.toml")
         problems = delivery.deliver_pending(config, email=config.email is not None, webhooks=not email_only)
         for problem in problems:
-            sys.stderr.write(f"cnca-watch: error: {problem}\n")
+            print_error(f"error: {problem}")
         raise typer.Exit(int(ExitCode.DELIVERY) if problems else 0)
 
 

@@ -329,6 +329,97 @@ def _change_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Change:
 # --------------------------------------------------------------------------- the store
 
 
+def _read_only_reason(path: Path) -> str | None:
+    """Why this process cannot write the store at ``path``, or None if it can (as far as
+    the file system tells; SQLite has the last word).  In WAL mode SQLite also writes
+    ``-wal`` and ``-shm`` files beside the store, so its folder counts too."""
+    import os
+
+    folder = path.parent
+    if not folder.is_dir():
+        return None  # a writer creates the folder, and reports it if it cannot
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return "it is on a read-only file system"
+    except (AttributeError, OSError):
+        pass  # no statvfs here: the checks below still see it
+    if path.exists() and not os.access(path, os.W_OK):
+        return "the file is not writable"
+    sides = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+    for side in sides:
+        if side.exists() and not (side.is_file() and os.access(side, os.W_OK)):
+            return f"{side.name} beside it is not a writable file"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        if not path.exists():
+            return f"its folder {folder} is not writable, so the store cannot be created there"
+        missing = [side.name for side in sides if not side.exists()]
+        if missing:
+            return f"its folder {folder} is not writable, and SQLite needs to create {' and '.join(missing)} there"
+    return None
+
+
+def _connect_read_only(path: Path, lock_timeout: float) -> sqlite3.Connection | None:
+    """A connection that cannot write: SQLite ``mode=ro``.  Reading a WAL store that way
+    needs its ``-shm`` file; when the store is not writable and SQLite cannot create that
+    file, fall back to ``immutable=1`` (nobody can be changing such a store).  Returns None
+    for an empty or older store that is writable: the caller upgrades it as it always did."""
+    from urllib.parse import quote
+
+    if not path.is_file():
+        raise StoreError(f"no store at {path}; run `cnca-watch check` first, or point --store at your store")
+    uri = "file:" + quote(str(path.absolute()), safe="/")
+
+    def connect(query: str) -> tuple[sqlite3.Connection, tuple[int, int, int]]:
+        conn = sqlite3.connect(f"{uri}?{query}", uri=True, timeout=lock_timeout, isolation_level=None)
+        try:
+            return conn, _inspect(conn)  # SQLite opens the file (and its -shm) only here
+        except BaseException:
+            conn.close()
+            raise
+
+    try:
+        conn, (app_id, version, tables) = connect("mode=ro")
+    except sqlite3.Error as exc:
+        code = getattr(exc, "sqlite_errorcode", None)
+        primary = code & 0xFF if isinstance(code, int) else None
+        if primary == _SQLITE_NOTADB:
+            raise _not_ours(path, f"SQLite says: {exc}") from None
+        problem = _read_only_reason(path)
+        if problem is None or primary not in (_SQLITE_CANTOPEN, _SQLITE_READONLY, _SQLITE_IOERR):
+            raise _store_error(exc, path, "nothing was saved") from None
+        wal = path.with_name(path.name + "-wal")
+        if wal.is_file() and wal.stat().st_size > 0:  # immutable=1 would silently ignore them
+            raise StoreError(
+                f"the store {path} is read-only ({problem}) and its latest changes are still in {wal.name}, "
+                f"which SQLite can read only if it may create {path.name}-shm; make the folder writable, "
+                "or copy the store together with its -wal file to a writable folder"
+            ) from None
+        try:
+            conn, (app_id, version, tables) = connect("mode=ro&immutable=1")
+        except sqlite3.Error as again:
+            raise _store_error(again, path, "nothing was saved") from None
+    try:
+        _verify(path, app_id, version, tables)
+    except BaseException:
+        conn.close()
+        raise
+    if version == SCHEMA_VERSION:
+        return conn
+    conn.close()
+    problem = _read_only_reason(path)
+    if problem is None:
+        return None
+    if version == 0 and tables == 0:
+        raise StoreError(
+            f"the store {path} is read-only ({problem}) and empty: no run was ever saved in it; "
+            "run `cnca-watch check` with --store at a writable path"
+        )
+    raise StoreError(
+        f"the store {path} is read-only ({problem}) and needs an upgrade to store schema v{SCHEMA_VERSION} "
+        f"(it has v{version}); make it writable and run `cnca-watch check` once"
+    )
+
+
 class Store:
     """An open store.  Use ``Store.open``; a context manager that closes it."""
 
@@ -340,14 +431,29 @@ class Store:
     # ---- opening
 
     @classmethod
-    def open(cls, path: Path, *, lock_timeout: float = 30.0, max_pages: int | None = None) -> Store:
+    def open(
+        cls, path: Path, *, lock_timeout: float = 30.0, max_pages: int | None = None, read_only: bool = False
+    ) -> Store:
         """Open (creating if absent) and, if needed, upgrade the store at ``path``.
 
         ``max_pages`` caps the file size in pages (SQLite ``max_page_count``): tests
         use it to simulate a full disk.
+
+        ``read_only=True`` is for commands that only look (history, report, show, feed):
+        the store must exist, and nothing is written to it — it works on a read-only file,
+        folder or file system.  A store that is not writable is refused up front for
+        writing, with a message that says so.
         """
         path = Path(path).expanduser()
         _refuse_non_sqlite(path)
+        if read_only:
+            conn = _connect_read_only(path, lock_timeout)
+            if conn is None:  # an empty or older store, and a writable one: upgrade it as before
+                return cls.open(path, lock_timeout=lock_timeout, max_pages=max_pages)
+            return cls(conn, path, lock_timeout)
+        problem = _read_only_reason(path)
+        if problem is not None:
+            raise StoreError(f"the store {path} is read-only ({problem}); make it writable, or point --store at a writable path")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
