@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from page_server import PageServer
@@ -134,3 +135,29 @@ def test_the_same_link_written_raw_or_percent_encoded_is_one_announcement(store_
             site.pages["/list.html"] = list_page([rows[0], (spelling, middle[1], middle[2]), *rows[1:]])
             again = run(config)
             assert again.changes == () and again.sources[0].status is SourceStatus.OK
+
+
+def test_accept_layout_on_the_command_line(tmp_path: Path, store_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cnca_watch.cli import app
+
+    rows = [(f"/a/{n}.html", f"关于第{n}批强制性产品认证目录调整的公告", f"2024-05-{20 - n:02d}") for n in range(8)]
+    pages = {"/list.html": list_page(rows), **{path: detail_page(title, "正文") for path, title, _ in rows}}
+    with PageServer(pages) as site:
+        config = tmp_path / "c.toml"
+        config.write_text(f'[[sources]]\nname = "site"\nurl = "{site.url("/list.html")}"\n', encoding="utf-8")
+        runner = CliRunner()
+        base = ["check", "--config", str(config), "--store", str(store_path), "--json"]
+        assert runner.invoke(app, base).exit_code == 0
+        site.pages["/list.html"] = list_page(rows[:3])
+        held = runner.invoke(app, base)
+        assert held.exit_code == 1
+        assert json.loads(held.stdout)["sources"][0]["status"] == "layout_changed"
+        unknown = runner.invoke(app, [*base, "--accept-layout", "nope"])
+        assert unknown.exit_code == 2 and "--accept-layout no source named 'nope'" in unknown.stderr
+        accepted = runner.invoke(app, [*base, "--accept-layout", "site"])
+    assert accepted.exit_code == 0
+    document = json.loads(accepted.stdout)
+    assert document["sources"][0]["status"] == "ok" and document["sources"][0]["items_seen"] == 3
+    assert document["changes"] == []  # the five rows that left the bottom were not removed

@@ -118,6 +118,12 @@ def check(
     email: bool = typer.Option(False, "--email", help="Email the changes ([email] in the config)."),
     notify: bool = typer.Option(False, "--notify", help="Deliver to email and every [[webhooks]] url."),
     source: Optional[list[str]] = typer.Option(None, "--source", "-s", help="Check only this source (repeatable)."),
+    accept_layout: Optional[list[str]] = typer.Option(
+        None,
+        "--accept-layout",
+        help="This source's list really is far shorter now: take it instead of holding it back as "
+        "layout_changed (repeatable).",
+    ),
     wait: float = typer.Option(
         30.0, "--wait", min=0.0, help="Seconds to wait for another run holding the store before giving up (exit 3)."
     ),
@@ -136,10 +142,14 @@ def check(
     output = choose_format(fmt, as_json)
     config = load(config_path, store)
     _check_sources_exist(config, source)
+    _check_sources_exist(config, accept_layout, option="--accept-layout ")
     channels = delivery.channels_for(config, email=email, notify=notify)
     total = len(source) if source else len(config.sources)
     with _progress_bar(total, enabled=output is OutputFormat.terminal) as progress:
-        result = run_check(config, channels=channels, only=source, progress=progress, lock_timeout=wait)
+        result = run_check(
+            config, channels=channels, only=source, progress=progress, lock_timeout=wait,
+            accept_layout=accept_layout or (),
+        )
     if not (quiet and not result.changes and not result.failed):
         try:
             _render_run(result, output)
@@ -162,11 +172,11 @@ def check(
     raise typer.Exit(int(code))
 
 
-def _check_sources_exist(config: "Config", names: Optional[list[str]]) -> None:
+def _check_sources_exist(config: "Config", names: Optional[list[str]], option: str = "") -> None:
     known = [s.name for s in config.sources]
     for name in names or ():
         if name not in known:
-            raise UsageError(f"no source named {name!r}; configured sources: {', '.join(known)}")
+            raise UsageError(f"{option}no source named {name!r}; configured sources: {', '.join(known)}")
 
 
 @contextlib.contextmanager
