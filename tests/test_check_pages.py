@@ -161,3 +161,22 @@ def test_accept_layout_on_the_command_line(tmp_path: Path, store_path: Path) -> 
     document = json.loads(accepted.stdout)
     assert document["sources"][0]["status"] == "ok" and document["sources"][0]["items_seen"] == 3
     assert document["changes"] == []  # the five rows that left the bottom were not removed
+
+
+def test_a_source_pointed_at_another_page_starts_a_new_baseline(store_path: Path) -> None:
+    old = [(f"/a/{n}.html", f"关于第{n}批强制性产品认证目录调整的公告", f"2024-05-{20 - n:02d}") for n in range(5)]
+    new = [(f"/b/{n}.html", f"关于第{n}批检验检测机构资质认定的公告", f"2024-04-{20 - n:02d}") for n in range(7)]
+    pages = {"/old.html": list_page(old), "/new.html": list_page(new)}
+    pages.update({path: detail_page(title, "正文") for path, title, _ in old + new})
+    with PageServer(pages) as site:
+        run(config_for(site.url("/old.html"), store_path))
+        del site.pages["/a/1.html"]  # would read as a withdrawal if the old rows were judged
+        moved = run(config_for(site.url("/new.html"), store_path))
+        requested = [path for path, _ in site.requests]
+    (source,) = moved.sources
+    assert source.status is SourceStatus.OK and source.first_run
+    assert sorted(c.url.rsplit("/", 2)[1] + "/" + c.url.rsplit("/", 1)[1] for c in moved.changes) == sorted(
+        path.removeprefix("/") for path, _, _ in new
+    )
+    assert {c.kind.value for c in moved.changes} == {"new"}
+    assert "/a/1.html" not in requested[-8:]  # the old page's rows are not probed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -11,7 +12,7 @@ from store_helpers import PDF, SOURCE, SOURCE_URL, TAG, ann, check_once, window
 
 from cnca_watch import store as store_module
 from cnca_watch.errors import StoreError
-from cnca_watch.models import AreaTag, ChangeKind, SourceResult, SourceStatus, Validators
+from cnca_watch.models import AreaTag, Attachment, ChangeKind, SourceResult, SourceStatus, Validators
 from cnca_watch.store import APPLICATION_ID, SCHEMA_VERSION, Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "store"
@@ -389,9 +390,10 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- schema fixtures
 
 
-def test_the_schema_v1_fixture_opens_and_reads_back(tmp_path: Path) -> None:
-    path = tmp_path / "v1.db"
-    shutil.copyfile(FIXTURES / "schema-v1.db", path)
+@pytest.mark.parametrize("fixture", ["schema-v1.db", "schema-v2.db"])
+def test_every_released_schema_fixture_opens_and_reads_back(tmp_path: Path, fixture: str) -> None:
+    path = tmp_path / fixture
+    shutil.copyfile(FIXTURES / fixture, path)
     with Store.open(path) as store:
         runs = store.history()
         assert [(r.new, r.changed, r.removed) for r in runs] == [(0, 0, 0), (1, 1, 1), (3, 0, 0)]
@@ -413,30 +415,31 @@ def test_the_schema_v1_fixture_opens_and_reads_back(tmp_path: Path) -> None:
 def test_migrations_upgrade_an_old_store_in_one_transaction(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "v1.db"
     shutil.copyfile(FIXTURES / "schema-v1.db", path)
+    future = SCHEMA_VERSION + 1  # a migration after every real one, run from v1 with them
 
-    def to_v2(conn: sqlite3.Connection) -> None:
+    def to_future(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE runs ADD COLUMN note TEXT")
         conn.execute("UPDATE runs SET note = 'migrated'")
 
-    def broken_v2(conn: sqlite3.Connection) -> None:
-        to_v2(conn)
+    def broken(conn: sqlite3.Connection) -> None:
+        to_future(conn)
         conn.execute("SELECT * FROM no_such_table")
 
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(store_module, "MIGRATIONS", {**store_module.MIGRATIONS, 2: broken_v2})
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", future)
+    monkeypatch.setattr(store_module, "MIGRATIONS", {**store_module.MIGRATIONS, future: broken})
     with pytest.raises(StoreError):
         Store.open(path)
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 1  # not even the real ones
     assert "note" not in [r[1] for r in conn.execute("PRAGMA table_info(runs)")]
     conn.close()
 
-    monkeypatch.setattr(store_module, "MIGRATIONS", {**store_module.MIGRATIONS, 2: to_v2})
+    monkeypatch.setattr(store_module, "MIGRATIONS", {**store_module.MIGRATIONS, future: to_future})
     with Store.open(path) as store:
         assert len(store.history()) == 3
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
-    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "2"
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == future
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(future)
     assert {r[0] for r in conn.execute("SELECT note FROM runs")} == {"migrated"}
     conn.close()
 
@@ -450,3 +453,44 @@ def test_hostile_text_is_stored_exactly_as_received(store_path: Path) -> None:
             snap = run.previous(SOURCE, [ann(1, 0).url]).snapshots[ann(1, 0).url]
     assert change.title == hostile
     assert (snap.title, snap.body, snap.list_title) == (hostile, hostile, hostile)
+
+
+def test_v2_respells_raw_non_ascii_urls_so_announcements_keep_their_identity(tmp_path: Path) -> None:
+    from urllib.parse import quote
+
+    raw = "https://www.cnca.gov.cn/zwxx/gg/公告.html"
+    encoded = "https://www.cnca.gov.cn/zwxx/gg/" + quote("公告") + ".html"
+    raw_file = Attachment(url="https://www.cnca.gov.cn/files/附件1.pdf?fileName=附件1.pdf", name="附件1.pdf")
+    encoded_file = Attachment(url="https://www.cnca.gov.cn/files/" + quote("附件1") + ".pdf?fileName=" + quote("附件1.pdf"), name="附件1.pdf")
+    twice = "https://www.cnca.gov.cn/zwxx/gg/" + quote("两次") + ".html"  # the site used both spellings
+    path = tmp_path / "old.db"
+    with Store.open(path) as store:
+        check_once(store, [ann(1, 0, url=encoded, attachments=(encoded_file,)), ann(2, 1), ann(3, 2, url=twice)], at=DAY1)
+    # what cnca-watch 0.1 (schema v1) wrote: the URLs exactly as the page spelled them
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE announcements SET url = ? WHERE url = ?", (raw, encoded))
+    conn.execute(
+        "UPDATE versions SET attachments_json = ? WHERE announcement_id = (SELECT id FROM announcements WHERE url = ?)",
+        (json.dumps([{"url": raw_file.url, "name": raw_file.name}], ensure_ascii=False), raw),
+    )
+    source_id = conn.execute("SELECT source_id FROM announcements LIMIT 1").fetchone()[0]
+    conn.execute(
+        "INSERT INTO announcements (source_id, url, first_seen_run, listed, position) VALUES (?, ?, 1, 1, 3)",
+        (source_id, "https://www.cnca.gov.cn/zwxx/gg/两次.html"),
+    )
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    with Store.open(path) as store:
+        announcement = store.announcement(encoded)
+        assert announcement is not None and announcement.versions[-1].attachments == (encoded_file,)
+        # the same page and files read by the new code: nothing changed, nothing new or removed
+        again = [ann(1, 0, url=encoded, attachments=(encoded_file,)), ann(2, 1), ann(3, 2, url=twice)]
+        assert check_once(store, again, at=DAY3) == ()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("SELECT count(*) FROM announcements WHERE url = ?", (raw,)).fetchone() == (0,)
+    # the leftover raw twin of an already encoded row stays as history, out of the window
+    assert conn.execute(
+        "SELECT listed FROM announcements WHERE url = ?", ("https://www.cnca.gov.cn/zwxx/gg/两次.html",)
+    ).fetchone() == (0,)

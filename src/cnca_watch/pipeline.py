@@ -152,11 +152,13 @@ async def _observe_source(
     try:
         listed = await _fetch_list(source, counted, run.validators, obs)
         state = run.previous(source.name, [item.url for item in listed])
-        obs.first_run = not state.known
+        # a source pointed at another page starts a new baseline there, not a day of news
+        moved = state.known and state.url is not None and state.url != source.url
+        obs.first_run = not state.known or moved
         if obs.unchanged:
             obs.items_seen = state.items_seen or 0
         else:
-            await _observe_items(source, listed, state, counted, tagger, obs, accept_layout)
+            await _observe_items(source, listed, state, counted, tagger, obs, accept_layout, moved)
     except BlockedError as exc:
         obs.status, obs.error = SourceStatus.BLOCKED, str(exc)
     except (FetchError, ExtractError) as exc:
@@ -256,8 +258,11 @@ async def _observe_items(
     tagger: Tagger,
     obs: _Observation,
     accept_layout: bool = False,
+    moved: bool = False,
 ) -> None:
     obs.items_seen = len(listed)
+    if moved:
+        state = replace(state, items_seen=None)  # the old page's size says nothing about this one
     reason = diffing.layout_change_reason(state.items_seen, len(listed))
     if reason is not None and listed:
         if accept_layout:
@@ -304,7 +309,7 @@ async def _observe_items(
     current = [a for a in announced if a is not None]
 
     gone: set[str] = set()
-    if source.details:
+    if source.details and not moved:
         async def probe(url: str) -> None:
             try:
                 await fetcher.get(url, referer=source.url)
@@ -318,15 +323,19 @@ async def _observe_items(
     source_diff = diffing.diff_source(
         source.name, state.snapshots, current, gone=frozenset(gone), detected_at=utc_now()
     )
-    if detail_errors:
+    if detail_errors or moved:
         # A partly observed window proves nothing about removals (they wait for a healthy
-        # run), but what scrolled off did scroll off: its stale position must not make it
-        # look "inside the window" next time.
-        obs.status = SourceStatus.ERROR
-        obs.error = f"{len(detail_errors)} detail page(s) failed, first: {detail_errors[0]}"
+        # run), nor does a new page about the old one's rows; but what left the window did
+        # leave it: its stale position must not make it look "inside the window" next time.
+        if detail_errors:
+            obs.status = SourceStatus.ERROR
+            obs.error = f"{len(detail_errors)} detail page(s) failed, first: {detail_errors[0]}"
+        kept = tuple(c for c in source_diff.changes if c.kind is not ChangeKind.REMOVED)
+        withdrawn = {c.url for c in source_diff.changes if c.kind is ChangeKind.REMOVED}
         source_diff = SourceDiff(
-            changes=tuple(c for c in source_diff.changes if c.kind is not ChangeKind.REMOVED),
-            unlisted=source_diff.unlisted,
+            changes=kept,
+            unlisted=source_diff.unlisted | withdrawn if moved else source_diff.unlisted,
+            backfilled=source_diff.backfilled,
         )
     obs.current = current
     obs.diff = source_diff

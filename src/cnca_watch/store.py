@@ -24,6 +24,7 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from cnca_watch.errors import StoreError, StoreLockedError
@@ -44,7 +45,7 @@ from cnca_watch.models import (
 )
 
 APPLICATION_ID = 0x434E4341  # "CNCA": marks the file as ours in the SQLite header
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _CHUNK = 500  # URLs per IN (...) query, well under SQLite's variable limit
 
@@ -63,6 +64,7 @@ class SourceState:
     known: bool  # the source was observed before (else this is its first run)
     items_seen: int | None  # window size at its last ok run
     snapshots: dict[str, Snapshot]
+    url: str | None = None  # the page it was watched at until now
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,9 +236,49 @@ def _migrate_to_v1(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_to_v2(conn: sqlite3.Connection) -> None:
+    """v2: URLs are plain-ASCII URIs (non-ASCII percent-encoded as UTF-8, escapes upper-case).
+
+    Re-spell what v1 stored raw ("…/公告.html") so that the same announcement, and the same
+    attachment, keep their identity when the new code reads their links.  A row whose new
+    spelling another row of the same source already has (the site had used both spellings)
+    keeps its old one and leaves the window, so it can never look withdrawn.
+    """
+    from cnca_watch.urls import percent_normal
+
+    def respelled(url: str) -> str:
+        if url.isascii() and "%" not in url:
+            return url
+        parts = urlsplit(url)
+        return urlunsplit(
+            (parts.scheme, parts.netloc, percent_normal(parts.path), percent_normal(parts.query), parts.fragment)
+        )
+
+    rows = conn.execute("SELECT id, source_id, url FROM announcements").fetchall()
+    taken = {(source_id, url) for _, source_id, url in rows}
+    for announcement_id, source_id, url in rows:
+        new_url = respelled(url)
+        if new_url == url:
+            continue
+        if (source_id, new_url) in taken:
+            conn.execute("UPDATE announcements SET listed = 0, position = NULL WHERE id = ?", (announcement_id,))
+            continue
+        conn.execute("UPDATE announcements SET url = ? WHERE id = ?", (new_url, announcement_id))
+        taken.add((source_id, new_url))
+    for version_id, text in conn.execute(
+        "SELECT id, attachments_json FROM versions WHERE attachments_json != '[]'"
+    ).fetchall():
+        attachments = json.loads(text)
+        for attachment in attachments:
+            attachment["url"] = respelled(attachment["url"])
+        new_text = _dumps(attachments)
+        if new_text != text:
+            conn.execute("UPDATE versions SET attachments_json = ? WHERE id = ?", (new_text, version_id))
+
+
 # Migration ``n`` turns a schema ``n - 1`` store into a schema ``n`` one (0 = empty file).
 # Never edit a released migration: add the next one.
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_to_v1}
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _migrate_to_v1, 2: _migrate_to_v2}
 
 
 # --------------------------------------------------------------------------- errors
@@ -778,10 +820,10 @@ class RunWriter:
     def previous(self, source: str, urls: Iterable[str]) -> SourceState:
         """Snapshots for ``urls`` plus every listed, not removed one of ``source``."""
         with self._sql() as conn:
-            row = conn.execute("SELECT id FROM sources WHERE name = ?", (source,)).fetchone()
+            row = conn.execute("SELECT id, url FROM sources WHERE name = ?", (source,)).fetchone()
             if row is None:
                 return SourceState(known=False, items_seen=None, snapshots={})
-            source_id = row[0]
+            source_id, source_url = row
             last_ok = conn.execute(
                 "SELECT items_seen FROM run_sources WHERE source_id = ? AND status = ?"
                 " ORDER BY run_id DESC LIMIT 1",
@@ -804,7 +846,9 @@ class RunWriter:
                 ).fetchone() is not None
             else:
                 known = True
-            return SourceState(known=known, items_seen=last_ok[0] if last_ok else None, snapshots=snapshots)
+            return SourceState(
+                known=known, items_seen=last_ok[0] if last_ok else None, snapshots=snapshots, url=source_url
+            )
 
     def validators(self, url: str) -> Validators:
         with self._sql() as conn:
