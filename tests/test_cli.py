@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from email.header import decode_header, make_header
+from dataclasses import replace
 from pathlib import Path
 
 import feedparser
@@ -177,6 +178,11 @@ def test_terminal_output_on_a_tty_uses_rich_and_escapes(config_file: Path) -> No
     text = out.getvalue()
     assert "[bold red]x[/]" in text  # shown literally, not interpreted
     assert "\x1b]8;;http://evil" not in text and "\u202e" not in text
+    plain = Console(file=StringIO(), width=40, color_system=None)
+    render_terminal(replace(result, changes=(replace(result.changes[0], url="http://x/" + "a" * 60),)), plain)
+    lines = plain.file.getvalue().splitlines()  # type: ignore[attr-defined]
+    assert "  2024-01-12  ·  s" in lines and not any(line.rstrip().endswith("·") for line in lines)
+    assert any(line.startswith("  http://x/aaaa") for line in lines)  # the link starts its own line
 
 
 # -- init / sources ----------------------------------------------------------------

@@ -68,10 +68,12 @@ def _print_change(change: Change, console: Console) -> None:
     heading.append(f"{change.kind.value.upper():<8}", style=KIND_STYLE[change.kind])
     heading.append(one_line(change.title), style="bold")
     console.print(heading)
-    meta = Text(f"  {change.date or 'date unknown'}  ·  {one_line(change.source)}  ·  ", style="dim")
+    console.print(Text(f"  {change.date or 'date unknown'}  ·  {one_line(change.source)}", style="dim"))
+    # the link on a line of its own: long URLs wrap there, not after a dangling "·"
     url = one_line(change.url)
-    meta.append(url, style=Style(link=url) if url.startswith(("http://", "https://")) else "")
-    console.print(meta)
+    link = Text("  ")
+    link.append(url, style=Style(link=url) if url.startswith(("http://", "https://")) else "")
+    console.print(link)
     if change.areas:
         console.print(Text("  areas: " + one_line(area_labels(change.areas)), style="cyan"))
     for attachment in change.attachments:
