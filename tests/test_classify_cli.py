@@ -118,6 +118,8 @@ def test_eval_json_reports_hand_computed_numbers(app, runner):
     assert report["primary_accuracy"] == pytest.approx(0.6)
     areas = {a["id"]: a for a in report["areas"]}
     assert areas["benefit"] == {"id": "benefit", "precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 1, "predicted": 1}
+    # predicted once, never labelled: a precision of 0, and no recall to speak of (0/0)
+    assert areas["capabilities"] == {"id": "capabilities", "precision": 0.0, "recall": None, "f1": 0.0, "support": 0, "predicted": 1}
     assert areas["serving-development"] == {
         "id": "serving-development", "precision": None, "recall": None, "f1": None, "support": 0, "predicted": 0
     }

@@ -104,3 +104,13 @@ def test_unknown_area_names_file_and_line(tmp_path):
 def test_missing_file_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="nope.tsv"):
         read_labelled(tmp_path / "nope.tsv")
+
+
+def test_a_row_without_its_areas_cell_is_an_error_not_no_area(tmp_path: Path) -> None:
+    path = tmp_path / "labels.tsv"
+    path.write_text("title\tareas\n市场监管总局关于加强认证监管工作的通知\tregulation\n关于认证的公告\n计量通知\t\n", encoding="utf-8")
+    with pytest.raises(UsageError) as caught:
+        read_labelled(path)
+    assert str(caught.value).startswith(f"{path}:3: no areas column")
+    path.write_text("title\tareas\n计量通知\t\n", encoding="utf-8")  # an empty cell is "no area"
+    assert read_labelled(path)[0].areas == ()

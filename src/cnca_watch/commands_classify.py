@@ -78,7 +78,11 @@ def _print_report(console: "Console", path: Path, report: "EvalReport") -> None:
         table.add_column(column, justify="left" if column == "area" else "right")
     for score in report.per_area:
         figures = (
-            (f"{score.precision:.2f}", f"{score.recall:.2f}", f"{score.f1:.2f}")
+            (
+                f"{score.precision:.2f}" if score.predicted else "-",
+                f"{score.recall:.2f}" if score.support else "-",
+                f"{score.f1:.2f}",
+            )
             if score.scored
             else ("-", "-", "-")  # never labelled, never predicted: nothing to score
         )

@@ -78,8 +78,9 @@ class EvalReport:
             "areas": [
                 {
                     "id": s.area,
-                    "precision": round(s.precision, 4) if s.scored else None,
-                    "recall": round(s.recall, 4) if s.scored else None,
+                    # 0/0 is not a score: no predictions has no precision, no labels no recall
+                    "precision": round(s.precision, 4) if s.predicted else None,
+                    "recall": round(s.recall, 4) if s.support else None,
                     "f1": round(s.f1, 4) if s.scored else None,
                     "support": s.support,
                     "predicted": s.predicted,
@@ -100,8 +101,8 @@ class EvalReport:
 
 
 def _ratio(numerator: int, denominator: int) -> float:
-    # Nothing predicted: no wrong prediction (precision 1); nothing labelled: nothing missed
-    # (recall 1).  F1 still comes out 0 whenever the other side is not empty.
+    # 0/0 (nothing predicted, or nothing labelled) counts as 1 only inside F1, which then comes
+    # out 0 whenever the other side is not empty; it is shown as "-" / null, not as a score.
     return numerator / denominator if denominator else 1.0
 
 
@@ -191,6 +192,12 @@ def _read_labelled(path: Path, known: set[str]) -> list[LabelledRow]:
             title = cell(title_at)
             if not title:
                 raise UsageError(f"{path}:{line_no}: empty title")
+            if areas_at >= len(fields):
+                # "no area" is an empty cell after a tab; a missing cell is a broken row
+                raise UsageError(
+                    f"{path}:{line_no}: no areas column; write the area ids after a tab "
+                    "(or nothing after the tab for no area)"
+                )
             areas = tuple(a.strip() for a in cell(areas_at).split(",") if a.strip())
             for area in areas:
                 if area not in known:
