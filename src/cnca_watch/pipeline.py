@@ -25,8 +25,8 @@ from cnca_watch.extract import (
     find_jpaas_unit,
     is_announcement_page,
     parse_jpaas_payload,
+    whole_title,
 )
-from cnca_watch.extract.lists import TRUNCATION_MARKS
 from cnca_watch.fetch import Fetcher
 from cnca_watch.models import (
     Announcement,
@@ -289,7 +289,7 @@ async def _observe_items(
             if snap is None:  # details switched off: the list row is all we know
                 return _announce(item, "", (), None, tagger)
             return Announcement(
-                url=item.url, title=_whole_title(item.title, snap.title), date=item.date or snap.date, body=snap.body,
+                url=item.url, title=whole_title(item.title, snap.title), date=item.date or snap.date, body=snap.body,
                 attachments=snap.attachments, areas=snap.areas, list_title=item.title,
                 list_date=item.date, position=item.position,
             )
@@ -349,7 +349,7 @@ def _announce(
     tagger: Tagger,
     detail_title: str | None = None,
 ) -> Announcement:
-    title = _whole_title(item.title, detail_title)
+    title = whole_title(item.title, detail_title)
     return Announcement(
         url=item.url,
         title=title,
@@ -361,23 +361,6 @@ def _announce(
         list_date=item.date,
         position=item.position,
     )
-
-
-def _whole_title(list_title: str, fuller: str | None) -> str:
-    """The list row's title, unless the row cut it short ("关于开展2024年度认证…") and
-    ``fuller`` (the detail page's title, or the one stored before) is that title whole."""
-    if not fuller:
-        return list_title
-    if not list_title:
-        return fuller
-    stem = list_title
-    for mark in TRUNCATION_MARKS:
-        if stem.endswith(mark):
-            stem = stem[: -len(mark)].rstrip()
-            break
-    else:
-        return list_title
-    return fuller if len(fuller) > len(stem) and fuller.startswith(stem) else list_title
 
 
 def _lazy_tagger(overrides: Mapping[str, Any], vocabulary: "Vocabulary | None") -> Tagger:

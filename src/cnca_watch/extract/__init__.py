@@ -2,6 +2,7 @@
 
 - ``find_jpaas_unit`` / ``parse_jpaas_payload``: jpaas column pages whose list comes from an API
 - ``extract_list``: the announcement rows of a list page or API fragment
+- ``whole_title``: a list title cut short ("…"), completed from the detail page's title
 - ``extract_detail``: title, date, issuer, body and attachments of an announcement page
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from .dates import parse_date
 from .detail import extract_detail, is_announcement_page, is_attachment_url
 from .families import JpaasPayload, JpaasUnit, find_jpaas_unit, parse_jpaas_payload
-from .lists import extract_list
+from .lists import extract_list, whole_title
 
 __all__ = [
     "JpaasPayload",
@@ -22,4 +23,5 @@ __all__ = [
     "is_attachment_url",
     "parse_date",
     "parse_jpaas_payload",
+    "whole_title",
 ]

@@ -62,7 +62,7 @@ _NAV_TEXTS = frozenset(
 _NAV_STRIP = " >»›<«‹[]【】()（）.。·:：\u3000\xa0"
 _CHROME_TAGS = frozenset({"nav", "header", "footer"})
 _STOP_TAGS = frozenset({"body", "html", "-document", None})
-TRUNCATION_MARKS = ("…", "...", "..", "⋯", "．．．")  # what sites end a cut-short title with
+_TRUNCATION_MARKS = ("…", "...", "..", "⋯", "．．．")  # what sites end a cut-short title with
 _LONG_TITLE = 8  # announcement titles are long; menu entries ("通知公告") are not
 _DATE_HOLDERS = "span, em, i, font, small, time, b"
 # Row selectors of templates seen on CNCA/SAMR: a shortcut, never a requirement.
@@ -120,9 +120,26 @@ def choose_title(link_text: str, title_attr: str) -> tuple[str, bool]:
         return link_text, False
     if not link_text:
         return title_attr, True
-    if link_text.endswith(TRUNCATION_MARKS) or len(title_attr) > len(link_text):
+    if link_text.endswith(_TRUNCATION_MARKS) or len(title_attr) > len(link_text):
         return title_attr, True
     return link_text, False
+
+
+def whole_title(list_title: str, fuller: str | None) -> str:
+    """The list row's title, unless the row cut it short ("关于开展2024年度认证…") and
+    ``fuller`` (the detail page's title, or the one stored before) is that title whole."""
+    if not fuller:
+        return list_title
+    if not list_title:
+        return fuller
+    stem = list_title
+    for mark in _TRUNCATION_MARKS:
+        if stem.endswith(mark):
+            stem = stem[: -len(mark)].rstrip()
+            break
+    else:
+        return list_title
+    return fuller if len(fuller) > len(stem) and fuller.startswith(stem) else list_title
 
 
 def extract_list(html: str, base_url: str, selectors: Selectors | None = None) -> list[ListedItem]:
