@@ -24,7 +24,6 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from cnca_watch.errors import StoreError, StoreLockedError
@@ -244,15 +243,11 @@ def _migrate_to_v2(conn: sqlite3.Connection) -> None:
     spelling another row of the same source already has (the site had used both spellings)
     keeps its old one and leaves the window, so it can never look withdrawn.
     """
-    from cnca_watch.urls import percent_normal
+    from cnca_watch.urls import canonical_url
 
     def respelled(url: str) -> str:
-        if url.isascii() and "%" not in url:
-            return url
-        parts = urlsplit(url)
-        return urlunsplit(
-            (parts.scheme, parts.netloc, percent_normal(parts.path), percent_normal(parts.query), parts.fragment)
-        )
+        # what the new code makes of the same link (v1 URLs were canonical in every other way)
+        return url if url.isascii() and "%" not in url else canonical_url(url, "") or url
 
     rows = conn.execute("SELECT id, source_id, url FROM announcements").fetchall()
     taken = {(source_id, url) for _, source_id, url in rows}
