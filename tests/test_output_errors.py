@@ -22,6 +22,7 @@ from test_check import DAY2_CHANGES
 from test_cli import write_config
 
 from cnca_watch.demo.server import MirrorServer
+from cnca_watch.errors import ExitCode
 
 CLI = [sys.executable, "-m", "cnca_watch"]
 TIMEOUT = 120
@@ -69,7 +70,7 @@ def run(args: Sequence[str], home: Path, stdout: str = "pipe", stdin: Optional[s
 def assert_one_line(done: subprocess.CompletedProcess[str], expected: str) -> None:
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
     assert done.stderr == expected + "\n", done.stderr
-    assert done.returncode == 1, (done.returncode, done.stderr)
+    assert done.returncode == ExitCode.OUTPUT == 74, (done.returncode, done.stderr)
 
 
 def pending_changes(config: Path, home: Path, base_url: str) -> set[tuple[str, str, str, str, Optional[str]]]:
@@ -154,7 +155,7 @@ def test_check_into_a_pipe_closed_early_acknowledges_nothing(
         stderr = reader_gone.stderr.read().decode()
     finally:
         reader_gone.stderr.close()
-    assert (code, stderr) == (1, f"cnca-watch: error: the output pipe closed early; {NOT_ACKNOWLEDGED}\n")
+    assert (code, stderr) == (74, f"cnca-watch: error: the output pipe closed early; {NOT_ACKNOWLEDGED}\n")
     assert pending_changes(config, tmp_path, mirror.base_url) == DAY2_CHANGES
 
 

@@ -32,24 +32,16 @@ from cnca_watch.cli_common import (
     stdout_console,
     write_json,
 )
-from cnca_watch.errors import ExitCode, UsageError
+from cnca_watch.errors import ExitCode, UsageError, exit_status_help
 
 if TYPE_CHECKING:
     from cnca_watch.models import RunResult
     from cnca_watch.settings import Config
 
-EXIT_CODES_HELP = (
-    "Exit status: 0 every source checked (with --exit-code: and nothing changed); "
-    "1 a source failed or was blocked (the rest was still checked and stored); "
-    "2 bad usage or config; 3 the store could not be opened or written; "
-    "4 email/webhook delivery failed (changes stay queued); "
-    "5 with --exit-code: changes were found; 70 an internal error (a bug)."
-)
-
 app = typer.Typer(
     name="cnca-watch",
     help="Watch CNCA and SAMR certification/accreditation announcements; show what is new, changed or removed.\n\n"
-    + EXIT_CODES_HELP,
+    + exit_status_help(),
     no_args_is_help=True,
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -106,7 +98,7 @@ def _root(
 # -- check ----------------------------------------------------------------------
 
 
-@app.command()
+@app.command(epilog=exit_status_help())
 @guard
 def check(
     config_path: Optional[Path] = ConfigOption,
@@ -128,11 +120,7 @@ def check(
         30.0, "--wait", min=0.0, help="Seconds to wait for another run holding the store before giving up (exit 3)."
     ),
 ) -> None:
-    """Fetch every source, show what is new, changed or removed, and store the snapshot.
-
-    Exit status: 0 checked; 1 a source failed or was blocked; 2 bad usage/config;
-    3 store error; 4 delivery failed; 5 changes found (with --exit-code); 70 a bug.
-    """
+    """Fetch every source, show what is new, changed or removed, and store the snapshot."""
     from cnca_watch.tls import start_loading
 
     start_loading()  # the CA bundle loads while the modules below are imported

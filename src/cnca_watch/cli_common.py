@@ -52,9 +52,10 @@ NOT_ACKNOWLEDGED = "nothing was acknowledged, the next run shows these changes a
 
 class OutputError(CncaWatchError):
     """Standard output could not be written: disk full, closed, an I/O error.  Not a bug,
-    and nothing the output carried was acknowledged.  Exit 1, as for a pipe closed early."""
+    and nothing the output carried was acknowledged.  Exit 74 (EX_IOERR), as for a pipe
+    closed early."""
 
-    exit_code = ExitCode.SOURCE_FAILED
+    exit_code = ExitCode.OUTPUT
 
     def __init__(self, problem: str, hint: str = "") -> None:
         super().__init__(f"{problem}; {hint}" if hint else problem)
@@ -168,7 +169,7 @@ def guard(func: F) -> F:
 
     Standard output is written through ``GuardedStdout`` and flushed before the command
     counts as done, so that output which could not be written (disk full, closed) is
-    reported as such — exit 1, like a pipe closed early — and never as a bug."""
+    reported as such — exit 74, like a pipe closed early — and never as a bug."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -194,12 +195,12 @@ def guard(func: F) -> F:
         except KeyboardInterrupt:
             _settle_stdout(guarded)
             print_error("interrupted; an unfinished run saves nothing, and changes not yet shown come with the next run")
-            raise typer.Exit(130) from None
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
         except BrokenPipeError:
             # The reader went away: the output did not get out, so nothing is acknowledged.
             _discard_stdout(guarded.stream)
             print_error(f"error: the output pipe closed early; {NOT_ACKNOWLEDGED}")
-            raise typer.Exit(int(ExitCode.SOURCE_FAILED)) from None
+            raise typer.Exit(int(ExitCode.OUTPUT)) from None
         except Exception as exc:
             if isinstance(exc, (typer.Exit, typer.Abort)) or type(exc).__module__.startswith(("click", "typer")):
                 raise  # the command line framework's own flow (usage errors, exits)

@@ -13,7 +13,7 @@
     └── DeliveryError               SMTP / webhook refused or unreachable      -> exit 4
 
 Fetch and extract errors never end a run: they become a source's status.
-Exit codes live here and only here (see ``ExitCode``).
+Exit codes, and what each means, live here and only here (see ``ExitCode``).
 """
 
 from __future__ import annotations
@@ -22,13 +22,41 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    OK = 0  # every source checked (and, with --exit-code, nothing changed)
-    SOURCE_FAILED = 1  # at least one source failed or was blocked; the rest was checked
-    USAGE = 2  # bad usage or bad config
-    STORE = 3  # the store could not be opened or written
-    DELIVERY = 4  # email/webhook delivery failed (changes stay queued)
-    CHANGES = 5  # only with --exit-code: checked, and changes were found
-    INTERNAL = 70  # a bug (EX_SOFTWARE); the unfinished run saved nothing
+    """Every exit status of ``cnca-watch``; ``meaning`` is the one text that ``--help`` and
+    README's table (checked by a test) say about it."""
+
+    OK = 0
+    SOURCE_FAILED = 1
+    USAGE = 2
+    STORE = 3
+    DELIVERY = 4
+    CHANGES = 5
+    INTERNAL = 70  # EX_SOFTWARE
+    OUTPUT = 74  # EX_IOERR: standard output could not be written
+    INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+
+    @property
+    def meaning(self) -> str:
+        return EXIT_MEANINGS[self]
+
+
+EXIT_MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: "every source was checked (with --exit-code: and nothing changed)",
+    ExitCode.SOURCE_FAILED: "a source failed or was blocked; the others were still checked, stored and printed",
+    ExitCode.USAGE: "bad usage or bad config",
+    ExitCode.STORE: "the store could not be opened or written",
+    ExitCode.DELIVERY: "email or webhook delivery failed; the changes stay queued for the next delivery",
+    ExitCode.CHANGES: "only with --exit-code: checked, and changes were found",
+    ExitCode.INTERNAL: "an internal error (a bug)",
+    ExitCode.OUTPUT: "the output could not be written (pipe closed early, disk full, standard output closed); "
+    "nothing was acknowledged",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C); an unfinished run saves nothing",
+}
+
+
+def exit_status_help() -> str:
+    """The ``Exit status: ...`` paragraph of ``--help``, generated from ``ExitCode``."""
+    return "Exit status: " + "; ".join(f"{code.value} {code.meaning}" for code in ExitCode) + "."
 
 
 class CncaWatchError(Exception):
