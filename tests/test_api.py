@@ -39,3 +39,22 @@ def test_a_script_can_check_and_acknowledge(mirror, store_path: Path) -> None:
     assert cnca_watch.check(config).changes == ()
     document = cnca_watch.run_to_json(result)
     assert document["schema_version"] == 1
+
+
+def test_a_script_can_retag_and_look_back_without_the_cli(mirror, store_path: Path) -> None:
+    from dataclasses import replace
+
+    from cnca_watch.demo import demo_sources
+
+    config = replace(cnca_watch.load_config(), sources=demo_sources(mirror.base_url), store_path=store_path)
+    result = cnca_watch.check(config)
+    cnca_watch.acknowledge(config, result)
+    retag = cnca_watch.retag_store(config)
+    assert (retag.total, retag.changed) == (32, 0)  # same vocabulary: every tag stays
+    (run,) = cnca_watch.run_history(config)
+    assert (run.id, run.new, run.changed, run.removed) == (result.id, 32, 0, 0)
+    first = result.changes[0]
+    found = cnca_watch.find_announcement(config, first.url)
+    assert (found.url, len(found.versions)) == (first.url, 1)
+    report = cnca_watch.build_period_report(config, cnca_watch.ReportQuery(since="1d", baseline=True))
+    assert report.total == 32

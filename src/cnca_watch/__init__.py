@@ -7,6 +7,8 @@ The library API (the CLI is a thin layer over it)::
     result = check(config)            # RunResult: sources and changes
     ...                               # show or send result.changes
     acknowledge(config, result)       # only then are they marked as reported
+    retag_store(config)               # what `classify --stored` does; run_history,
+                                      # find_announcement, build_period_report: the look-back commands
 
 Names are imported on first use, so ``import cnca_watch`` stays cheap.
 """
@@ -25,16 +27,25 @@ _EXPORTS = {
     "CncaWatchError": "cnca_watch.errors",
     "Config": "cnca_watch.settings",
     "ExitCode": "cnca_watch.errors",
+    "ReportQuery": "cnca_watch.operations",
     "RunResult": "cnca_watch.models",
     "SourceConfig": "cnca_watch.settings",
     "SourceResult": "cnca_watch.models",
     "SourceStatus": "cnca_watch.models",
     "Store": "cnca_watch.store",
     "acknowledge": "cnca_watch.pipeline",
+    "build_period_report": "cnca_watch.operations",
+    "changes_since": "cnca_watch.operations",
     "check": "cnca_watch.pipeline",
+    "evaluate_file": "cnca_watch.operations",
+    "find_announcement": "cnca_watch.operations",
     "load_config": "cnca_watch.config",
     "load_vocabulary": "cnca_watch.classify",
+    "open_existing_store": "cnca_watch.operations",
     "preview_source": "cnca_watch.pipeline",
+    "resolve_source": "cnca_watch.operations",
+    "retag_store": "cnca_watch.operations",
+    "run_history": "cnca_watch.operations",
     "run_to_json": "cnca_watch.render.json",
 }
 __all__ = sorted(_EXPORTS)

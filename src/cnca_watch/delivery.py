@@ -53,7 +53,7 @@ def deliver_pending(
     ``run`` is the check run that just finished (its failed sources head the email and
     its source list goes to webhooks); ``None`` for ``cnca-watch notify``.
     """
-    from cnca_watch.pipeline import utc_now
+    from cnca_watch.clock import utc_now
     from cnca_watch.store import Store
 
     problems: list[str] = []

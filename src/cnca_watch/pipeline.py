@@ -12,12 +12,12 @@ import asyncio
 import hashlib
 import shlex
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import httpx
 
 from cnca_watch import diff as diffing
+from cnca_watch.clock import utc_now
 from cnca_watch.errors import BlockedError, ExtractError, FetchError, GoneError
 from cnca_watch.extract import (
     extract_detail,
@@ -30,11 +30,13 @@ from cnca_watch.extract import (
 from cnca_watch.fetch import Fetcher
 from cnca_watch.models import (
     Announcement,
+    Attachment,
     Detail,
     ChangeKind,
     ListedItem,
     Page,
     RunResult,
+    Snapshot,
     SourceDiff,
     SourceResult,
     SourceStatus,
@@ -51,10 +53,6 @@ if TYPE_CHECKING:
 REPORT_CHANNEL = "report"
 Tagger = Callable[[str, str], "tuple[AreaTag, ...]"]
 Progress = Callable[[str, str], None]  # (source name, what happened)
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -344,7 +342,7 @@ async def _observe_items(
 def _announce(
     item: ListedItem,
     body: str,
-    attachments: tuple,
+    attachments: tuple[Attachment, ...],
     detail_date: str | None,
     tagger: Tagger,
     detail_title: str | None = None,
@@ -379,7 +377,7 @@ def _lazy_tagger(overrides: Mapping[str, Any], vocabulary: "Vocabulary | None") 
     return tag
 
 
-def _keep(snap, item: ListedItem) -> Announcement:
+def _keep(snap: Snapshot, item: ListedItem) -> Announcement:
     """The stored version, at its new position; its list row stays the old one so it is retried."""
     return Announcement(
         url=snap.url, title=snap.title, date=snap.date, body=snap.body, attachments=snap.attachments,
