@@ -12,45 +12,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from cnca_watch.pipeline import acknowledge, check
+from mirror_helpers import DAY2_CHANGES, RZ, TZ, make_config, run_and_ack, summarise
+
+from cnca_watch.pipeline import check
 from cnca_watch.demo import demo_sources
-from cnca_watch.models import ChangeKind, RunResult, SourceStatus
+from cnca_watch.models import ChangeKind, SourceStatus
 from cnca_watch.render.json import load_schema, run_to_json
 from cnca_watch.settings import Config, FetchSettings
-
-TZ = "/zwxx/tz/2024/art/2024/"
-RZ = "/zw/zfxxgk/fdzdgknr/rzjgs/art/2024/"
-DAY2_CHANGES = {
-    ("new", "cnca-notices", TZ + "art_6e44a73904ff2b8ef682c6aebb1164ca.html",
-     "关于开展2024年认证机构“双随机、一公开”监督抽查工作的通知", "2024-06-18"),
-    ("new", "cnca-notices", TZ + "art_ef78bab1914978cfeeaf6dfa39fc2f6e.html",
-     "关于进一步做好小微企业质量管理体系认证提升行动有关工作的通知", "2024-06-18"),
-    ("changed", "cnca-notices", TZ + "art_3751c23bf913548b6c3cf01fa1fb1527.html",
-     "关于印发《认证机构资质审批工作指南》的通知（更正）", "2024-05-20"),
-    ("removed", "samr-certification", RZ + "art_23a52d099b6543fcc908a23cc3f3e89b.html",
-     "市场监管总局办公厅关于进一步规范强制性产品认证目录外产品宣传用语的通知", "2024-05-27"),
-    ("new", "province-notices", "/province/gg/2024/t20240618_4125907.html",
-     "关于2024年第二季度检验检测机构资质认定监督抽查结果的通告", "2024-06-18"),
-}
-
-
-def make_config(base_url: str, store: Path, **fetch: object) -> Config:
-    options: dict[str, object] = {"retries": 1, "backoff": 0.05, "read_timeout": 2.0, "connect_timeout": 2.0, **fetch}
-    settings = FetchSettings(**options)  # type: ignore[arg-type]
-    return Config(sources=demo_sources(base_url), store_path=store, fetch=settings)
-
-
-def summarise(result: RunResult, base_url: str) -> set[tuple[str, str, str, str, str | None]]:
-    return {
-        (c.kind.value, c.source, c.url.removeprefix(base_url), c.title, c.date) for c in result.changes
-    }
-
-
-def run_and_ack(config: Config) -> RunResult:
-    result = check(config)
-    acknowledge(config, result)
-    return result
-
 
 def test_day1_is_a_baseline_with_every_item_exactly_once(mirror, store_path: Path) -> None:
     config = make_config(mirror.base_url, store_path)

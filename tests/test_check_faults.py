@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from fault_proxy import Fault, FaultProxy
-from test_check import DAY2_CHANGES, make_config, run_and_ack, summarise
+from mirror_helpers import DAY2_CHANGES, make_config, run_and_ack, summarise
 
 from cnca_watch.demo.server import MirrorServer
 from cnca_watch.models import SourceStatus

@@ -16,22 +16,13 @@ from pathlib import Path
 import feedparser
 import pytest
 from notify_helpers import running_smtp_server
-from test_check import DAY2_CHANGES
+from mirror_helpers import DAY2_CHANGES, write_config
 from typer.testing import CliRunner
 
 from cnca_watch.cli import app
-from cnca_watch.demo import demo_sources
 
 ANSI = re.compile(r"\x1b\[")
 runner = CliRunner()
-
-
-def write_config(path: Path, base_url: str, store: Path, extra: str = "") -> Path:
-    lines = ["[store]", f'path = "{store}"', "[fetch]", "retries = 0", "read_timeout = 5.0", ""]
-    for s in demo_sources(base_url):
-        lines += ["[[sources]]", f'name = "{s.name}"', f'url = "{s.url}"', f"page_size = {s.page_size}", ""]
-    path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
-    return path
 
 
 def invoke(*args: str):  # type: ignore[no-untyped-def]

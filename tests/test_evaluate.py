@@ -11,10 +11,9 @@ from cnca_watch.errors import UsageError
 from cnca_watch.evaluate import LabelledRow, evaluate, read_labelled
 
 FIXTURES = Path(__file__).parent / "fixtures" / "classify"
-# The analysts' dev file lives in shared/ beside the repository; the fixture is a copy for
-# checkouts without it.
-_SHARED_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "labelled-dev.tsv"
-DEV_FILE = _SHARED_DEV if _SHARED_DEV.exists() else FIXTURES / "labelled-dev.tsv"
+# A copy of the analysts' dev file (kept in shared/ outside the repository): the tests read
+# nothing outside the repository.
+DEV_FILE = FIXTURES / "labelled-dev.tsv"
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ real store and the bundled mirror on 127.0.0.1.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,8 +17,7 @@ from typing import Iterator, Optional, Sequence
 
 import pytest
 from notify_helpers import running_smtp_server
-from test_check import DAY2_CHANGES
-from test_cli import write_config
+from mirror_helpers import DAY2_CHANGES, child_env, write_config
 
 from cnca_watch.demo.server import MirrorServer
 from cnca_watch.errors import ExitCode
@@ -34,20 +32,6 @@ CLOSED = (
     "cnca-watch: error: standard output is closed; "
     "give the command somewhere to write, e.g. `> file` or `> /dev/null`"
 )
-
-
-def child_env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.lower().endswith("_proxy") and not k.startswith("CNCA_WATCH_") and k != "NO_COLOR"}
-    env.update(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / ".config"),
-        XDG_DATA_HOME=str(home / ".local" / "share"),
-        XDG_CACHE_HOME=str(home / ".cache"),
-        XDG_STATE_HOME=str(home / ".local" / "state"),
-        NO_PROXY="127.0.0.1",
-    )
-    return env
 
 
 def run(args: Sequence[str], home: Path, stdout: str = "pipe", stdin: Optional[str] = None,
