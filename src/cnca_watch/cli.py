@@ -19,23 +19,20 @@ from cnca_watch import __version__
 from cnca_watch.cli_common import (
     NOT_ACKNOWLEDGED,
     ConfigOption,
-    FormatOption,
-    JsonOnlyOption,
-    JsonOption,
     OutputError,
     OutputFormat,
+    QuietOption,
+    SourceOption,
     StoreOption,
-    choose_format,
-    print_error,
+    emit,
     guard,
     load,
-    stdout_console,
-    write_json,
+    output_options,
+    print_error,
 )
 from cnca_watch.errors import ExitCode, UsageError, exit_status_help
 
 if TYPE_CHECKING:
-    from cnca_watch.models import RunResult
     from cnca_watch.settings import Config
 
 app = typer.Typer(
@@ -50,33 +47,6 @@ app = typer.Typer(
 )
 sources_app = typer.Typer(help="List the configured sources, or test one before adding it.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
-
-
-def _render_run(result: "RunResult", fmt: OutputFormat) -> None:
-    if fmt is OutputFormat.terminal:
-        from cnca_watch.render.terminal import render_terminal
-
-        render_terminal(result, stdout_console())
-        return
-    if fmt is OutputFormat.json:
-        from cnca_watch.render.json import run_to_json
-
-        write_json(run_to_json(result))
-        return
-    if fmt is OutputFormat.text:
-        from cnca_watch.render.text import render_text
-
-        text = render_text(result)
-    elif fmt is OutputFormat.markdown:
-        from cnca_watch.render.markdown import render_run
-
-        text = render_run(result)
-    else:
-        from cnca_watch.render.html import render_run as render_html
-
-        text = render_html(result)
-    sys.stdout.write(text)
-    sys.stdout.flush()
 
 
 @guard
@@ -100,16 +70,16 @@ def _root(
 
 @app.command(epilog=exit_status_help())
 @guard
+@output_options("check")
 def check(
+    output: OutputFormat,
     config_path: Optional[Path] = ConfigOption,
     store: Optional[Path] = StoreOption,
-    fmt: Optional[OutputFormat] = FormatOption,
-    as_json: bool = JsonOption,
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing when nothing changed and every source is fine."),
+    quiet: bool = QuietOption,
     exit_code: bool = typer.Option(False, "--exit-code", help="Exit 5 when changes were found (like git diff --exit-code)."),
     email: bool = typer.Option(False, "--email", help="Email the changes ([email] in the config)."),
     notify: bool = typer.Option(False, "--notify", help="Deliver to email and every [[webhooks]] url."),
-    source: Optional[list[str]] = typer.Option(None, "--source", "-s", help="Check only this source (repeatable)."),
+    source: Optional[list[str]] = SourceOption,
     accept_layout: Optional[list[str]] = typer.Option(
         None,
         "--accept-layout",
@@ -127,7 +97,6 @@ def check(
     from cnca_watch import delivery
     from cnca_watch.pipeline import acknowledge, check as run_check
 
-    output = choose_format(fmt, as_json)
     config = load(config_path, store)
     _check_sources_exist(config, source)
     _check_sources_exist(config, accept_layout, option="--accept-layout ")
@@ -140,7 +109,7 @@ def check(
         )
     if not (quiet and not result.changes and not result.failed):
         try:
-            _render_run(result, output)
+            emit("check", output, result)
             sys.stdout.flush()  # acknowledged below only once it got out
         except OutputError as exc:
             if not result.changes:
@@ -195,10 +164,10 @@ def _progress_bar(total: int, *, enabled: bool) -> Iterator[Optional[Callable[[s
 
 @app.command()
 @guard
+@output_options("check")
 def demo(
+    output: OutputFormat,
     store: Optional[Path] = StoreOption,
-    fmt: Optional[OutputFormat] = FormatOption,
-    as_json: bool = JsonOption,
 ) -> None:
     """Run two days of `check` against a bundled local mirror of the CNCA/SAMR pages (no network)."""
     import tempfile
@@ -208,7 +177,6 @@ def demo(
     from cnca_watch.demo.server import MirrorServer
     from cnca_watch.settings import Config, FetchSettings
 
-    output = choose_format(fmt, as_json)
     with tempfile.TemporaryDirectory(prefix="cnca-watch-demo-") as tmp, MirrorServer(day=1) as server:
         config = Config(
             sources=demo_sources(server.base_url),
@@ -223,7 +191,8 @@ def demo(
             stream.write(banner)
             stream.flush()
             result = run_check(config)
-            _render_run(result, output)
+            emit("check", output, result)
+            sys.stdout.flush()
             acknowledge(config, result)
 
 
@@ -252,77 +221,31 @@ def init(
 
 @sources_app.command("list")
 @guard
+@output_options("sources list")
 def sources_list(
+    output: OutputFormat,
     config_path: Optional[Path] = ConfigOption,
-    as_json: bool = JsonOnlyOption,
 ) -> None:
     """Show the configured sources."""
-    config = load(config_path, None)
-    if as_json:
-
-        rows = [
-            {"name": s.name, "url": s.url, "pages": s.pages, "page_size": s.page_size, "details": s.details}
-            for s in config.sources
-        ]
-        write_json(rows)
-        return
-    for s in config.sources:
-        sys.stdout.write(f"{s.name}\t{s.url}\n")
+    emit("sources list", output, load(config_path, None).sources)
 
 
 @sources_app.command("test")
 @guard
+@output_options("sources test")
 def sources_test(
+    output: OutputFormat,
     name_or_url: str = typer.Argument(..., help="A configured source name, or any list page URL."),
     config_path: Optional[Path] = ConfigOption,
-    as_json: bool = JsonOnlyOption,
 ) -> None:
     """Fetch one source and print what it extracts, without touching the store."""
+    from cnca_watch.operations import resolve_source
     from cnca_watch.pipeline import preview_source
-    from cnca_watch.render.safe import one_line
-    from cnca_watch.settings import SourceConfig
 
     config = load(config_path, None)
-    matches = [s for s in config.sources if s.name == name_or_url]
-    if matches:
-        source = matches[0]
-    elif name_or_url.startswith(("http://", "https://")):
-        source = SourceConfig(name="test", url=name_or_url)
-    else:
-        raise UsageError(f"{name_or_url!r} is neither a configured source nor an http(s) URL")
-    preview = preview_source(source, config)
-    if as_json:
-        from cnca_watch.render.json import attachment_to_json
-
-        document = {
-            "source": {"name": source.name, "url": source.url},
-            "items": [{"title": i.title, "url": i.url, "date": i.date} for i in preview.items],
-            "detail": None if preview.detail is None else {
-                "url": preview.detail_url,
-                "title": preview.detail.title,
-                "date": preview.detail.date,
-                "body": preview.detail.body,
-                "attachments": [attachment_to_json(a) for a in preview.detail.attachments],
-            },
-            "detail_error": preview.detail_error,
-        }
-        write_json(document)
-        return
-    out = [f"{one_line(source.name)} <{source.url}>: {len(preview.items)} items ({preview.requests} requests)"]
-    for item in preview.items:
-        out.append(f"  {item.date or '----------'}  {one_line(item.title)}")
-        out.append(f"              {item.url}")
-    if preview.detail is not None:
-        body = one_line(preview.detail.body)
-        out.append(f"\nfirst detail page {preview.detail_url}:")
-        out.append(f"  date: {preview.detail.date or 'not shown'}")
-        out.append(f"  body: {body[:300]}{'…' if len(body) > 300 else ''}")
-        for a in preview.detail.attachments:
-            out.append(f"  file: {one_line(a.name)} <{a.url}>")
-    if preview.detail_error:
-        out.append(f"\nfirst detail page failed: {one_line(preview.detail_error)}")
-    sys.stdout.write("\n".join(out) + "\n")
-    if not preview.items:
+    preview = preview_source(resolve_source(config, name_or_url), config)
+    emit("sources test", output, preview)
+    if not preview.items and output is not OutputFormat.json:
         raise UsageError("no announcements found on that page; set items/title/date selectors for it")
 
 

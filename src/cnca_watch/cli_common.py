@@ -1,34 +1,28 @@
-"""What every command shares: output formats, common options, config loading, and the
-one place where library errors become exit codes (``guard``)."""
+"""What every command shares: the options (each declared once, spelled the same on every
+command), the output options and how they choose a renderer, config loading, and the one
+place where library errors become exit codes (``guard``)."""
 
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 import typer
 
 from cnca_watch.errors import CncaWatchError, ExitCode, UsageError
+from cnca_watch.operations import open_existing_store
+from cnca_watch.render import OutputFormat, RenderOptions, formats, render, renderer
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from cnca_watch.settings import Config
-    from cnca_watch.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-
-class OutputFormat(str, Enum):
-    terminal = "terminal"
-    text = "text"
-    markdown = "markdown"
-    html = "html"
-    json = "json"
+__all__ = ["OutputFormat", "open_existing_store"]  # re-exported for the command modules
 
 
 ConfigOption = typer.Option(
@@ -36,12 +30,51 @@ ConfigOption = typer.Option(
     dir_okay=False,
 )
 StoreOption = typer.Option(None, "--store", help="SQLite snapshot store (overrides [store] path).", dir_okay=False)
-FormatOption = typer.Option(
-    None, "--format", "-f",
-    help="Output format; default: terminal on a TTY, text otherwise.", case_sensitive=False,
+SourceOption = typer.Option(None, "--source", "-s", help="Only this source (repeatable).")
+AreaOption = typer.Option(None, "--area", "-a", help="Only this task area id (repeatable).")
+QuietOption = typer.Option(
+    False, "--quiet", "-q", help="Print nothing when there is nothing to report (no change, no failure)."
 )
-JsonOption = typer.Option(False, "--json", help="Same as --format json.")
-JsonOnlyOption = typer.Option(False, "--json", help="Print JSON instead of text.")
+
+
+def output_options(kind: str) -> Callable[[F], F]:
+    """``--format/-f`` and ``--json`` on a command that prints ``kind`` (a key of
+    ``render.RENDERERS``), declared here once, as sqlite-utils shares ``output_options``.
+
+    The command receives ``output: OutputFormat`` (already checked against the formats
+    ``kind`` has) instead of the two flags."""
+    names = ", ".join(f.value for f in formats(kind))
+    fmt_param = inspect.Parameter(
+        "fmt", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[OutputFormat],
+        default=typer.Option(
+            None, "--format", "-f", case_sensitive=False,
+            help=f"Output format ({names}); default: terminal on a TTY, text otherwise.",
+        ),
+    )
+    json_param = inspect.Parameter(
+        "as_json", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
+        default=typer.Option(False, "--json", help="Same as --format json."),
+    )
+
+    def decorate(func: F) -> F:
+        signature = inspect.signature(func)
+        params = [p for name, p in signature.parameters.items() if name != "output"]
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, fmt: Optional[OutputFormat] = None, as_json: bool = False, **kwargs: Any) -> Any:
+            return func(*args, output=choose_format(fmt, as_json, kind), **kwargs)
+
+        wrapper.__signature__ = signature.replace(parameters=[*params, fmt_param, json_param])  # type: ignore[attr-defined]
+        annotations = {k: v for k, v in func.__annotations__.items() if k != "output"}
+        wrapper.__annotations__ = {**annotations, "fmt": Optional[OutputFormat], "as_json": bool}
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def emit(kind: str, output: OutputFormat, payload: Any) -> None:
+    """Render ``payload`` to standard output (JSON indented only for a person at a terminal)."""
+    render(kind, output, payload, RenderOptions(pretty=stdout_is_terminal()))
 
 
 # -- plumbing -----------------------------------------------------------------
@@ -149,12 +182,6 @@ def _settle_stdout(guarded: GuardedStdout) -> None:
         _discard_stdout(guarded.stream)
 
 
-def stdout_console() -> "Console":
-    from rich.console import Console
-
-    return Console(highlight=False, soft_wrap=False)
-
-
 def print_error(message: str) -> None:
     from cnca_watch.render.safe import clean_text
 
@@ -175,7 +202,7 @@ def guard(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         stdout = sys.stdout
         guarded = GuardedStdout(stdout.stream if isinstance(stdout, GuardedStdout) else stdout)
-        sys.stdout = guarded  # type: ignore[assignment]
+        sys.stdout = guarded
         try:
             try:
                 result = func(*args, **kwargs)
@@ -220,42 +247,21 @@ def guard(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def choose_format(fmt: Optional[OutputFormat], as_json: bool) -> OutputFormat:
+def choose_format(fmt: Optional[OutputFormat], as_json: bool, kind: str = "check") -> OutputFormat:
+    """The format asked for (or terminal on a TTY, text otherwise), if ``kind`` has it."""
     if as_json:
         if fmt not in (None, OutputFormat.json):
             raise UsageError("--json and --format are both given; use one of them")
-        return OutputFormat.json
-    if fmt is not None:
-        return fmt
-    return OutputFormat.terminal if stdout_is_terminal() else OutputFormat.text
+        chosen = OutputFormat.json
+    elif fmt is not None:
+        chosen = fmt
+    else:
+        chosen = OutputFormat.terminal if stdout_is_terminal() else OutputFormat.text
+    renderer(kind, chosen)  # refuses a format the command does not print, before any work
+    return chosen
 
 
 def load(config_path: Optional[Path], store: Optional[Path]) -> "Config":
     from cnca_watch.config import load_config
 
     return load_config(config_path, store_path=store, warn=print_error)
-
-
-
-
-def write_json(document: Any) -> None:
-    """One JSON document on stdout: indented for a person at a terminal, compact for a pipe."""
-    from cnca_watch.render.json import dumps
-
-    sys.stdout.write(dumps(document, pretty=stdout_is_terminal()) + "\n")
-    sys.stdout.flush()
-
-
-def open_existing_store(config: "Config", *, write: bool = False) -> "Store":
-    """Open the store; a missing one is an error, not a new empty store.
-
-    Read-only unless ``write``: looking at a store never writes to it, so a store on a
-    read-only file system, or in a folder the user cannot write, can still be read."""
-    from cnca_watch.errors import StoreError
-    from cnca_watch.store import Store
-
-    if not config.store_path.exists():
-        raise StoreError(
-            f"no store at {config.store_path}; run `cnca-watch check` first, or point --store at your store"
-        )
-    return Store.open(config.store_path, read_only=not write)

@@ -2,7 +2,7 @@
 
 Grouping and ordering live here so that every output presents changes the same way:
 failed sources first, then changes by primary task area (the six 2024 areas in their
-official order, unknown ids after them, "No task area" last), then by source.
+official order as areas.toml lists them, unknown ids after them, "No task area" last), then by source.
 """
 
 from __future__ import annotations
@@ -11,18 +11,14 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from cnca_watch.models import AreaTag, Change, ChangeKind, SourceResult, SourceStatus
+from cnca_watch.models import AreaTag, Change, ChangeKind, RunResult, SourceResult, SourceStatus
 from cnca_watch.render.safe import one_line
 
-# Official order of the 2024 task areas (see task-areas.md), with full and short labels.
-AREA_ORDER: tuple[str, ...] = (
-    "unified-management",
-    "going-global",
-    "serving-development",
-    "regulation",
-    "capabilities",
-    "benefit",
-)
+def area_order() -> tuple[str, ...]:
+    """The built-in task areas in their official order (as areas.toml lists them)."""
+    return tuple(builtin_area_labels())
+
+
 def builtin_area_labels() -> dict[str, tuple[str, str]]:
     """Full bilingual labels of the built-in areas (from areas.toml)."""
     from cnca_watch.classify import area_display_labels
@@ -79,8 +75,9 @@ def primary_area(change: Change) -> str:
 def _area_rank(area_id: str) -> tuple[int, str]:
     if area_id == NO_AREA:
         return (2, "")
-    if area_id in AREA_ORDER:
-        return (0, f"{AREA_ORDER.index(area_id):02d}")
+    order = area_order()
+    if area_id in order:
+        return (0, f"{order.index(area_id):02d}")
     return (1, area_id)
 
 
@@ -184,3 +181,42 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 def display_date(date: str | None) -> str:
     """A publication date as shown, or '' when missing or not a date."""
     return date if date and _ISO_DATE.fullmatch(date) else ""
+
+
+# -- what the run renderers (terminal, text) share -----------------------------------
+
+
+def summary_line(result: RunResult) -> str:
+    return summary(result.changes, failed_sources(result.sources))
+
+
+def split_baseline(result: RunResult) -> tuple[list[Change], dict[str, int]]:
+    """Changes to list one by one, and per first-run source the count summarised instead."""
+    first_run = {s.name for s in result.sources if s.first_run}
+    listed: list[Change] = []
+    baseline: dict[str, int] = {}
+    for change in result.changes:
+        if change.source in first_run and change.kind is ChangeKind.NEW:
+            baseline[change.source] = baseline.get(change.source, 0) + 1
+        else:
+            listed.append(change)
+    return listed, baseline
+
+
+def area_labels(areas: Sequence[AreaTag], *, evidence: int = 3) -> str:
+    """``Regulation 监管 (双随机, 监督抽查); …``: each area with the first terms that support it."""
+    parts = []
+    for area in areas:
+        terms = list(dict.fromkeys(e.term for e in area.evidence))[:evidence]
+        parts.append(short_label(area) + (f" ({', '.join(terms)})" if terms else ""))
+    return "; ".join(parts)
+
+
+def source_note(source: SourceResult) -> str:
+    if source.status is not SourceStatus.OK:
+        return one_line(source.error or source.status.value)
+    if source.first_run:
+        return "first run (baseline)"
+    if source.backfilled:
+        return f"{source.backfilled} older announcements came into view below the known ones (recorded, not news)"
+    return ""

@@ -76,6 +76,10 @@ def dumps(document: Any, *, pretty: bool = True) -> str:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
-def load_schema() -> dict[str, Any]:
-    text = resources.files("cnca_watch").joinpath("check-output.schema.json").read_text("utf-8")
-    return json.loads(text)
+def load_schema(name: str = "check-output.schema.json") -> dict[str, Any]:
+    """A JSON Schema shipped in the package (``render.JSON_SCHEMAS`` names each output's).
+
+    The others refer to shared definitions in ``check-output.schema.json`` by its ``$id``."""
+    text = resources.files("cnca_watch").joinpath(name).read_text("utf-8")
+    document: dict[str, Any] = json.loads(text)
+    return document

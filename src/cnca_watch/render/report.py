@@ -23,7 +23,7 @@ from cnca_watch.render import html as html_render
 from cnca_watch.render import markdown as md_render
 from cnca_watch.render.common import (
     builtin_area_labels,
-    AREA_ORDER,
+    area_order,
     KIND_LABEL,
     NO_AREA,
     AreaGroup,
@@ -84,7 +84,7 @@ def build_report(changes: Sequence[Change], *, since: str, until: str | None, by
             tag_of.setdefault(tag.id, tag)
     builtin = builtin_area_labels()
     others = sorted(a for a in area_counts if a not in builtin and a != NO_AREA)
-    areas = [AreaCount(a, area_label(a), area_counts[a]) for a in AREA_ORDER]
+    areas = [AreaCount(a, area_label(a), area_counts[a]) for a in area_order()]
     areas += [AreaCount(a, area_label(a, tag_of.get(a)), area_counts[a]) for a in others]
     if area_counts[NO_AREA]:
         areas.append(AreaCount(NO_AREA, area_label(NO_AREA), area_counts[NO_AREA]))

@@ -9,9 +9,8 @@ from rich.table import Table
 from rich.text import Text
 
 from cnca_watch.models import Change, ChangeKind, RunResult, SourceStatus
-from cnca_watch.render.common import parse_diff
+from cnca_watch.render.common import area_labels, parse_diff, source_note, split_baseline, summary_line
 from cnca_watch.render.safe import clean_text, one_line
-from cnca_watch.render.text import area_labels, source_note, split_baseline, summary_line
 
 STATUS_STYLE = {
     SourceStatus.OK: "green",
