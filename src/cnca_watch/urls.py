@@ -168,7 +168,7 @@ class Resolver:
             while href.startswith("../"):  # "../x": climb the base directory
                 href = href[3:]
                 cut = directory.rfind("/", len(self._origin) + 1, len(directory) - 1)  # type: ignore[arg-type,union-attr]
-                directory = directory[: cut + 1] if cut >= 0 else self._origin + "/"  # type: ignore[operator,index]
+                directory = directory[: cut + 1] if cut >= 0 else self._origin + "/"  # type: ignore[index]
             if not href or href[0] in "./?":
                 return None  # "..", ".", "./?q": leave the edge cases to the full algorithm
         if href[0] == "/":

@@ -134,7 +134,7 @@ class EncodedSubject(str):
     def fold(self, *, policy: email.policy.Policy) -> str:
         text = str(self)
         if text.isascii():
-            return policy.header_factory("Subject", text).fold(policy=policy)  # type: ignore[attr-defined]
+            return str(policy.header_factory("Subject", text).fold(policy=policy))  # type: ignore[attr-defined]
         encoded = Header(text, charset="utf-8", header_name="Subject").encode(linesep=policy.linesep)
         return f"Subject: {encoded}{policy.linesep}"
 
