@@ -61,10 +61,34 @@ def test_hostile_titles_keep_the_feed_valid():
     assert any("]]><entry><title>injected</title></entry>" in t for t in titles)
     for entry in parsed.entries:
         assert "\x1b" not in entry.title and "\u202e" not in entry.title and "\x00" not in entry.title
-        assert "<script" not in entry.summary  # feedparser sanitizes, and we escaped anyway
     injected = next(e for e in parsed.entries if "injected" in e.title)
     assert "link" not in injected or not injected.link.startswith("javascript")
     assert all(not l.href.startswith("javascript") for e in parsed.entries for l in e.get("links", []))
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def summaries(xml: str) -> list[str]:
+    """Each entry's summary as the feed carries it (HTML as text), read with a strict XML
+    parser that sanitises nothing — unlike feedparser, which drops <script> by itself."""
+    root = ET.fromstring(xml.encode("utf-8"))
+    return [entry.findtext(f"{ATOM}summary") or "" for entry in root.iter(f"{ATOM}entry")]
+
+
+def test_a_script_in_a_diff_reaches_the_summary_html_as_text_never_as_a_tag():
+    xml = feed_of([changed_change(diff="旧[-<script>alert(1)</script>-]{+新+}")])
+    assert "<script" not in xml
+    (summary,) = summaries(xml)
+    assert "<script" not in summary
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in summary
+
+
+def test_the_source_name_is_escaped_in_the_summary_html():
+    xml = feed_of([new_change(source='<img src=x onerror="alert(1)">&co')])
+    (summary,) = summaries(xml)
+    assert summary.startswith("<p>Source: &lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;co</p>")
+    assert "<img" not in summary
 
 
 def test_empty_feed_is_valid():
