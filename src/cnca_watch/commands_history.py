@@ -14,6 +14,7 @@ from cnca_watch.cli_common import (
     AreaOption,
     ConfigOption,
     OutputFormat,
+    QuietOption,
     SourceOption,
     StoreOption,
     emit,
@@ -46,6 +47,7 @@ def register(app: typer.Typer) -> None:
         ),
         config_path: Optional[Path] = ConfigOption,
         store: Optional[Path] = StoreOption,
+        quiet: bool = QuietOption,
     ) -> None:
         """Digest of what was new or changed in a period, grouped by task area."""
         from cnca_watch.operations import ReportQuery, build_period_report
@@ -54,7 +56,9 @@ def register(app: typer.Typer) -> None:
             since=since, until=until, areas=tuple(area or ()), sources=tuple(source or ()),
             by_published=by_published, baseline=baseline,
         )
-        emit("report", output, build_period_report(load(config_path, store), query))
+        built = build_period_report(load(config_path, store), query)
+        if not (quiet and built.total == 0):
+            emit("report", output, built)
 
     @app.command()
     @guard
@@ -64,11 +68,14 @@ def register(app: typer.Typer) -> None:
         limit: int = typer.Option(20, "--limit", "-n", min=1, max=100_000, help="How many runs to list."),
         config_path: Optional[Path] = ConfigOption,
         store: Optional[Path] = StoreOption,
+        quiet: bool = QuietOption,
     ) -> None:
         """List past runs: when, sources ok/failed, counts."""
         from cnca_watch.operations import run_history
 
-        emit("history", output, run_history(load(config_path, store), limit))
+        runs = run_history(load(config_path, store), limit)
+        if not (quiet and not runs):
+            emit("history", output, runs)
 
     @app.command()
     @guard
