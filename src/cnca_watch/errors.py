@@ -42,15 +42,15 @@ class ExitCode(IntEnum):
 
 EXIT_MEANINGS: dict[ExitCode, str] = {
     ExitCode.OK: "every source was checked (with --exit-code: and nothing changed)",
-    ExitCode.SOURCE_FAILED: "a source failed or was blocked; the others were still checked, stored and printed",
+    ExitCode.SOURCE_FAILED: "a source failed or was blocked (the others were still checked, stored and printed)",
     ExitCode.USAGE: "bad usage or bad config",
     ExitCode.STORE: "the store could not be opened or written",
-    ExitCode.DELIVERY: "email or webhook delivery failed; the changes stay queued for the next delivery",
+    ExitCode.DELIVERY: "email or webhook delivery failed (the changes stay queued for the next delivery)",
     ExitCode.CHANGES: "only with --exit-code: checked, and changes were found",
     ExitCode.INTERNAL: "an internal error (a bug)",
-    ExitCode.OUTPUT: "the output could not be written (pipe closed early, disk full, standard output closed); "
-    "nothing was acknowledged",
-    ExitCode.INTERRUPTED: "interrupted (Ctrl-C); an unfinished run saves nothing",
+    ExitCode.OUTPUT: "the output could not be written (pipe closed early, disk full, standard output closed) "
+    "and nothing was acknowledged",
+    ExitCode.INTERRUPTED: "interrupted (Ctrl-C): an unfinished run saves nothing",
 }
 
 
