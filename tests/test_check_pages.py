@@ -180,3 +180,21 @@ def test_a_source_pointed_at_another_page_starts_a_new_baseline(store_path: Path
     )
     assert {c.kind.value for c in moved.changes} == {"new"}
     assert "/a/1.html" not in requested[-8:]  # the old page's rows are not probed
+
+
+def test_a_source_pointed_at_the_jpaas_list_api_is_refused_with_the_fix(tmp_path):
+    # The address public crawlers quote: its JSON answer is not a page to watch.
+    api = "/api-gateway/jpaas-publish-server/front/page/build/unit"
+    answer = json.dumps(
+        {"success": True, "code": "200", "data": {"html": '<ul class="common_list_ul"><li><a href="art/2024/art_1.html">关于开展认证的通知</a><span>2024-01-12</span></li></ul>'}},
+        ensure_ascii=False,
+    )
+    with PageServer({api: answer, "/answer.json": answer}) as site:
+        for path in (api, "/answer.json"):
+            store = tmp_path / f"{path.strip('/').replace('/', '_')}.db"
+            result = run(config_for(site.url(path), store))
+            (source,) = result.sources
+            assert source.status is SourceStatus.ERROR
+            assert "jpaas list API" in (source.error or "")
+            assert "set the source's url to the column's list page" in (source.error or "")
+            assert result.changes == ()  # nothing of the JSON was stored as announcements

@@ -25,6 +25,7 @@ from cnca_watch.extract import (
     find_jpaas_unit,
     is_announcement_page,
     parse_jpaas_payload,
+    refuse_jpaas_api,
     whole_title,
 )
 from cnca_watch.fetch import Fetcher
@@ -187,6 +188,7 @@ async def _fetch_list(
     if column.not_modified:
         obs.unchanged = True
         return []
+    refuse_jpaas_api(column.url, column.text)
     unit = find_jpaas_unit(column.text, column.url)
     if unit is None:
         # A static list is its own page: worth revalidating.  A jpaas column page

@@ -124,6 +124,21 @@ def find_jpaas_unit(html: str, page_url: str) -> JpaasUnit | None:
     )
 
 
+def refuse_jpaas_api(url: str, text: str) -> None:
+    """Refuse a source pointed at the list API itself rather than at its column page.
+
+    Public crawlers often quote the API address, but its answer is JSON whose links are
+    relative to a column page it does not name, and its paging lives in ``paramJson``:
+    read as a page it yields titles made of JSON and links that resolve nowhere.
+    """
+    body = (text or "").lstrip("\ufeff \t\r\n")
+    if DEFAULT_UNIT_PATH in url or (body.startswith("{") and '"html"' in body[:4096] and "data" in body[:4096]):
+        raise ExtractError(
+            f"{url} is the jpaas list API behind a column page, not a page to watch: "
+            "set the source's url to the column's list page (the page whose <script> carries querydata=…)"
+        )
+
+
 def parse_jpaas_payload(text: str) -> JpaasPayload:
     """Read the list API's JSON answer; every unusable answer is an ExtractError."""
     body = (text or "").lstrip("\ufeff \t\r\n")
