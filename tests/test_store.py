@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from store_helpers import PDF, SOURCE, SOURCE_URL, TAG, ann, check_once, window
 
-from cnca_watch import store as store_module
+from cnca_watch.store import migrations
 from cnca_watch.errors import StoreError
 from cnca_watch.models import AreaTag, Attachment, ChangeKind, SourceResult, SourceStatus, Validators
 from cnca_watch.store import APPLICATION_ID, SCHEMA_VERSION, Store
+from cnca_watch.store.codec import SNAPSHOT_SELECT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "store"
 DAY1, DAY2, DAY3 = "2024-01-10T07:00:00Z", "2024-01-11T07:00:00Z", "2024-01-12T07:00:00Z"
@@ -290,7 +291,7 @@ def test_previous_uses_indexes_not_table_scans(store_path: Path) -> None:
         (" WHERE a.source_id = ? AND a.listed = 1 AND a.removed = 0", (1,)),
         (" WHERE a.source_id = ? AND a.url IN (?, ?)", (1, "u1", "u2")),
     ):
-        rows = conn.execute("EXPLAIN QUERY PLAN " + store_module._SNAPSHOT_SELECT + where, params).fetchall()
+        rows = conn.execute("EXPLAIN QUERY PLAN " + SNAPSHOT_SELECT + where, params).fetchall()
         plans.append(" | ".join(r[-1] for r in rows))
     conn.close()
     for plan in plans:
@@ -425,8 +426,8 @@ def test_migrations_upgrade_an_old_store_in_one_transaction(tmp_path: Path, monk
         to_future(conn)
         conn.execute("SELECT * FROM no_such_table")
 
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", future)
-    monkeypatch.setattr(store_module, "MIGRATIONS", {**store_module.MIGRATIONS, future: broken})
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", future)
+    monkeypatch.setattr(migrations, "MIGRATIONS", {**migrations.MIGRATIONS, future: broken})
     with pytest.raises(StoreError):
         Store.open(path)
     conn = sqlite3.connect(path)
@@ -434,7 +435,7 @@ def test_migrations_upgrade_an_old_store_in_one_transaction(tmp_path: Path, monk
     assert "note" not in [r[1] for r in conn.execute("PRAGMA table_info(runs)")]
     conn.close()
 
-    monkeypatch.setattr(store_module, "MIGRATIONS", {**store_module.MIGRATIONS, future: to_future})
+    monkeypatch.setattr(migrations, "MIGRATIONS", {**migrations.MIGRATIONS, future: to_future})
     with Store.open(path) as store:
         assert len(store.history()) == 3
     conn = sqlite3.connect(path)
