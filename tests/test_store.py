@@ -1,4 +1,4 @@
-"""store.py against real SQLite files: round trips, versions, outbox, queries, schema."""
+"""The store package against real SQLite files: round trips, versions, outbox, queries, schema."""
 
 from __future__ import annotations
 
