@@ -151,3 +151,10 @@ def test_prefilter_looks_at_small_bodies_with_a_sign(sign: bytes) -> None:
 def test_prefilter_skips_plain_pages_unless_cloudflare_says_so() -> None:
     assert not might_be_challenge(b"<p>plain</p>", {})
     assert might_be_challenge(b"<p>plain</p>", {"cf-mitigated": "challenge"})
+
+
+def test_a_long_multi_line_upper_case_script_counts_as_code_not_as_visible_text() -> None:
+    # The page's only readable text is in the script; the script itself is not content.
+    script = "<SCRIPT>\nvar k = '" + "a" * (CHALLENGE_MAX_VISIBLE_CHARS * 2) + "';\n"
+    page = script + "document.cookie = k;\nlocation.reload();\n</SCRIPT><p>请稍候</p>"
+    assert detect_challenge(200, {}, page) == "JavaScript challenge page instead of content"
