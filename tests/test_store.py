@@ -495,3 +495,17 @@ def test_v2_respells_raw_non_ascii_urls_so_announcements_keep_their_identity(tmp
     assert conn.execute(
         "SELECT listed FROM announcements WHERE url = ?", ("https://www.cnca.gov.cn/zwxx/gg/两次.html",)
     ).fetchone() == (0,)
+
+
+def test_a_run_without_channels_queues_its_changes_for_the_report(store_path: Path) -> None:
+    from cnca_watch.diff import diff_source
+
+    with Store.open(store_path) as store:
+        with store.run(started_at=DAY1) as run:
+            current = window(1)
+            result = diff_source(SOURCE, {}, current, detected_at=DAY1)
+            stored = run.record_observations(SOURCE, SOURCE_URL, current, result)
+            run.finish(DAY1, "ok")
+        assert run.channels == ("report",)
+        assert [c.id for c in store.pending("report")] == [c.id for c in stored]
+        assert len(stored) == len(current)
