@@ -272,7 +272,7 @@ def test_retag_replaces_latest_tags_and_keeps_the_old_ones(store_path: Path) -> 
         again = store.retag(classify, at=DAY3, vocabulary_hash="abc123")
         assert (again.total, again.changed) == (3, 0)
         history = store.announcement(ann(2, 0).url)
-        assert [r.id for r in store.retags()] == [result.id, again.id]
+        assert store.retags() == [result, again]  # the log keeps what each re-tagging reported
         # The next healthy check sees the new tags as the stored ones: no new version.
         check_once(store, [ann(3, 0), ann(2, 1, areas=(new_tag,)), ann(1, 2)], at=DAY3)
     assert history is not None
