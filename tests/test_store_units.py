@@ -88,3 +88,15 @@ def test_upgrade_runs_exactly_the_missing_migrations_in_order(monkeypatch: pytes
     monkeypatch.setattr(migrations, "MIGRATIONS", fake)
     migrations.upgrade(sqlite3.connect(":memory:"), 2, 5)
     assert ran == [3, 4, 5]
+
+
+def test_a_text_file_is_refused_by_its_first_bytes_with_the_reason(tmp_path: Path) -> None:
+    from cnca_watch.store import Store
+
+    notes = tmp_path / "notes.db"
+    notes.write_text("这不是数据库\n" * 40, encoding="utf-8")
+    before = notes.read_bytes()
+    with pytest.raises(StoreError) as caught:
+        Store.open(notes)
+    assert str(caught.value) == f"{notes} is not a cnca-watch store (not an SQLite database); point --store elsewhere"
+    assert notes.read_bytes() == before
