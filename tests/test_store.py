@@ -509,3 +509,19 @@ def test_a_run_without_channels_queues_its_changes_for_the_report(store_path: Pa
         assert run.channels == ("report",)
         assert [c.id for c in store.pending("report")] == [c.id for c in stored]
         assert len(stored) == len(current)
+
+
+def test_changes_without_baseline_leave_out_what_a_first_run_recorded(store_path: Path) -> None:
+    with Store.open(store_path) as store:
+        check_once(store, window(2, 1), at=DAY1)  # the source's first run: the baseline
+        (news,) = check_once(store, window(3, 2, 1), at=DAY2)
+        assert len(store.changes()) == 3
+        assert [c.url for c in store.changes(baseline=False)] == [news.url] == [ann(3, 0).url]
+
+
+def test_an_id_beyond_sqlite_integers_is_looked_up_as_a_url_not_an_overflow(store_path: Path) -> None:
+    with Store.open(store_path) as store:
+        check_once(store, window(1), at=DAY1)
+        assert store.announcement(str(2**63)) is None
+        assert store.announcement(str(2**63 - 1)) is None
+        assert store.url_of_change(2**63) is None
