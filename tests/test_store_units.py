@@ -100,3 +100,11 @@ def test_a_text_file_is_refused_by_its_first_bytes_with_the_reason(tmp_path: Pat
         Store.open(notes)
     assert str(caught.value) == f"{notes} is not a cnca-watch store (not an SQLite database); point --store elsewhere"
     assert notes.read_bytes() == before
+
+
+def test_a_directory_is_refused_as_a_directory(tmp_path: Path) -> None:
+    from cnca_watch.store import Store
+
+    with pytest.raises(StoreError) as caught:
+        Store.open(tmp_path)
+    assert str(caught.value) == f"{tmp_path} is not a cnca-watch store (it is a directory); point --store elsewhere"
