@@ -525,3 +525,19 @@ def test_an_id_beyond_sqlite_integers_is_looked_up_as_a_url_not_an_overflow(stor
         assert store.announcement(str(2**63)) is None
         assert store.announcement(str(2**63 - 1)) is None
         assert store.url_of_change(2**63) is None
+
+
+def test_a_change_keeps_its_own_detection_time_and_falls_back_to_the_run_start(store_path: Path) -> None:
+    from dataclasses import replace
+
+    from cnca_watch.diff import diff_source
+
+    with Store.open(store_path) as store:
+        with store.run(started_at=DAY1) as run:
+            current = window(2, 1)
+            result = diff_source(SOURCE, {}, current, detected_at=DAY2)
+            result = replace(result, changes=(result.changes[0], replace(result.changes[1], detected_at=None)))
+            stored = run.record_observations(SOURCE, SOURCE_URL, current, result)
+            run.finish(DAY1, "ok")
+        assert [c.detected_at for c in stored] == [DAY2, DAY1]
+        assert sorted(c.detected_at for c in store.changes()) == [DAY1, DAY2]
