@@ -1,5 +1,5 @@
-"""The open store: opening and closing, the run transaction, the outbox, re-tagging, and
-the look-back questions (answered in ``queries``)."""
+"""The open store: opening and closing, the run transaction, the outbox, re-tagging; the
+look-back questions it inherits from ``queries.LookBack``."""
 
 from __future__ import annotations
 
@@ -9,17 +9,17 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from cnca_watch.models import AreaTag, Change
-from cnca_watch.store import queries
 from cnca_watch.store.codec import CHANGE_SELECT, areas_to_json, change_from_row, in_chunks
 from cnca_watch.store.failures import store_error
 from cnca_watch.store.files import refuse_non_sqlite
 from cnca_watch.store.opening import connect_read_only, connect_writable
-from cnca_watch.store.records import AnnouncementHistory, RetagResult, RunSummary
+from cnca_watch.store.queries import LookBack
+from cnca_watch.store.records import RetagResult
 from cnca_watch.store.run_writer import RunWriter
 from cnca_watch.store.transaction import immediate_transaction
 
 
-class Store:
+class Store(LookBack):
     """An open store.  Use ``Store.open``; a context manager that closes it."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, lock_timeout: float) -> None:
@@ -111,47 +111,6 @@ class Store:
                     f" AND change_id IN ({marks})",
                     (at, channel, *chunk),
                 )
-
-    # ---- looking back
-
-    def history(self, limit: int = 50) -> list[RunSummary]:
-        """Runs, newest first, with their source outcomes and change counts."""
-        return queries.history(self._read, limit)
-
-    def changes(
-        self,
-        *,
-        since: str | None = None,
-        until: str | None = None,
-        by: str = "detected",
-        area: str | None = None,
-        source: str | None = None,
-        baseline: bool = True,
-    ) -> list[Change]:
-        """Changes with ``since <= t < until``, oldest first.
-
-        ``by="detected"`` filters on when cnca-watch saw the change (UTC timestamps),
-        ``by="published"`` on the announcement's date (give ``YYYY-MM-DD`` bounds).
-        ``baseline=False`` leaves out what a source's first run recorded (not news).
-        """
-        return queries.changes(
-            self._read, since=since, until=until, by=by, area=area, source=source, baseline=baseline
-        )
-
-    def url_of_change(self, change_id: int) -> str | None:
-        """The announcement URL of a change (the ``id`` that ``check --json`` prints)."""
-        return queries.url_of_change(self._read, change_id)
-
-    def announcement(self, key: str) -> AnnouncementHistory | None:
-        """One announcement by URL or numeric id: every version and every change."""
-        return queries.announcement(self._read, key)
-
-    def source_names(self) -> list[str]:
-        return queries.source_names(self._read)
-
-    def retags(self) -> list[RetagResult]:
-        """Every re-tagging, oldest first."""
-        return queries.retags(self._read)
 
     # ---- re-tagging
 
