@@ -301,3 +301,9 @@ def test_layout_guard() -> None:
     assert layout_change_reason(3, 0) is not None
     reason = layout_change_reason(20, 9)
     assert reason is not None and "9 items (20 last time)" in reason and "layout" in reason
+
+
+def test_layout_guard_starts_judging_at_four_items() -> None:
+    # Below four items a shrink proves nothing; from four on, less than half is suspicious.
+    assert layout_change_reason(4, 1) == "the list yielded only 1 items (4 last time): the page layout probably changed"
+    assert layout_change_reason(4, 2) is None

@@ -64,3 +64,9 @@ def test_link_targets_have_nothing_that_could_end_a_link_early():
 
 def test_an_unterminated_osc_loses_only_its_introducer():
     assert clean_text("\x1b]0;关于开展认证的通知") == "0;关于开展认证的通知"
+
+
+def test_http_url_keeps_an_explicit_port_and_ipv6_brackets() -> None:
+    assert http_url("http://example.test:8080/a") == "http://example.test:8080/a"
+    assert http_url("https://[2001:db8::1]:8443/x") == "https://[2001:db8::1]:8443/x"
+    assert http_url("http://例子.测试:81/") == "http://xn--fsqu00a.xn--0zwm56d:81/"

@@ -1,4 +1,4 @@
-"""store.py against real SQLite files: round trips, versions, outbox, queries, schema."""
+"""The store package against real SQLite files: round trips, versions, outbox, queries, schema."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from store_helpers import PDF, SOURCE, SOURCE_URL, TAG, ann, check_once, window
 
-from cnca_watch import store as store_module
+from cnca_watch.store import migrations
 from cnca_watch.errors import StoreError
 from cnca_watch.models import AreaTag, Attachment, ChangeKind, SourceResult, SourceStatus, Validators
 from cnca_watch.store import APPLICATION_ID, SCHEMA_VERSION, Store
+from cnca_watch.store.codec import SNAPSHOT_SELECT
 
 FIXTURES = Path(__file__).parent / "fixtures" / "store"
 DAY1, DAY2, DAY3 = "2024-01-10T07:00:00Z", "2024-01-11T07:00:00Z", "2024-01-12T07:00:00Z"
@@ -271,7 +272,7 @@ def test_retag_replaces_latest_tags_and_keeps_the_old_ones(store_path: Path) -> 
         again = store.retag(classify, at=DAY3, vocabulary_hash="abc123")
         assert (again.total, again.changed) == (3, 0)
         history = store.announcement(ann(2, 0).url)
-        assert [r.id for r in store.retags()] == [result.id, again.id]
+        assert store.retags() == [result, again]  # the log keeps what each re-tagging reported
         # The next healthy check sees the new tags as the stored ones: no new version.
         check_once(store, [ann(3, 0), ann(2, 1, areas=(new_tag,)), ann(1, 2)], at=DAY3)
     assert history is not None
@@ -290,7 +291,7 @@ def test_previous_uses_indexes_not_table_scans(store_path: Path) -> None:
         (" WHERE a.source_id = ? AND a.listed = 1 AND a.removed = 0", (1,)),
         (" WHERE a.source_id = ? AND a.url IN (?, ?)", (1, "u1", "u2")),
     ):
-        rows = conn.execute("EXPLAIN QUERY PLAN " + store_module._SNAPSHOT_SELECT + where, params).fetchall()
+        rows = conn.execute("EXPLAIN QUERY PLAN " + SNAPSHOT_SELECT + where, params).fetchall()
         plans.append(" | ".join(r[-1] for r in rows))
     conn.close()
     for plan in plans:
@@ -425,8 +426,8 @@ def test_migrations_upgrade_an_old_store_in_one_transaction(tmp_path: Path, monk
         to_future(conn)
         conn.execute("SELECT * FROM no_such_table")
 
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", future)
-    monkeypatch.setattr(store_module, "MIGRATIONS", {**store_module.MIGRATIONS, future: broken})
+    monkeypatch.setattr(migrations, "SCHEMA_VERSION", future)
+    monkeypatch.setattr(migrations, "MIGRATIONS", {**migrations.MIGRATIONS, future: broken})
     with pytest.raises(StoreError):
         Store.open(path)
     conn = sqlite3.connect(path)
@@ -434,7 +435,7 @@ def test_migrations_upgrade_an_old_store_in_one_transaction(tmp_path: Path, monk
     assert "note" not in [r[1] for r in conn.execute("PRAGMA table_info(runs)")]
     conn.close()
 
-    monkeypatch.setattr(store_module, "MIGRATIONS", {**store_module.MIGRATIONS, future: to_future})
+    monkeypatch.setattr(migrations, "MIGRATIONS", {**migrations.MIGRATIONS, future: to_future})
     with Store.open(path) as store:
         assert len(store.history()) == 3
     conn = sqlite3.connect(path)
@@ -494,3 +495,49 @@ def test_v2_respells_raw_non_ascii_urls_so_announcements_keep_their_identity(tmp
     assert conn.execute(
         "SELECT listed FROM announcements WHERE url = ?", ("https://www.cnca.gov.cn/zwxx/gg/两次.html",)
     ).fetchone() == (0,)
+
+
+def test_a_run_without_channels_queues_its_changes_for_the_report(store_path: Path) -> None:
+    from cnca_watch.diff import diff_source
+
+    with Store.open(store_path) as store:
+        with store.run(started_at=DAY1) as run:
+            current = window(1)
+            result = diff_source(SOURCE, {}, current, detected_at=DAY1)
+            stored = run.record_observations(SOURCE, SOURCE_URL, current, result)
+            run.finish(DAY1, "ok")
+        assert run.channels == ("report",)
+        assert [c.id for c in store.pending("report")] == [c.id for c in stored]
+        assert len(stored) == len(current)
+
+
+def test_changes_without_baseline_leave_out_what_a_first_run_recorded(store_path: Path) -> None:
+    with Store.open(store_path) as store:
+        check_once(store, window(2, 1), at=DAY1)  # the source's first run: the baseline
+        (news,) = check_once(store, window(3, 2, 1), at=DAY2)
+        assert len(store.changes()) == 3
+        assert [c.url for c in store.changes(baseline=False)] == [news.url] == [ann(3, 0).url]
+
+
+def test_an_id_beyond_sqlite_integers_is_looked_up_as_a_url_not_an_overflow(store_path: Path) -> None:
+    with Store.open(store_path) as store:
+        check_once(store, window(1), at=DAY1)
+        assert store.announcement(str(2**63)) is None
+        assert store.announcement(str(2**63 - 1)) is None
+        assert store.url_of_change(2**63) is None
+
+
+def test_a_change_keeps_its_own_detection_time_and_falls_back_to_the_run_start(store_path: Path) -> None:
+    from dataclasses import replace
+
+    from cnca_watch.diff import diff_source
+
+    with Store.open(store_path) as store:
+        with store.run(started_at=DAY1) as run:
+            current = window(2, 1)
+            result = diff_source(SOURCE, {}, current, detected_at=DAY2)
+            result = replace(result, changes=(result.changes[0], replace(result.changes[1], detected_at=None)))
+            stored = run.record_observations(SOURCE, SOURCE_URL, current, result)
+            run.finish(DAY1, "ok")
+        assert [c.detected_at for c in stored] == [DAY2, DAY1]
+        assert sorted(c.detected_at for c in store.changes()) == [DAY1, DAY2]

@@ -1,4 +1,4 @@
-"""store.py under faults: a writer killed mid-run, two runs at once, a full disk."""
+"""The store under faults: a writer killed mid-run, two runs at once, a full disk."""
 
 from __future__ import annotations
 

@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import re
 import ssl
 import time
 from dataclasses import dataclass
 from datetime import timezone
 from http import HTTPStatus
 from types import TracebackType
-from typing import Mapping
 
 import httpx
 
+from .antibot import detect_challenge, might_be_challenge
 from .decode import decode_body
 from .errors import BlockedError, FetchError, GoneError, HTTPStatusError
 from .models import Page, Validators
@@ -41,110 +40,6 @@ GONE_STATUSES = frozenset({404, 410})
 
 # Error pages are read only this far: enough to recognise a challenge page.
 ERROR_BODY_BYTES = 256 * 1024
-
-
-# --------------------------------------------------------------------------- anti-bot
-
-_JSL_COOKIE = re.compile(r"__jsluid_\w*|__jsl_clearance\w*", re.IGNORECASE)
-_CHALLENGE_SCRIPT = re.compile(
-    r"document\.cookie\s*=|__jsl_clearance|eval\s*\(\s*function\s*\(\s*p\s*,\s*a\s*,\s*c\s*,\s*k"
-    r"|_cf_chl_opt|cf-browser-verification|challenge-platform",
-    re.IGNORECASE,
-)
-_RELOAD_SCRIPT = re.compile(
-    r"location\.(?:href|replace|reload|assign)|window\.location|setTimeout\s*\(", re.IGNORECASE
-)
-_WAF_MARKERS = tuple(
-    marker.lower()
-    for marker in (
-        "waf",
-        "web应用防火墙",
-        "网站防火墙",
-        "防火墙",
-        "安全狗",
-        "safedog",
-        "云锁",
-        "yunsuo",
-        "知道创宇",
-        "创宇盾",
-        "加速乐",
-        "jiasule",
-        "360网站卫士",
-        "网站卫士",
-        "安全防护",
-        "访问被拦截",
-        "请求被拦截",
-        "已被拦截",
-        "拦截",
-        "非法请求",
-        "疑似黑客攻击",
-        "access denied",
-        "request blocked",
-        "request rejected",
-        "the requested url was rejected",
-        "attention required",
-        "you have been blocked",
-        "cloudflare",
-        "incapsula",
-        "akamai",
-        "__jsl_clearance",
-    )
-)
-_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"<[^>]+>")
-# A challenge page carries a script and next to no readable text; a real page
-# that merely includes a cookie script has plenty.
-CHALLENGE_MAX_VISIBLE_CHARS = 200
-
-
-def _visible_text(html: str) -> str:
-    without_code = _SCRIPT_OR_STYLE.sub(" ", html)
-    return " ".join(_TAG.sub(" ", without_code).split())
-
-
-def _has_challenge_script(text: str) -> bool:
-    if "__jsl_clearance" in text or "_cf_chl_opt" in text or "challenge-platform" in text:
-        return True
-    return bool(_CHALLENGE_SCRIPT.search(text) and _RELOAD_SCRIPT.search(text))
-
-
-def detect_challenge(status: int, headers: Mapping[str, str], text: str) -> str | None:
-    """Describe the anti-bot challenge or WAF block this answer is, or None.
-
-    ``headers`` must have lower-cased names.  Pure function: no I/O.
-    Anti-bot layers (jiasule/加速乐, Cloudflare, assorted Chinese WAFs) answer
-    412/521 with a JavaScript challenge, 403 with a block page, or sometimes
-    200 with a challenge script and no content.  A ``__jsluid_s`` cookie alone
-    does not block: those layers set it on ordinary pages too.
-    """
-    set_cookie = headers.get("set-cookie", "")
-    jsl_cookie = bool(_JSL_COOKIE.search(set_cookie))
-    challenge_script = _has_challenge_script(text)
-    visible = _visible_text(text)
-    barely_any_content = len(visible) <= CHALLENGE_MAX_VISIBLE_CHARS
-
-    if headers.get("cf-mitigated", "").lower() == "challenge":
-        return "Cloudflare challenge"
-    if status in (412, 521):
-        if challenge_script:
-            return "JavaScript challenge page"
-        if jsl_cookie:
-            return "anti-bot cookie challenge (__jsluid/__jsl_clearance)"
-        return None
-    if status in (403, 429, 503):
-        if challenge_script and barely_any_content:
-            return "JavaScript challenge page"
-        if status == 403:
-            lowered = text[:ERROR_BODY_BYTES].lower()
-            server = headers.get("server", "").lower()
-            if jsl_cookie or any(marker in lowered for marker in _WAF_MARKERS):
-                return "web application firewall block page"
-            if any(name in server for name in ("waf", "yunsuo", "safedog", "jiasule", "cloudflare")):
-                return "web application firewall block page"
-        return None
-    if 200 <= status < 300 and challenge_script and barely_any_content:
-        return "JavaScript challenge page instead of content"
-    return None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -584,7 +479,7 @@ class Fetcher:
                     status=status,
                 )
             return answer
-        if status >= 400 or _might_be_challenge(answer):
+        if status >= 400 or might_be_challenge(answer.content, answer.headers):
             text, _codec = decode_body(answer.content, answer.headers.get("content-type"))
             if detect_challenge(status, answer.headers, text) is not None:
                 raise BlockedError(f"blocked by anti-bot challenge at {url} (HTTP {status})", url=url)
@@ -613,14 +508,3 @@ class Fetcher:
             etag=answer.headers.get("etag"),
             last_modified=answer.headers.get("last-modified"),
         )
-
-
-def _might_be_challenge(answer: _Answer) -> bool:
-    # Decoding a large normal page twice is waste: challenge pages are small.
-    return len(answer.content) <= 64 * 1024 and (
-        b"document.cookie" in answer.content
-        or b"__jsl_clearance" in answer.content
-        or b"_cf_chl_opt" in answer.content
-        or b"challenge-platform" in answer.content
-        or "cf-mitigated" in answer.headers
-    )

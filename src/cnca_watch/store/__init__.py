@@ -1,0 +1,66 @@
+"""The snapshot store: one SQLite file (WAL), stdlib ``sqlite3`` only.
+
+What it keeps: sources, announcements (identity = canonical URL within a source),
+every version of every announcement with the run that saw it, the changes found,
+an outbox of changes per delivery channel, HTTP validators, and a log of runs and
+re-taggings.
+
+Guarantees:
+
+* A run is one ``BEGIN IMMEDIATE`` transaction.  It is also the run lock: a second
+  run waits ``lock_timeout`` seconds, then gets ``StoreLockedError``.  A process
+  killed mid-run leaves the store exactly as it was before the run.
+* A file that is not a cnca-watch store (another SQLite database, a text file) is
+  refused before anything is written to it.
+* Schema migrations run in one transaction; a store from a newer cnca-watch is
+  refused rather than guessed at.
+
+Layout (each module one job):
+
+* ``database``     — ``Store``: open/close, the run transaction, outbox, re-tagging
+* ``run_writer``   — ``RunWriter``: what one check run reads and writes
+* ``queries``      — the look-back questions (history, changes, one announcement)
+* ``opening``      — is this file ours, upgrade it, read-only connections
+* ``files``        — checks on the file and its folder before SQLite opens them
+* ``migrations``   — one function per schema version (``@migration(N)``), ``SCHEMA_VERSION``
+* ``transaction``  — ``BEGIN IMMEDIATE`` … ``COMMIT`` with errors turned into ``StoreError``
+* ``failures``     — sqlite3 errors → person-readable ``StoreError``
+* ``codec``        — JSON columns, shared SELECTs and their row decoders (pure)
+* ``records``      — the frozen values the store returns
+"""
+
+from __future__ import annotations
+
+from cnca_watch.store.codec import areas_from_json, areas_to_json, attachments_from_json, attachments_to_json
+from cnca_watch.store.database import Store
+from cnca_watch.store.files import SQLITE_MAGIC
+from cnca_watch.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from cnca_watch.store.opening import APPLICATION_ID
+from cnca_watch.store.records import (
+    AnnouncementHistory,
+    Retagging,
+    RetagResult,
+    RunSummary,
+    SourceState,
+    VersionRecord,
+)
+from cnca_watch.store.run_writer import RunWriter
+
+__all__ = [
+    "APPLICATION_ID",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "SQLITE_MAGIC",
+    "AnnouncementHistory",
+    "RetagResult",
+    "Retagging",
+    "RunSummary",
+    "RunWriter",
+    "SourceState",
+    "Store",
+    "VersionRecord",
+    "areas_from_json",
+    "areas_to_json",
+    "attachments_from_json",
+    "attachments_to_json",
+]

@@ -1,0 +1,155 @@
+"""The open store: opening and closing, the run transaction, the outbox, re-tagging; the
+look-back questions it inherits from ``queries.LookBack``."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from cnca_watch.models import AreaTag, Change
+from cnca_watch.store.codec import CHANGE_SELECT, areas_to_json, change_from_row, in_chunks
+from cnca_watch.store.failures import store_error
+from cnca_watch.store.files import refuse_non_sqlite
+from cnca_watch.store.opening import connect_read_only, connect_writable
+from cnca_watch.store.queries import LookBack
+from cnca_watch.store.records import RetagResult
+from cnca_watch.store.run_writer import RunWriter
+from cnca_watch.store.transaction import immediate_transaction
+
+
+class Store(LookBack):
+    """An open store.  Use ``Store.open``; a context manager that closes it."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, lock_timeout: float) -> None:
+        self._conn = conn
+        self.path = path
+        self.lock_timeout = lock_timeout
+
+    # ---- opening
+
+    @classmethod
+    def open(
+        cls, path: Path, *, lock_timeout: float = 30.0, max_pages: int | None = None, read_only: bool = False
+    ) -> Store:
+        """Open (creating if absent) and, if needed, upgrade the store at ``path``.
+
+        ``max_pages`` caps the file size in pages (SQLite ``max_page_count``): tests
+        use it to simulate a full disk.
+
+        ``read_only=True`` is for commands that only look (history, report, show, feed):
+        the store must exist, and nothing is written to it — it works on a read-only file,
+        folder or file system.  A store that is not writable is refused up front for
+        writing, with a message that says so.
+        """
+        path = Path(path).expanduser()
+        refuse_non_sqlite(path)
+        if read_only:
+            conn = connect_read_only(path, lock_timeout)
+            if conn is None:  # an empty or older store, and a writable one: upgrade it as before
+                return cls.open(path, lock_timeout=lock_timeout, max_pages=max_pages)
+            return cls(conn, path, lock_timeout)
+        return cls(connect_writable(path, lock_timeout, max_pages), path, lock_timeout)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ---- writing a run
+
+    @contextmanager
+    def run(self, *, started_at: str, channels: Sequence[str] = ("report",)) -> Iterator[RunWriter]:
+        """The one transaction (and lock) of a check run: committed on normal exit."""
+        with self._transaction("this run was not saved"):
+            cursor = self._conn.execute(
+                "INSERT INTO runs (started_at, status) VALUES (?, 'running')", (started_at,)
+            )
+            writer = RunWriter(self._conn, self.path, int(cursor.lastrowid or 0), started_at, channels)
+            try:
+                yield writer
+                if not writer.finished:
+                    # The caller left without saying how it ended: record that honestly.
+                    self._conn.execute("UPDATE runs SET status = 'unfinished' WHERE id = ?", (writer.id,))
+            finally:
+                writer.closed = True
+
+    def _transaction(self, doing: str) -> AbstractContextManager[None]:
+        return immediate_transaction(self._conn, self.path, doing)
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.path, "nothing was saved") from None
+
+    # ---- outbox
+
+    def pending(self, channel: str) -> tuple[Change, ...]:
+        """Changes queued on ``channel`` and not delivered yet, oldest first."""
+        rows = self._read(
+            CHANGE_SELECT
+            + " JOIN outbox o ON o.change_id = c.id"
+            + " WHERE o.channel = ? AND o.delivered_at IS NULL ORDER BY c.id",
+            (channel,),
+        )
+        return tuple(change_from_row(r) for r in rows)
+
+    def mark_delivered(self, channel: str, change_ids: Iterable[int], at: str) -> None:
+        ids = list(dict.fromkeys(int(i) for i in change_ids))
+        if not ids:
+            return
+        with self._transaction("the delivery was not recorded"):
+            for marks, chunk in in_chunks(ids):
+                self._conn.execute(
+                    f"UPDATE outbox SET delivered_at = ? WHERE channel = ? AND delivered_at IS NULL"
+                    f" AND change_id IN ({marks})",
+                    (at, channel, *chunk),
+                )
+
+    # ---- re-tagging
+
+    def retag(
+        self,
+        classify: Callable[[str, str], tuple[AreaTag, ...]],
+        *,
+        at: str,
+        vocabulary_hash: str,
+    ) -> RetagResult:
+        """Re-classify the latest version of every announcement, keeping the old tags.
+
+        One transaction: either every announcement is re-tagged or none is.
+        """
+        with self._transaction("the re-tagging was not saved"):
+            cursor = self._conn.execute(
+                "INSERT INTO retags (at, vocabulary_hash, changed, total) VALUES (?, ?, 0, 0)",
+                (at, vocabulary_hash),
+            )
+            retag_id = int(cursor.lastrowid or 0)
+            rows = self._conn.execute(
+                """
+                SELECT v.id, v.title, v.body, v.areas_json
+                FROM announcements a JOIN versions v ON v.id = a.latest_version_id
+                ORDER BY a.id
+                """
+            ).fetchall()
+            changed = 0
+            for version_id, title, body, old_json in rows:
+                new_json = areas_to_json(classify(title, body))
+                if new_json == old_json:
+                    continue
+                changed += 1
+                self._conn.execute(
+                    "INSERT INTO retagged_areas (version_id, retag_id, areas_json) VALUES (?, ?, ?)",
+                    (version_id, retag_id, old_json),
+                )
+                self._conn.execute("UPDATE versions SET areas_json = ? WHERE id = ?", (new_json, version_id))
+            self._conn.execute(
+                "UPDATE retags SET changed = ?, total = ? WHERE id = ?", (changed, len(rows), retag_id)
+            )
+        return RetagResult(id=retag_id, at=at, vocabulary_hash=vocabulary_hash, total=len(rows), changed=changed)

@@ -1,0 +1,191 @@
+"""Schema migrations: one function per store schema version, applied in order.
+
+Migration ``n`` turns a schema ``n - 1`` store into a schema ``n`` one (0 = an empty file).
+To change the schema, append a function decorated ``@migration(N)`` with the next number
+at the end of this file; ``SCHEMA_VERSION`` follows.  Never edit a released migration.
+A migration runs inside the opening transaction: it must not COMMIT (use ``run_script``,
+not ``executescript``), and an exception undoes every migration of that opening.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Callable
+
+from cnca_watch.store.codec import dumps
+
+Migration = Callable[[sqlite3.Connection], None]
+
+# Filled by ``@migration`` below, in version order.
+MIGRATIONS: dict[int, Migration] = {}
+
+
+def migration(version: int) -> Callable[[Migration], Migration]:
+    """Register the decorated function as the migration to schema ``version`` (the next one)."""
+
+    def register(upgrade: Migration) -> Migration:
+        expected = len(MIGRATIONS) + 1
+        if version != expected:
+            raise ValueError(f"migration {upgrade.__name__} is numbered {version}; the next one is {expected}")
+        MIGRATIONS[version] = upgrade
+        return upgrade
+
+    return register
+
+
+def upgrade(conn: sqlite3.Connection, from_version: int, to_version: int) -> None:
+    """Run migrations ``from_version + 1`` … ``to_version`` on ``conn`` (inside its transaction)."""
+    for target in range(from_version + 1, to_version + 1):
+        MIGRATIONS[target](conn)
+
+
+def run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Statement by statement: ``executescript`` would COMMIT the migration's transaction."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+
+@migration(1)
+def v1_initial_schema(conn: sqlite3.Connection) -> None:
+    run_script(
+        conn,
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL
+        );
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            url TEXT NOT NULL
+        );
+        CREATE TABLE run_sources (
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            source_id INTEGER NOT NULL REFERENCES sources(id),
+            status TEXT NOT NULL,
+            error TEXT,
+            items_seen INTEGER NOT NULL,
+            first_run INTEGER NOT NULL,
+            new INTEGER NOT NULL,
+            changed INTEGER NOT NULL,
+            removed INTEGER NOT NULL,
+            requests INTEGER NOT NULL,
+            PRIMARY KEY (run_id, source_id)
+        );
+        CREATE INDEX run_sources_by_source ON run_sources (source_id, status, run_id);
+        CREATE TABLE announcements (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id),
+            url TEXT NOT NULL,
+            first_seen_run INTEGER NOT NULL REFERENCES runs(id),
+            latest_version_id INTEGER REFERENCES versions(id),
+            listed INTEGER NOT NULL DEFAULT 0,
+            position INTEGER,
+            removed INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (source_id, url)
+        );
+        CREATE INDEX announcements_listed ON announcements (source_id, listed);
+        CREATE INDEX announcements_by_url ON announcements (url);
+        CREATE TABLE versions (
+            id INTEGER PRIMARY KEY,
+            announcement_id INTEGER NOT NULL REFERENCES announcements(id),
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            seen_at TEXT NOT NULL,
+            title TEXT NOT NULL,
+            date TEXT,
+            body TEXT NOT NULL,
+            attachments_json TEXT NOT NULL,
+            list_title TEXT NOT NULL,
+            list_date TEXT,
+            areas_json TEXT NOT NULL
+        );
+        CREATE INDEX versions_by_announcement ON versions (announcement_id, id);
+        CREATE TABLE changes (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES runs(id),
+            announcement_id INTEGER NOT NULL REFERENCES announcements(id),
+            version_id INTEGER NOT NULL REFERENCES versions(id),
+            kind TEXT NOT NULL,
+            fields_changed_json TEXT NOT NULL,
+            diff TEXT NOT NULL,
+            detected_at TEXT NOT NULL
+        );
+        CREATE INDEX changes_by_detected ON changes (detected_at);
+        CREATE INDEX changes_by_announcement ON changes (announcement_id, id);
+        CREATE INDEX changes_by_run ON changes (run_id);
+        CREATE TABLE outbox (
+            change_id INTEGER NOT NULL REFERENCES changes(id),
+            channel TEXT NOT NULL,
+            delivered_at TEXT,
+            PRIMARY KEY (change_id, channel)
+        );
+        CREATE INDEX outbox_pending ON outbox (channel, delivered_at, change_id);
+        CREATE TABLE http_cache (
+            url TEXT PRIMARY KEY,
+            etag TEXT,
+            last_modified TEXT
+        );
+        CREATE TABLE retags (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            vocabulary_hash TEXT NOT NULL,
+            changed INTEGER NOT NULL,
+            total INTEGER NOT NULL
+        );
+        -- the tags a version had before re-tagging ``retag_id`` replaced them
+        CREATE TABLE retagged_areas (
+            version_id INTEGER NOT NULL REFERENCES versions(id),
+            retag_id INTEGER NOT NULL REFERENCES retags(id),
+            areas_json TEXT NOT NULL,
+            PRIMARY KEY (version_id, retag_id)
+        );
+        """
+    )
+
+
+
+@migration(2)
+def v2_ascii_urls(conn: sqlite3.Connection) -> None:
+    """v2: URLs are plain-ASCII URIs (non-ASCII percent-encoded as UTF-8, escapes upper-case).
+
+    Re-spell what v1 stored raw ("…/公告.html") so that the same announcement, and the same
+    attachment, keep their identity when the new code reads their links.  A row whose new
+    spelling another row of the same source already has (the site had used both spellings)
+    keeps its old one and leaves the window, so it can never look withdrawn.
+    """
+    from cnca_watch.urls import canonical_url
+
+    def respelled(url: str) -> str:
+        # what the new code makes of the same link (v1 URLs were canonical in every other way)
+        return url if url.isascii() and "%" not in url else canonical_url(url, "") or url
+
+    rows = conn.execute("SELECT id, source_id, url FROM announcements").fetchall()
+    taken = {(source_id, url) for _, source_id, url in rows}
+    for announcement_id, source_id, url in rows:
+        new_url = respelled(url)
+        if new_url == url:
+            continue
+        if (source_id, new_url) in taken:
+            conn.execute("UPDATE announcements SET listed = 0, position = NULL WHERE id = ?", (announcement_id,))
+            continue
+        conn.execute("UPDATE announcements SET url = ? WHERE id = ?", (new_url, announcement_id))
+        taken.add((source_id, new_url))
+    for version_id, text in conn.execute(
+        "SELECT id, attachments_json FROM versions WHERE attachments_json != '[]'"
+    ).fetchall():
+        attachments = json.loads(text)
+        for attachment in attachments:
+            attachment["url"] = respelled(attachment["url"])
+        new_text = dumps(attachments)
+        if new_text != text:
+            conn.execute("UPDATE versions SET attachments_json = ? WHERE id = ?", (new_text, version_id))
+
+
+# The newest schema this code writes: the last migration's number.
+SCHEMA_VERSION = max(MIGRATIONS)
