@@ -22,8 +22,7 @@ from typing import Iterator
 
 import pytest
 from store_helpers import ann, check_once, window
-from test_cli import write_config
-from test_output_errors import child_env
+from mirror_helpers import child_env, write_config
 from typer.testing import CliRunner
 
 from cnca_watch.cli import app

@@ -14,9 +14,6 @@ from mirror_helpers import child_env, write_config
 from cnca_watch.demo.server import MirrorServer
 
 TESTS = Path(__file__).resolve().parent
-# test_store_readonly.py still imports write_config/child_env from test modules; it is being
-# reworked with the store split and moves to mirror_helpers there.
-NOT_YET = {"test_store_readonly.py"}
 
 
 def _imported_modules(path: Path) -> set[str]:
@@ -34,7 +31,6 @@ def test_no_test_module_imports_another() -> None:
     offenders = {
         path.name: sorted(m for m in _imported_modules(path) if m.startswith("test_"))
         for path in TESTS.glob("test_*.py")
-        if path.name not in NOT_YET
     }
     assert {name: mods for name, mods in offenders.items() if mods} == {}
 
