@@ -134,7 +134,7 @@ def test_weak_body_only_mention_does_not_tag(vocab):
 def test_title_outranks_body(vocab):
     tags = classify("认证认可国际合作", "严厉打击虚假认证。", vocab)
     assert ids(tags) == ["going-global", "regulation"]
-    assert tags[0].score == 9.0 and tags[1].score == 6.0  # 国际合作 3x3; 虚假认证 3 + 打击 3
+    assert tags[0].score == 9.0 and tags[1].score == 8.0  # 国际合作 3x3; 虚假认证 3 + 打击 3 + 严厉 2
 
 
 def test_evidence_lists_title_then_body_without_duplicates(vocab):
@@ -290,12 +290,12 @@ def test_builtin_vocabulary_shape(vocab):
 
 
 def test_override_adds_a_term(vocab):
-    title = "认证助力澜湄合作"
+    title = "认证助力蓝色伙伴关系"
     assert classify(title, "", vocab) == ()
-    custom = load_vocabulary({"going-global": {"zh": {"澜湄合作": 3}}})
+    custom = load_vocabulary({"going-global": {"zh": {"蓝色伙伴关系": 3}}})
     tags = classify(title, "", custom)
     assert ids(tags) == ["going-global"]
-    assert tags[0].evidence == (Evidence("澜湄合作", "title"),)
+    assert tags[0].evidence == (Evidence("蓝色伙伴关系", "title"),)
 
 
 def test_override_changes_a_weight(vocab):
