@@ -214,6 +214,10 @@ class Vocabulary:
     pattern_body_chars: int = 400  # patterns read only the start of a body (speed)
     _pattern_regex: re.Pattern[str] | None = field(repr=False, default=None)
     _enabled_ids: frozenset[str] = field(repr=False, default=frozenset())
+    # the body is scanned without the faint terms (weight <= title_only_weight in every area,
+    # and no domain or rule role): in a body they could never decide anything, and each
+    # extra first character slows the scan of every body
+    _body_pattern: re.Pattern[str] | None = field(repr=False, default=None)
 
     def area(self, area_id: str) -> Area:
         for area in self.areas:
@@ -225,11 +229,13 @@ class Vocabulary:
     def enabled_areas(self) -> tuple[Area, ...]:
         return tuple(a for a in self.areas if a.enabled)
 
-    def scan(self, normalised: str) -> dict[str, int]:
-        """Vocabulary terms found (longest at each position), with their counts."""
+    def scan(self, normalised: str, *, body: bool = False) -> dict[str, int]:
+        """Vocabulary terms found (longest at each position), with their counts; a ``body``
+        scan leaves out the faint title-only terms."""
         if self._ignore_pattern is not None:
             normalised = self._ignore_pattern.sub("|", normalised)
-        counts = Counter(self._pattern.findall(normalised))  # the hot loop stays in C
+        pattern = self._body_pattern if body and self._body_pattern is not None else self._pattern
+        counts = Counter(pattern.findall(normalised))  # the hot loop stays in C
         for term in self._ascii_edged.intersection(counts):
             # "ccc" inside "acccd" is not the word CCC: recount with word edges checked
             bounded = len(self._bounded[term].findall(normalised))
@@ -396,6 +402,7 @@ def _display_spellings(merged: Mapping[str, Mapping[str, Any]], data: Mapping[st
 
 def _compile(
     *,
+    title_only_weight: float = 0.5,
     patterns: tuple[ConceptPattern, ...] = (),
     pattern_body_chars: int = 400,
     areas: tuple[Area, ...],
@@ -446,6 +453,12 @@ def _compile(
             implies=inside,
         )
     pattern = re.compile(_trie_pattern(every_term))
+    faint = {
+        term
+        for term, per_area in weights.items()
+        if per_area and max(per_area.values()) <= title_only_weight
+        and term not in strong_set | weak_set | off_set | context_words
+    }
     ascii_edged = [t for t in every_term if _is_ascii_word_char(t[0]) or _is_ascii_word_char(t[-1])]
     ignore_pattern = re.compile("|".join(_term_pattern(t) for t in sorted(ignore, key=len, reverse=True))) if ignore else None
     return Vocabulary(
@@ -456,6 +469,7 @@ def _compile(
         ignore=ignore,
         _terms=infos,
         _pattern=pattern,
+        _body_pattern=re.compile(_trie_pattern(every_term - faint)) if faint else None,
         _ignore_pattern=ignore_pattern,
         _ascii_edged=frozenset(ascii_edged),
         _bounded=_CompiledOnUse(_bounded_pattern),
@@ -536,7 +550,7 @@ def score(title: str, body: str, vocabulary: Vocabulary, *, gate: bool = True) -
     title_norm = normalise(title)
     body_norm = normalise(body) if body else ""
     title_hits = vocabulary.scan(title_norm)
-    body_hits = vocabulary.scan(body_norm) if body_norm else {}
+    body_hits = vocabulary.scan(body_norm, body=True) if body_norm else {}
     in_domain, off = _domain(title_hits, body_hits, vocabulary)
     scored = Scored(in_domain, terms[off].display if off else None, {}, {}, {})
     if not in_domain and gate:
@@ -597,10 +611,17 @@ def _credit_patterns(scored: Scored, vocabulary: Vocabulary, title: str, body: s
                 scored.credit(pattern.area, pattern.weight * factor, match.group(), where)
 
 
-def rank(scored: Scored, vocabulary: Vocabulary, extra: Mapping[str, float] | None = None) -> tuple[AreaTag, ...]:
+def rank(
+    scored: Scored,
+    vocabulary: Vocabulary,
+    extra: Mapping[str, float] | None = None,
+    more_evidence: Callable[[str], Iterable[tuple[str, str]]] | None = None,
+) -> tuple[AreaTag, ...]:
     """Tags from points: at least ``threshold`` and ``relative_threshold`` of the best,
-    highest first, at most ``max_areas``.  ``extra`` adds points (already credited evidence)."""
-    if not scored.evidence:
+    highest first, at most ``max_areas``.  ``extra`` adds points from elsewhere, whose
+    evidence ``more_evidence(area)`` gives only for the areas that are tagged (an area left
+    without any evidence is not tagged)."""
+    if not scored.evidence and not extra:
         return ()
     scoring = vocabulary.scoring
     scores = scored.scores(scoring.body_cap)
@@ -618,6 +639,11 @@ def rank(scored: Scored, vocabulary: Vocabulary, extra: Mapping[str, float] | No
         if scores[area_id] < floor:
             break
         area = enabled[order[area_id]]
+        if extra and area_id in extra and more_evidence is not None:
+            for item in more_evidence(area_id):
+                scored.evidence.setdefault(area_id, {})[item] = None
+        if not scored.evidence.get(area_id):
+            continue
         # title evidence first, then body, each in the order found
         found = sorted(scored.evidence[area_id], key=lambda item: item[1] != TITLE)
         tags.append(
@@ -732,13 +758,16 @@ def classify_text(
         return Classification((), _outside(scored), False)
 
     enabled = vocabulary._enabled_ids
-    extra: dict[str, float] = {}
-    for area_id, p in probabilities.items():
-        if area_id == DOMAIN_HEAD or area_id not in enabled or p < blend.add_threshold:
-            continue
-        if _credit_model(scored, model, feats, area_id, blend):
-            extra[area_id] = blend.weight * p
-    tags = rank(scored, vocabulary, extra)
+    extra = {
+        area_id: blend.weight * p
+        for area_id, p in probabilities.items()
+        if area_id != DOMAIN_HEAD and area_id in enabled and p >= blend.add_threshold
+    }
+
+    def spans(area_id: str) -> list[tuple[str, str]]:
+        return [(MODEL_EVIDENCE_PREFIX + span, where) for span, where in model.evidence(feats, area_id, blend.evidence)]
+
+    tags = rank(scored, vocabulary, extra, spans)
     if not tags:
         tags = _fill(scored, vocabulary, model, feats, probabilities, blend)
     return Classification(tags, REASON_TAGGED if tags else REASON_NO_SIGNAL, True)

@@ -13,12 +13,14 @@ head gives is the title or body spans whose n-grams pushed it up most.
 from __future__ import annotations
 
 import gzip
+import heapq
 import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -36,11 +38,20 @@ _SEPARATORS = re.compile(r"[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\"'“”�
 
 @dataclass(frozen=True, slots=True)
 class Features:
-    """Feature -> value, and where each char n-gram sits (for evidence spans)."""
+    """The keys of one text: title n-grams (value 1), body n-grams not in the title (value
+    ``body_value``), and the prepared texts they were cut from (for evidence spans)."""
 
-    values: dict[str, float]
-    title: str  # the prepared title text the n-grams were cut from
-    body: str  # the prepared body prefix
+    title_keys: tuple[str, ...]
+    body_keys: tuple[str, ...]
+    body_value: float
+    title: str
+    body: str
+
+    @property
+    def values(self) -> dict[str, float]:
+        values = dict.fromkeys(self.body_keys, self.body_value)
+        values.update(dict.fromkeys(self.title_keys, 1.0))
+        return values
 
 
 def prepare(text: str) -> str:
@@ -48,36 +59,29 @@ def prepare(text: str) -> str:
     return _SEPARATORS.sub(" ", normalise(text)).strip()
 
 
-def _grams(text: str, sizes: range, out: dict[str, float], value: float) -> None:
+def _grams(text: str, max_n: int) -> set[str]:
     n = len(text)
-    for size in sizes:
-        for i in range(n - size + 1):
-            gram = text[i : i + size]
-            if " " in gram:
-                continue
-            if out.get(gram, 0.0) < value:
-                out[gram] = value
-    for word in _WORD.findall(text):
-        key = "w:" + word
-        if out.get(key, 0.0) < value:
-            out[key] = value
+    grams = {text[i : i + size] for size in range(1, max_n + 1) for i in range(n - size + 1)}
+    if " " in text:
+        grams = {g for g in grams if " " not in g}
+    if _HAS_LATIN.search(text):
+        grams.update("w:" + word for word in _WORD.findall(text))
+    return grams
+
+
+_HAS_LATIN = re.compile("[a-z]")
 
 
 def features(title: str, body: str = "", *, body_weight: float, body_chars: int, max_n: int = 3) -> Features:
     """The model's features for one text (title grams at 1, body grams at ``body_weight``)."""
     prepared_title = prepare(title)
-    values: dict[str, float] = {}
-    sizes = range(1, max_n + 1)
-    _grams(prepared_title, sizes, values, 1.0)
+    title_keys = _grams(prepared_title, max_n)
     prepared_body = ""
+    body_keys: set[str] = set()
     if body and body_weight > 0 and body_chars > 0:
         prepared_body = prepare(body[: body_chars * 2])[:body_chars]
-        body_values: dict[str, float] = {}
-        _grams(prepared_body, sizes, body_values, body_weight)
-        for key, value in body_values.items():
-            if key not in values:
-                values[key] = value
-    return Features(values, prepared_title, prepared_body)
+        body_keys = _grams(prepared_body, max_n) - title_keys
+    return Features(tuple(title_keys), tuple(body_keys), body_weight, prepared_title, prepared_body)
 
 
 @dataclass(frozen=True)
@@ -91,25 +95,29 @@ class NgramModel:
     body_chars: int
     max_n: int
     meta: Mapping[str, Any]
+    # one dict per head (feature -> weight, zeros left out): summed with map() in C
+    _per_head: tuple[dict[str, float], ...] = field(default=(), repr=False)
 
-    def head_index(self, head: str) -> int | None:
-        try:
-            return self.heads.index(head)
-        except ValueError:
-            return None
+    def __post_init__(self) -> None:
+        if not self._per_head:
+            per_head = tuple(
+                {key: row[h] for key, row in self.weights.items() if row[h]} for h in range(len(self.heads))
+            )
+            object.__setattr__(self, "_per_head", per_head)
 
     def featurise(self, title: str, body: str = "") -> Features:
         return features(title, body, body_weight=self.body_weight, body_chars=self.body_chars, max_n=self.max_n)
 
     def logits(self, feats: Features) -> list[float]:
-        totals = list(self.bias)
-        weights = self.weights
-        heads = range(len(totals))
-        for key, value in feats.values.items():
-            row = weights.get(key)
-            if row is not None:
-                for h in heads:
-                    totals[h] += row[h] * value
+        # one lookup per key into feature -> (weight per head), columns summed in C
+        get = self.weights.get
+        title_rows = [row for row in map(get, feats.title_keys) if row]
+        totals = [b + t for b, t in zip(self.bias, map(sum, zip(*title_rows)))] if title_rows else list(self.bias)
+        if feats.body_keys:
+            body_rows = [row for row in map(get, feats.body_keys) if row]
+            if body_rows:
+                scale = feats.body_value
+                totals = [t + scale * b for t, b in zip(totals, map(sum, zip(*body_rows)))]
         return totals
 
     def probabilities(self, feats: Features) -> dict[str, float]:
@@ -118,18 +126,16 @@ class NgramModel:
     def evidence(self, feats: Features, head: str, limit: int = 3) -> list[tuple[str, str]]:
         """The spans (text, "title"|"body") whose n-grams raised ``head`` most, strongest first."""
         index = self.heads.index(head)
-        contributions = []
-        for key, value in feats.values.items():
-            row = self.weights.get(key)
-            if row is not None and row[index] * value > 0:
-                contributions.append((row[index] * value, key))
-        contributions.sort(key=lambda item: (-item[0], -len(item[1]), item[1]))
+        weights = self._per_head[index]
+        scored = [(w, key) for key in feats.title_keys if (w := weights.get(key, 0.0)) > 0]
+        scored += [(w * feats.body_value, key) for key in feats.body_keys if (w := weights.get(key, 0.0)) > 0]
+        best = heapq.nlargest(limit * 2, scored)
         spans: list[tuple[str, str]] = []
-        for _, key in contributions[: limit * 3]:
+        for _, key in best:
             word = key[2:] if key.startswith("w:") else key
             where = "title" if word in feats.title else "body"
             source = feats.title if where == "title" else feats.body
-            span = _widen(source, word, feats, index, self.weights)
+            span = _widen(source, word, weights)
             if not any(span in seen or seen in span for seen, _ in spans):
                 spans.append((span, where))
             if len(spans) >= limit:
@@ -137,7 +143,7 @@ class NgramModel:
         return spans
 
 
-def _widen(text: str, gram: str, feats: Features, index: int, weights: Mapping[str, tuple[float, ...]]) -> str:
+def _widen(text: str, gram: str, weights: Mapping[str, float]) -> str:
     """Grow a gram over neighbouring characters whose bigrams also point to the head, so the
     evidence reads as a phrase ("实施规则") rather than a fragment ("施规")."""
     start = text.find(gram)
@@ -146,16 +152,12 @@ def _widen(text: str, gram: str, feats: Features, index: int, weights: Mapping[s
     end = start + len(gram)
     for _ in range(6):
         grown = False
-        if start > 0 and text[start - 1] != " ":
-            row = weights.get(text[start - 1 : start + 1])
-            if row is not None and row[index] > 0:
-                start -= 1
-                grown = True
-        if end < len(text) and text[end] != " ":
-            row = weights.get(text[end - 1 : end + 1])
-            if row is not None and row[index] > 0:
-                end += 1
-                grown = True
+        if start > 0 and text[start - 1] != " " and weights.get(text[start - 1 : start + 1], 0.0) > 0:
+            start -= 1
+            grown = True
+        if end < len(text) and text[end] != " " and weights.get(text[end - 1 : end + 1], 0.0) > 0:
+            end += 1
+            grown = True
         if not grown:
             break
     return text[start:end]
