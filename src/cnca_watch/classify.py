@@ -744,17 +744,22 @@ def classify_text(
 
     from cnca_watch.ngram import DOMAIN_HEAD
 
-    scored = score(title, body, vocabulary, gate=False)
+    scored = score(title, body, vocabulary)
+    if not scored.in_domain and scored.off_topic is not None:
+        # an off-topic subject (standards, metrology, food ...) keeps a text out whatever the
+        # model says: no need to ask it
+        return Classification((), _outside(scored), False)
     feats = model.featurise(title, body)
     probabilities = model.probabilities(feats)
     p_domain = probabilities.get(DOMAIN_HEAD)
-    in_domain = scored.in_domain
     if p_domain is not None:
-        if in_domain and p_domain < blend.domain_out:
+        if scored.in_domain and p_domain < blend.domain_out:
             return Classification((), f"{REASON_OUTSIDE}: the learned model reads another subject (p={p_domain:.2f})", False)
-        if not in_domain and scored.off_topic is None and p_domain >= blend.domain_in:
-            in_domain = True
-    if not in_domain:
+        if not scored.in_domain and p_domain >= blend.domain_in:
+            # no domain term, but the model reads the field: count the vocabulary's points too
+            scored = score(title, body, vocabulary, gate=False)
+            scored.in_domain = True
+    if not scored.in_domain:
         return Classification((), _outside(scored), False)
 
     enabled = vocabulary._enabled_ids

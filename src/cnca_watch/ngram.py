@@ -111,10 +111,10 @@ class NgramModel:
     def logits(self, feats: Features) -> list[float]:
         # one lookup per key into feature -> (weight per head), columns summed in C
         get = self.weights.get
-        title_rows = [row for row in map(get, feats.title_keys) if row]
+        title_rows = list(filter(None, map(get, feats.title_keys)))
         totals = [b + t for b, t in zip(self.bias, map(sum, zip(*title_rows)))] if title_rows else list(self.bias)
         if feats.body_keys:
-            body_rows = [row for row in map(get, feats.body_keys) if row]
+            body_rows = list(filter(None, map(get, feats.body_keys)))
             if body_rows:
                 scale = feats.body_value
                 totals = [t + scale * b for t, b in zip(totals, map(sum, zip(*body_rows)))]
@@ -124,43 +124,36 @@ class NgramModel:
         return {head: _sigmoid(z) for head, z in zip(self.heads, self.logits(feats))}
 
     def evidence(self, feats: Features, head: str, limit: int = 3) -> list[tuple[str, str]]:
-        """The spans (text, "title"|"body") whose n-grams raised ``head`` most, strongest first."""
-        index = self.heads.index(head)
-        weights = self._per_head[index]
+        """The spans (text, "title"|"body") whose n-grams raised ``head`` most, strongest first.
+
+        The strongest n-grams are placed in their text and overlapping ones merged, so the
+        evidence reads as a phrase ("实施规则") rather than as fragments ("实施", "施规"); a
+        lone character or a number says nothing a reader can check and is left out."""
+        weights = self._per_head[self.heads.index(head)]
         scored = [(w, key) for key in feats.title_keys if (w := weights.get(key, 0.0)) > 0]
-        scored += [(w * feats.body_value, key) for key in feats.body_keys if (w := weights.get(key, 0.0)) > 0]
-        best = heapq.nlargest(limit * 2, scored)
-        spans: list[tuple[str, str]] = []
-        for _, key in best:
+        if feats.body_keys:
+            scored += [(w * feats.body_value, key) for key in feats.body_keys if (w := weights.get(key, 0.0)) > 0]
+        merged: dict[str, list[list[int]]] = {"title": [], "body": []}  # where -> [start, end, rank]
+        for rank, (_, key) in enumerate(heapq.nlargest(limit * 3, scored)):
             word = key[2:] if key.startswith("w:") else key
             where = "title" if word in feats.title else "body"
-            source = feats.title if where == "title" else feats.body
-            span = _widen(source, word, weights)
-            if not any(span in seen or seen in span for seen, _ in spans):
-                spans.append((span, where))
-            if len(spans) >= limit:
-                break
-        return spans
-
-
-def _widen(text: str, gram: str, weights: Mapping[str, float]) -> str:
-    """Grow a gram over neighbouring characters whose bigrams also point to the head, so the
-    evidence reads as a phrase ("实施规则") rather than a fragment ("施规")."""
-    start = text.find(gram)
-    if start < 0:
-        return gram
-    end = start + len(gram)
-    for _ in range(6):
-        grown = False
-        if start > 0 and text[start - 1] != " " and weights.get(text[start - 1 : start + 1], 0.0) > 0:
-            start -= 1
-            grown = True
-        if end < len(text) and text[end] != " " and weights.get(text[end - 1 : end + 1], 0.0) > 0:
-            end += 1
-            grown = True
-        if not grown:
-            break
-    return text[start:end]
+            text = feats.title if where == "title" else feats.body
+            start = text.find(word)
+            if start < 0:
+                continue
+            end = start + len(word)
+            for interval in merged[where]:
+                if start <= interval[1] and end >= interval[0]:  # overlapping or touching
+                    interval[0], interval[1] = min(interval[0], start), max(interval[1], end)
+                    break
+            else:
+                merged[where].append([start, end, rank])
+        spans = sorted(
+            (rank, (feats.title if where == "title" else feats.body)[start:end].strip(), where)
+            for where, intervals in merged.items()
+            for start, end, rank in intervals
+        )
+        return [(text, where) for _, text, where in spans if len(text) >= 2 and not text.isdigit()][:limit]
 
 
 def _sigmoid(z: float) -> float:
