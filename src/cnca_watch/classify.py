@@ -210,6 +210,7 @@ class Vocabulary:
     _bounded: Mapping[str, re.Pattern[str]] = field(repr=False, default_factory=dict)
     # rules whose area is enabled, with their anchor and context sets for quick tests
     _active_rules: tuple[tuple[Rule, frozenset[str], frozenset[str]], ...] = field(repr=False, default=())
+    _rule_anchors: frozenset[str] = field(repr=False, default=frozenset())  # every active rule's anchors
     patterns: tuple[ConceptPattern, ...] = ()
     pattern_body_chars: int = 400  # patterns read only the start of a body (speed)
     _pattern_regex: re.Pattern[str] | None = field(repr=False, default=None)
@@ -478,6 +479,9 @@ def _compile(
             for rule in rules
             if any(a.id == rule.area and a.enabled for a in areas)
         ),
+        _rule_anchors=frozenset(
+            t for rule in rules if any(a.id == rule.area and a.enabled for a in areas) for t in rule.anchors
+        ),
         patterns=patterns,
         pattern_body_chars=pattern_body_chars,
         # one alternation, a named group per pattern (m.lastgroup says which one matched)
@@ -563,7 +567,8 @@ def score(title: str, body: str, vocabulary: Vocabulary, *, gate: bool = True) -
     # anchor -> the areas that may still count it, per place: a rule that fires on the
     # title decides for the whole text; one that fires only with body words decides the body
     claimed: dict[str, dict[str, set[str]]] = {TITLE: {}, BODY: {}}
-    for rule, anchors, context in vocabulary._active_rules:
+    active = vocabulary._active_rules if not vocabulary._rule_anchors.isdisjoint(anywhere) else ()
+    for rule, anchors, context in active:
         if anchors.isdisjoint(anywhere) or context.isdisjoint(anywhere):
             continue
         if not anchors.isdisjoint(in_title) and not context.isdisjoint(in_title):
