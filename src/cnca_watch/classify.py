@@ -60,10 +60,17 @@ def _nfkc_run(match: re.Match[str]) -> str:
     return unicodedata.normalize("NFKC", match.group())
 
 
+# Some mirrors annotate every character with its pinyin: 關(guān)于 -> 關于
+_PINYIN = re.compile(rf"(?<=[{_CJK}])[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüê]{{1,7}}[)）]")
+
+
 def normalise(text: str) -> str:
-    """Simplified characters, half-width forms, no spaces inside Chinese, lower case."""
+    """Simplified characters, half-width forms, no spaces inside Chinese, no pinyin
+    annotations, lower case."""
     if not text:
         return ""
+    if "(" in text or "（" in text:
+        text = _PINYIN.sub("", text)
     # NFKC over a whole body costs more than the whole scan, and the characters it changes
     # in ordinary Chinese text (，（）：) never occur in terms; so only the characters that
     # can affect a match are folded: full-width letters, digits and joiners, the
