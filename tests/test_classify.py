@@ -216,7 +216,8 @@ def test_ambiguous_anchor_rules(vocab, title, expected):
         ("市场监管总局关于撤销部分认证机构批准书的公告", ["regulation"]),
         # 绿色产品: unified rules/catalogue -> unified management; publicity week -> benefit
         ("国家认监委关于发布《绿色产品认证实施规则》的公告", ["unified-management"]),
-        ("2025年绿色产品认证与标识宣传周活动启动", ["benefit"]),
+        # (the blind labellers give the unified scheme beside its publicity week)
+        ("2025年绿色产品认证与标识宣传周活动启动", ["benefit", "unified-management"]),
         # CCC with an inspection is regulation only
         ("关于开展电动自行车强制性产品认证专项检查的通知", ["regulation"]),
         # a foreign partner in a certification title goes global

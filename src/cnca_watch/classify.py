@@ -190,6 +190,9 @@ class Scoring:
     relative_threshold: float = 0.3
     max_areas: int = 3
     body_cap: float = 9.0
+    # an area the title says nothing about needs this much from the body (long bodies touch
+    # many subjects in passing)
+    body_only_threshold: float = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -646,10 +649,13 @@ def rank(
     if not ranked:
         return ()
     floor = max(scoring.threshold, scoring.relative_threshold * scores[ranked[0]])
+    body_floor = max(floor, scoring.body_only_threshold)
     tags = []
-    for area_id in ranked[: scoring.max_areas]:
-        if scores[area_id] < floor:
+    for area_id in ranked:
+        if scores[area_id] < floor or len(tags) == scoring.max_areas:
             break
+        if scores[area_id] < body_floor and area_id not in scored.title_points and not (extra and area_id in extra):
+            continue
         area = enabled[order[area_id]]
         if extra and area_id in extra and more_evidence is not None:
             for item in more_evidence(area_id):
