@@ -194,7 +194,7 @@ def test_english_titles(vocab, title, area):
         # a scheme named only by its subject matter, with its own rules
         ("关于发布碳足迹标识认证实施规则的公告", "unified-management"),
         # falsification without 虚假认证 or 违法违规
-        ("某检测公司伪造原始记录出具报告被立案调查", "regulation"),
+        ("某检测机构伪造原始记录出具报告被立案调查", "regulation"),
         # a partner region, without 国际 or 互认
         ("中国—东盟质量基础设施合作论坛在南宁举办", "going-global"),
         # an index release
@@ -212,13 +212,27 @@ def test_concepts_the_word_list_used_to_miss(vocab, title, area):
 # --- title and body -------------------------------------------------------------------------
 
 
-def test_a_body_adds_below_the_title(vocab):
+def test_a_clear_title_decides_and_the_body_is_not_read(vocab):
     title = "市场监管总局关于加强认证监管工作的通知"
     alone = classify_text(title, "", vocab)
     with_body = classify_text(title, "会议要求深化国际合作，推进一带一路国际互认。", vocab)
-    assert ids(with_body)[0] == ids(alone)[0] == "regulation"
-    going = next(t for t in with_body.tags if t.id == "going-global")
-    assert going.score < with_body.tags[0].score and {e.where for e in going.evidence} == {"body"}
+    assert with_body == alone and ids(alone) == ["regulation"]
+
+
+def test_a_silent_title_is_decided_by_the_body_with_body_evidence(vocab):
+    title = "国家认监委召开会议"
+    assert classify_text(title, "", vocab, model=None).tags == ()
+    result = classify_text(title, "会议要求深化国际合作，推进一带一路国际互认。", vocab)
+    assert ids(result)[0] == "going-global"
+    assert {e.where for e in result.tags[0].evidence} == {"body"}
+
+
+def test_with_body_add_the_body_adds_below_the_title(vocab):
+    title = "市场监管总局关于加强认证监管工作的通知"
+    result = classify_text(title, "会议要求深化国际合作，推进一带一路国际互认。", vocab, blend=Blend(body="add"))
+    assert ids(result)[0] == "regulation"
+    going = next(t for t in result.tags if t.id == "going-global")
+    assert going.score < result.tags[0].score and {e.where for e in going.evidence} == {"body"}
 
 
 # --- loading ------------------------------------------------------------------------------
