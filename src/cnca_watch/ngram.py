@@ -149,11 +149,21 @@ class NgramModel:
             else:
                 merged[where].append([start, end, rank])
         spans = sorted(
-            (rank, (feats.title if where == "title" else feats.body)[start:end].strip(), where)
+            (rank, _whole_words(feats.title if where == "title" else feats.body, start, end), where)
             for where, intervals in merged.items()
             for start, end, rank in intervals
         )
         return [(text, where) for _, text, where in spans if len(text) >= 2 and not text.isdigit()][:limit]
+
+
+def _whole_words(text: str, start: int, end: int) -> str:
+    """The span, widened to whole words where it cuts into Latin letters ("nd" -> "second"):
+    a fragment of an English word is no evidence a reader can check."""
+    while start > 0 and text[start - 1].isascii() and text[start - 1].isalnum() and text[start].isascii() and text[start].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isascii() and text[end].isalnum() and text[end - 1].isascii() and text[end - 1].isalnum():
+        end += 1
+    return text[start:end].strip()
 
 
 def _sigmoid(z: float) -> float:

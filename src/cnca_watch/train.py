@@ -63,7 +63,7 @@ def train_model(rows: Sequence["LabelledRow"], options: TrainOptions | None = No
     samples: list[tuple[dict[str, float], list[float]]] = []
     for row in rows:
         targets = [1.0 if area in row.areas else 0.0 for area in areas] + [1.0 if _in_domain(row) else 0.0]
-        variants = [""] + ([row.body] if row.body else [])
+        variants = [""] + ([row.body] if row.body and opts.body_weight > 0 and opts.body_chars > 0 else [])
         for body in variants:
             feats = features(row.title, body, body_weight=opts.body_weight, body_chars=opts.body_chars, max_n=opts.max_n)
             samples.append((feats.values, targets))
