@@ -31,7 +31,10 @@ class TrainOptions:
     l2: float = 1e-4
     min_count: int = 2  # features seen in fewer rows are dropped
     prune: float = 0.02  # weights smaller than this (all heads) are dropped from the file
-    body_weight: float = 0.25  # a body n-gram's value (a title n-gram's is 1)
+    # a body n-gram's value (a title n-gram's is 1); 0 = the model reads titles only.  Five-fold
+    # cross-validation on 301 blind-labelled rows: 0.25 gives macro-F1 0.882 on titles and
+    # 0.859 with bodies, 0 gives 0.872 and 0.863; on the dev split 0.928/0.894 vs 0.904/0.903
+    body_weight: float = 0.25
     body_chars: int = 200  # how much of the body the model reads
     max_n: int = 3
     positive_weight: float = 2.0  # areas are rare per head: a missed label costs more
