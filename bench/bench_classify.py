@@ -17,7 +17,7 @@ import statistics
 import time
 from dataclasses import replace
 
-from cnca_watch.classify import _package_blend, classify, classify_text, load_vocabulary
+from cnca_watch.classify import package_blend, classify, classify_text, load_vocabulary
 
 _PARAGRAPHS = [
     "为贯彻落实党中央、国务院关于加快建设全国统一大市场的决策部署，深化检验检测机构资质认定制度改革，"
@@ -71,7 +71,7 @@ def main() -> None:
     parser.add_argument("--vocabulary-only", action="store_true", help="time classify() (no model) instead")
     args = parser.parse_args()
     vocabulary = load_vocabulary()
-    every_body = replace(_package_blend(), body="add")
+    every_body = replace(package_blend(), body="add")
     if args.vocabulary_only:
         run = lambda title, body: classify(title, body, vocabulary)  # noqa: E731
         run_all = run

@@ -722,7 +722,8 @@ class Blend:
 
 
 @lru_cache(maxsize=1)
-def _package_blend() -> Blend:
+def package_blend() -> Blend:
+    """The ``[model]`` settings of the package's areas.toml."""
     return Blend(**_package_vocabulary().get("model", {}))
 
 
@@ -750,7 +751,7 @@ def classify_text(
     terms, rule pairs (``anchor+context``), pattern matches, or ``ngram:`` spans.
     """
     vocabulary = vocabulary or default_vocabulary()
-    blend = blend or _package_blend()
+    blend = blend or package_blend()
     if not title.strip() and not body.strip():
         return Classification((), REASON_EMPTY, False)
     if body and title.strip() and blend.body == "fallback":
