@@ -33,7 +33,7 @@ FORMAT = "cnca-watch-ngram-lr/1"
 
 _WORD = re.compile(r"[a-z][a-z0-9.+-]*[a-z0-9]|[a-z]")
 # punctuation and spacing carry no topic: a run of them becomes one separator
-_SEPARATORS = re.compile(r"[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\"'“”‘’《》（）()【】\[\]、，。：；！？·—\-_/|]+")
+_SEPARATORS = re.compile(r"[\s\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\"'“”‘’《》（）()【】\[\]、，。：；！？·—\-_/|?!:;,<>~*#]+")
 
 
 @dataclass(frozen=True, slots=True)
