@@ -263,3 +263,31 @@ def test_a_model_without_body_reading_ignores_the_body(vocab):
     model = replace(packaged_model(), body_chars=0)
     feats = model.featurise("认证", "国际合作国际互认")
     assert feats.body_keys == ()
+
+
+# --- robustness ---------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_WORDS = ["认证", "认可", "CCC", "实施规则", "抽查", "資質認定", "关(guān)于", "伪造", "出口转内销", "标准化", "食品",
+          "Belt and Road", "falsified", "检验检测", "会议", "(", "ā"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    title=st.one_of(st.text(max_size=60), st.lists(st.sampled_from(_WORDS), max_size=8).map("".join)),
+    body=st.one_of(st.just(""), st.text(max_size=200), st.lists(st.sampled_from(_WORDS), max_size=20).map(" ".join)),
+)
+def test_classify_text_never_raises_and_always_explains(vocab, title, body):
+    result = classify_text(title, body, vocab)
+    assert len(result.tags) <= vocab.scoring.max_areas
+    assert bool(result.tags) <= result.in_domain
+    if result.tags:
+        assert result.reason == REASON_TAGGED
+    elif result.in_domain:
+        assert result.reason == REASON_NO_SIGNAL
+    else:
+        assert result.reason == REASON_EMPTY or result.reason.startswith(REASON_OUTSIDE + ": ")
+    for tag in result.tags:
+        assert tag.evidence and all(e.where in ("title", "body") and e.term.strip() for e in tag.evidence)
