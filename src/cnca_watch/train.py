@@ -69,7 +69,9 @@ def train_model(rows: Sequence["LabelledRow"], options: TrainOptions | None = No
         variants = [""] + ([row.body] if row.body and opts.body_weight > 0 and opts.body_chars > 0 else [])
         for body in variants:
             feats = features(row.title, body, body_weight=opts.body_weight, body_chars=opts.body_chars, max_n=opts.max_n)
-            samples.append((feats.values, targets))
+            # a fixed feature order: float sums (and so the rounded weights) must not depend
+            # on the interpreter's string hashing
+            samples.append((dict(sorted(feats.values.items())), targets))
 
     counts: Counter[str] = Counter()
     for values, _ in samples:
