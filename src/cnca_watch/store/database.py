@@ -6,9 +6,9 @@ from __future__ import annotations
 import sqlite3
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
-from cnca_watch.models import AreaTag, Change
+from cnca_watch.models import Change
 from cnca_watch.store.codec import CHANGE_SELECT, areas_to_json, change_from_row, in_chunks
 from cnca_watch.store.failures import store_error
 from cnca_watch.store.files import refuse_non_sqlite
@@ -17,6 +17,9 @@ from cnca_watch.store.queries import LookBack
 from cnca_watch.store.records import RetagResult
 from cnca_watch.store.run_writer import RunWriter
 from cnca_watch.store.transaction import immediate_transaction
+
+if TYPE_CHECKING:
+    from cnca_watch.classify import Classification
 
 
 class Store(LookBack):
@@ -116,7 +119,7 @@ class Store(LookBack):
 
     def retag(
         self,
-        classify: Callable[[str, str], tuple[AreaTag, ...]],
+        classify: Callable[[str, str], "Classification"],
         *,
         at: str,
         vocabulary_hash: str,
@@ -133,22 +136,26 @@ class Store(LookBack):
             retag_id = int(cursor.lastrowid or 0)
             rows = self._conn.execute(
                 """
-                SELECT v.id, v.title, v.body, v.areas_json
+                SELECT v.id, v.title, v.body, v.areas_json, v.area_reason
                 FROM announcements a JOIN versions v ON v.id = a.latest_version_id
                 ORDER BY a.id
                 """
             ).fetchall()
             changed = 0
-            for version_id, title, body, old_json in rows:
-                new_json = areas_to_json(classify(title, body))
-                if new_json == old_json:
-                    continue
-                changed += 1
-                self._conn.execute(
-                    "INSERT INTO retagged_areas (version_id, retag_id, areas_json) VALUES (?, ?, ?)",
-                    (version_id, retag_id, old_json),
-                )
-                self._conn.execute("UPDATE versions SET areas_json = ? WHERE id = ?", (new_json, version_id))
+            for version_id, title, body, old_json, old_reason in rows:
+                classified = classify(title, body)
+                new_json = areas_to_json(classified.tags)
+                if new_json != old_json:
+                    changed += 1
+                    self._conn.execute(
+                        "INSERT INTO retagged_areas (version_id, retag_id, areas_json) VALUES (?, ?, ?)",
+                        (version_id, retag_id, old_json),
+                    )
+                if new_json != old_json or classified.reason != old_reason:
+                    self._conn.execute(
+                        "UPDATE versions SET areas_json = ?, area_reason = ? WHERE id = ?",
+                        (new_json, classified.reason, version_id),
+                    )
             self._conn.execute(
                 "UPDATE retags SET changed = ?, total = ? WHERE id = ?", (changed, len(rows), retag_id)
             )
