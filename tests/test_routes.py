@@ -1,0 +1,174 @@
+"""Routes and chat channels end to end: the mirror's day 2 through three routes, a WeCom and
+a signed DingTalk robot (tests/chat_server.py) and a real SMTP server, via the CLI."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from chat_server import ChatServer
+from mirror_helpers import write_config
+from notify_helpers import running_smtp_server
+from typer.testing import CliRunner
+
+from cnca_watch.cli import app
+from cnca_watch.demo.server import MirrorServer
+
+runner = CliRunner()
+SECRET = "SECtest-dingtalk-secret"
+
+SMALL_FIRMS = "关于进一步做好小微企业质量管理体系认证提升行动有关工作的通知"
+SPOT_CHECKS = "关于开展2024年认证机构“双随机、一公开”监督抽查工作的通知"
+PROVINCE = "关于2024年第二季度检验检测机构资质认定监督抽查结果的通告"
+CHANGED = "关于印发《认证机构资质审批工作指南》的通知（更正）"
+REMOVED = "市场监管总局办公厅关于进一步规范强制性产品认证目录外产品宣传用语的通知"
+
+
+def routes_toml(smtp_port: int, chat: ChatServer) -> str:
+    return f"""
+[email]
+host = "127.0.0.1"
+port = {smtp_port}
+security = "none"
+from = "watch@example.org"
+to = ["desk@example.org"]
+
+[[webhooks]]
+name = "quality-room"
+format = "wecom"
+url = "{chat.url('wecom')}?key=WECOMKEY"
+
+[[webhooks]]
+name = "audit-robot"
+format = "dingtalk"
+url = "{chat.url('dingtalk')}?access_token=DINGTOKEN"
+secret_env = "TEST_DING_SECRET"
+
+[[routes]]
+name = "ccc"
+kinds = ["removed"]
+terms = ["强制性产品认证"]
+email = ["ccc@example.org"]
+
+[[routes]]
+name = "quality"
+kinds = ["new"]
+terms = ["小微企业"]
+webhooks = ["quality-room"]
+
+[[routes]]
+name = "audits"
+kinds = ["new"]
+terms = ["监督抽查", "小微企业"]
+webhooks = ["audit-robot"]
+"""
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, MirrorServer, ChatServer, object]]:
+    monkeypatch.setenv("TEST_DING_SECRET", SECRET)
+    with MirrorServer(day=1) as mirror, ChatServer(secret=SECRET) as chat, running_smtp_server() as (controller, mails):
+        config = write_config(tmp_path / "c.toml", mirror.base_url, tmp_path / "s.db", routes_toml(controller.port, chat))
+        first = runner.invoke(app, ["check", "--config", str(config), "--json"])
+        assert first.exit_code == 0, first.stderr
+        mirror.set_day(2)
+        yield config, mirror, chat, mails
+
+
+def texts(chat: ChatServer, platform: str) -> str:
+    return json.dumps(chat.received.get(platform, []), ensure_ascii=False)
+
+
+def mails_to(mails, address: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The plain-text part of every message delivered to ``address``."""
+    texts = []
+    for envelope in mails.envelopes:
+        if address in envelope.rcpt_tos:
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            texts.append(message.get_body(preferencelist=("plain",)).get_content())
+    return texts
+
+
+def pending(store: Path) -> dict[str, int]:
+    with sqlite3.connect(store) as conn:
+        rows = conn.execute(
+            "SELECT channel, count(*) FROM outbox WHERE delivered_at IS NULL AND channel != 'report' GROUP BY channel"
+        ).fetchall()
+    return {channel.split("?")[0]: n for channel, n in rows}
+
+
+def test_each_change_reaches_every_target_of_its_routes_once(world) -> None:  # type: ignore[no-untyped-def]
+    config, _mirror, chat, mails = world
+    result = runner.invoke(app, ["check", "--config", str(config), "--notify", "--json"])
+    assert result.exit_code == 0, result.stderr
+    wecom, ding = texts(chat, "wecom"), texts(chat, "dingtalk")
+    # the small-firms notice matches two routes: one message on each robot, once
+    assert wecom.count("小微企业质量管理体系") == 1 and ding.count("小微企业质量管理体系") == 1
+    assert ding.count("双随机") == 1 and ding.count("资质认定监督抽查结果") == 1
+    assert "双随机" not in wecom and "资质审批" not in wecom + ding
+    assert chat.rejected == {}  # the DingTalk signature held
+    ding_query = next(q for p, q, _ in chat.requests if p == "dingtalk")
+    assert ding_query["access_token"] == ["DINGTOKEN"] and ding_query["sign"]
+    ccc = mails_to(mails, "ccc@example.org")
+    desk = mails_to(mails, "desk@example.org")
+    assert len(ccc) == 1 and len(desk) == 1
+    # the change no route matched goes to the default [email]; the routed ones do not
+    assert "资质审批工作指南" in desk[0] and "目录外产品" not in desk[0] and "小微企业" not in desk[0]
+    assert "目录外产品" in ccc[0] and "资质审批" not in ccc[0]
+    assert pending(config.parent / "s.db") == {}
+    sent = len(chat.requests)
+    again = runner.invoke(app, ["notify", "--config", str(config)])
+    assert again.exit_code == 0, again.stderr
+    assert len(chat.requests) == sent and len(mails.envelopes) == 2  # delivered exactly once
+
+
+def test_a_refusing_robot_keeps_only_its_own_deliveries_queued(world) -> None:  # type: ignore[no-untyped-def]
+    config, _mirror, chat, mails = world
+    chat.fail["dingtalk"] = True  # answers HTTP 200 {"errcode": 310000, …}
+    result = runner.invoke(app, ["check", "--config", str(config), "--notify", "--json"])
+    assert result.exit_code == 4
+    assert "audit-robot" in result.stderr and "errcode 310000" in result.stderr
+    assert "DINGTOKEN" not in result.stderr and SECRET not in result.stderr
+    store = config.parent / "s.db"
+    left = pending(store)
+    assert list(left) == ["webhook:" + chat.url("dingtalk")] and left["webhook:" + chat.url("dingtalk")] == 3
+    assert texts(chat, "wecom").count("小微企业") == 1 and len(mails.envelopes) == 2
+    chat.fail["dingtalk"] = False
+    retry = runner.invoke(app, ["notify", "--config", str(config)])
+    assert retry.exit_code == 0, retry.stderr
+    assert pending(store) == {}
+    assert texts(chat, "dingtalk").count("双随机") == 1 and texts(chat, "wecom").count("小微企业") == 1
+
+
+def test_an_unset_secret_variable_is_named_and_the_changes_wait(world, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    config, _mirror, chat, _mails = world
+    monkeypatch.delenv("TEST_DING_SECRET")
+    result = runner.invoke(app, ["check", "--config", str(config), "--notify", "--json"])
+    assert result.exit_code == 4
+    assert "TEST_DING_SECRET" in result.stderr and "not set" in result.stderr
+    assert "dingtalk" not in chat.received
+    assert pending(config.parent / "s.db") == {"webhook:" + chat.url("dingtalk"): 3}
+
+
+def test_a_digest_split_in_parts_marks_delivered_only_the_parts_accepted(tmp_path: Path) -> None:
+    with MirrorServer(day=1) as mirror, ChatServer() as chat:
+        extra = f'[[webhooks]]\nformat = "wecom"\nurl = "{chat.url("wecom")}"\n'
+        config = write_config(tmp_path / "c.toml", mirror.base_url, tmp_path / "s.db", extra)
+        chat.fail_after["wecom"] = 1
+        first = runner.invoke(app, ["check", "--config", str(config), "--notify", "--json"])
+        assert first.exit_code == 4, first.stderr
+        queued = sum(1 for _ in json.loads(first.stdout)["changes"])
+        accepted = texts(chat, "wecom").count("**New**")
+        assert 0 < accepted < queued  # the digest did not fit one 4096-byte message
+        assert pending(tmp_path / "s.db") == {"webhook:" + chat.url("wecom"): queued - accepted}
+        chat.fail_after.clear()
+        retry = runner.invoke(app, ["notify", "--config", str(config)])
+        assert retry.exit_code == 0, retry.stderr
+        assert pending(tmp_path / "s.db") == {}
+        everything = texts(chat, "wecom")
+        assert everything.count("**New**") == queued  # every change once, none twice
