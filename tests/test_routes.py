@@ -172,3 +172,59 @@ def test_a_digest_split_in_parts_marks_delivered_only_the_parts_accepted(tmp_pat
         assert pending(tmp_path / "s.db") == {}
         everything = texts(chat, "wecom")
         assert everything.count("**New**") == queued  # every change once, none twice
+
+
+def test_routes_test_shows_where_stored_changes_would_go_and_sends_nothing(world) -> None:  # type: ignore[no-untyped-def]
+    import jsonschema
+
+    from cnca_watch.render.json import load_schema
+
+    config, _mirror, chat, mails = world
+    assert runner.invoke(app, ["check", "--config", str(config)]).exit_code == 0  # day 2, not delivered
+    result = runner.invoke(app, ["routes", "test", "--since", "3650d", "--config", str(config), "--json"])
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    jsonschema.Draft202012Validator(load_schema("routes-test-output.schema.json")).validate(document)
+    fate = {c["title"]: (c["fate"], c["routes"], c["targets"]) for c in document["changes"]}
+    assert fate[SMALL_FIRMS] == ("routed", ["quality", "audits"], ["webhook:quality-room", "webhook:audit-robot"])
+    assert fate[SPOT_CHECKS][1] == ["audits"] and fate[PROVINCE][1] == ["audits"]
+    assert fate[REMOVED] == ("routed", ["ccc"], ["email:ccc@example.org"])
+    assert fate[CHANGED] == ("default", [], ["email:desk@example.org"])
+    assert {r["name"]: r["changes"] for r in document["routes"]} == {"ccc": 1, "quality": 1, "audits": 3}
+    assert chat.requests == [] and mails.envelopes == []
+    text = runner.invoke(app, ["routes", "test", "--since", "3650d", "--config", str(config)])
+    assert text.exit_code == 0 and f"{SMALL_FIRMS}  -> quality, audits" in text.stdout
+
+
+@pytest.mark.parametrize(
+    ("route", "expected"),
+    [
+        ('name = "x"\nemail = ["a@example.org"]\ncolour = "red"', "unknown key 'colour' in [[routes]] #1"),
+        ('name = "x"\nareas = ["ccc"]\nemail = ["a@example.org"]', "unknown area id 'ccc'; use one of"),
+        ('name = "x"\nwebhooks = ["nobody"]', "webhooks names no [[webhooks]] 'nobody'"),
+        ('name = "x"\nterms = ["(unclosed"]\nemail = ["a@example.org"]', "'(unclosed' is not a valid regular expression"),
+        ('name = "x"\nkinds = ["moved"]\nemail = ["a@example.org"]', "kinds has 'moved'; use any of new, changed, removed"),
+        ('name = "x"', "has no target; add email"),
+    ],
+)
+def test_a_bad_route_is_one_line_naming_the_key_and_the_fix(tmp_path: Path, route: str, expected: str) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[email]\nhost = "127.0.0.1"\nto = ["d@example.org"]\n[[routes]]\n{route}\n', encoding="utf-8"
+    )
+    result = runner.invoke(app, ["routes", "test", "--config", str(config)])
+    assert result.exit_code == 2
+    assert expected in result.stderr and str(config) in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_a_webhook_format_or_secret_env_that_cannot_work_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    for body, expected in (
+        ('format = "telegram"', "format = 'telegram'; use one of json, wecom"),
+        ('format = "wecom"\nsecret_env = "X"', "secret_env is for signed robots"),
+        ('format = "dingtalk"\nsecret_env = "SEC123 abc"', "is not an environment variable name"),
+    ):
+        config.write_text(f'[[webhooks]]\nurl = "http://127.0.0.1:9/hook"\n{body}\n', encoding="utf-8")
+        result = runner.invoke(app, ["sources", "health", "--config", str(config)])
+        assert result.exit_code == 2 and expected in result.stderr, result.stderr

@@ -116,6 +116,8 @@ RENDERERS: Mapping[str, Mapping[OutputFormat, Renderer]] = {
     "classify": _console("classify", "tags_console", "tags_json_line", Shape.DOCUMENT),
     "classify --stored": _plain("classify", "retag_text", "retag_json_line", Shape.DOCUMENT),
     "eval": _console("evaluation", "eval_console", "eval_json_document", Shape.DOCUMENT),
+    "routes test": _plain("routing", "routes_text", "routes_json"),
+    "sources health": _plain("routing", "health_text", "health_json"),
 }
 
 
@@ -130,6 +132,8 @@ JSON_SCHEMAS: Mapping[str, str] = {
     "classify": "classify-output.schema.json",
     "classify --stored": "retag-output.schema.json",
     "eval": "eval-output.schema.json",
+    "routes test": "routes-test-output.schema.json",
+    "sources health": "sources-health-output.schema.json",
 }
 
 

@@ -15,12 +15,13 @@ from cnca_watch.store.files import refuse_non_sqlite
 from cnca_watch.store.opening import connect_read_only, connect_writable
 from cnca_watch.store.health import HealthQueries
 from cnca_watch.store.queries import LookBack
+from cnca_watch.store.routing import RoutingQueries
 from cnca_watch.store.records import RetagResult
 from cnca_watch.store.run_writer import Router, RunWriter
 from cnca_watch.store.transaction import immediate_transaction
 
 
-class Store(LookBack, HealthQueries):
+class Store(LookBack, HealthQueries, RoutingQueries):
     """An open store.  Use ``Store.open``; a context manager that closes it."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, lock_timeout: float) -> None:
