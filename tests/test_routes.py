@@ -228,3 +228,33 @@ def test_a_webhook_format_or_secret_env_that_cannot_work_is_refused(tmp_path: Pa
         config.write_text(f'[[webhooks]]\nurl = "http://127.0.0.1:9/hook"\n{body}\n', encoding="utf-8")
         result = runner.invoke(app, ["sources", "health", "--config", str(config)])
         assert result.exit_code == 2 and expected in result.stderr, result.stderr
+
+
+def test_the_example_config_routes_block_parses_with_every_key() -> None:
+    import tomllib
+
+    from cnca_watch.config import parse_config
+
+    example = (Path(__file__).resolve().parents[1] / "config.example.toml").read_text("utf-8")
+    block = example.split("# --- teams and channels")[1].split("# --- end of teams and channels")[0]
+    lines = [line[2:] if line.startswith("# ") else "" for line in block.splitlines()[1:]]
+    base = '[email]\nhost = "smtp.example.org"\nto = ["desk@example.org"]\n'
+    config = parse_config(tomllib.loads(example.split("# --- teams")[0] + base + "\n".join(lines)))
+    assert [r.name for r in config.routing.routes] == ["ccc-team", "lab-managers"]
+    ccc = config.routing.routes[0]
+    assert ccc.match.has_deadline is True and ccc.match.not_terms and ccc.webhooks == ("ccc-room",)
+    assert [(w.name, w.format, w.default) for w in config.webhooks] == [("ccc-room", "wecom", False), ("lab-robot", "dingtalk", False)]
+    assert config.routing.unmatched == "default" and config.alerts.failing_runs == 3
+
+
+def test_the_readme_worked_config_parses() -> None:
+    import tomllib
+
+    from cnca_watch.config import parse_config
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    section = readme.split("## Teams and channels")[1]
+    block = section.split("```toml\n")[1].split("```")[0]
+    config = parse_config(tomllib.loads(block))
+    assert [r.name for r in config.routing.routes] == ["lab-managers", "ccc-team", "china-desk"]
+    assert {w.name: w.format for w in config.webhooks} == {"ccc-wecom": "wecom", "desk-dingtalk": "dingtalk"}
