@@ -194,6 +194,10 @@ def test_routes_test_shows_where_stored_changes_would_go_and_sends_nothing(world
     assert chat.requests == [] and mails.envelopes == []
     text = runner.invoke(app, ["routes", "test", "--since", "3650d", "--config", str(config)])
     assert text.exit_code == 0 and f"{SMALL_FIRMS}  -> quality, audits" in text.stdout
+    config.write_text(config.read_text("utf-8") + '\n[routing]\nunmatched = "drop"\n', encoding="utf-8")
+    dropped = json.loads(runner.invoke(app, ["routes", "test", "--since", "3650d", "--config", str(config), "--json"]).stdout)
+    changed = next(c for c in dropped["changes"] if c["title"] == CHANGED)
+    assert (changed["fate"], changed["targets"], dropped["dropped"]) == ("dropped", [], 1)
 
 
 @pytest.mark.parametrize(
@@ -258,3 +262,26 @@ def test_the_readme_worked_config_parses() -> None:
     config = parse_config(tomllib.loads(block))
     assert [r.name for r in config.routing.routes] == ["lab-managers", "ccc-team", "china-desk"]
     assert {w.name: w.format for w in config.webhooks} == {"ccc-wecom": "wecom", "desk-dingtalk": "dingtalk"}
+
+
+def test_routed_change_reads_doc_type_and_deadlines_from_fields_when_the_change_has_them() -> None:
+    from types import SimpleNamespace
+
+    from notify_helpers import new_change
+
+    from cnca_watch.models import Attachment
+    from cnca_watch.routing import routed_change
+
+    plain = routed_change(new_change(), body="正文")
+    assert plain.doc_type is None and plain.has_deadline is False
+    assert plain.areas == ("unified-management", "regulation") and plain.kind == "new" and "正文" in plain.text
+    change = new_change()
+    with_fields = SimpleNamespace(
+        kind=change.kind, source=change.source, title=change.title, areas=change.areas,
+        attachments=(Attachment("https://x.invalid/a.pdf", "实施规则.pdf"),),
+        fields=SimpleNamespace(doc_type="公告", deadlines=("2024-12-31",)),
+    )
+    facts = routed_change(with_fields)
+    assert facts.doc_type == "公告" and facts.has_deadline is True and "实施规则.pdf" in facts.text
+    as_dict = routed_change(SimpleNamespace(**{**vars(with_fields), "fields": {"doc_type": "通知", "deadlines": []}}))
+    assert as_dict.doc_type == "通知" and as_dict.has_deadline is False
