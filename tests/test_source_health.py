@@ -116,3 +116,23 @@ def test_health_flags_a_year_in_the_url_a_quiet_column_and_a_redirect() -> None:
     flags = " | ".join(health.flags)
     assert "names the year 2024" in flags and "no new item for 404 days" in flags and "redirects to" in flags
     assert health.status == "ok" and health.consecutive_failures == 0
+
+
+def test_a_list_page_that_now_redirects_is_flagged_with_its_new_address(tmp_path: Path) -> None:
+    from urllib.parse import quote
+
+    from faultserver import FaultServer
+
+    with MirrorServer(day=1) as mirror, FaultServer() as moved:
+        target = mirror.base_url + "/province/gg/index.html"
+        url = moved.url("/redirect?to=" + quote(target, safe=""))
+        config = tmp_path / "c.toml"
+        config.write_text(
+            f'[store]\npath = "{tmp_path / "s.db"}"\n[fetch]\nretries = 0\n[[sources]]\nname = "moved"\nurl = "{url}"\n',
+            encoding="utf-8",
+        )
+        assert runner.invoke(app, ["check", "--config", str(config)]).exit_code == 0
+        result = runner.invoke(app, ["sources", "health", "--config", str(config), "--json"])
+        (moved_source,) = json.loads(result.stdout)
+        assert moved_source["status"] == "ok"
+        assert any(f"redirects to {target}" in flag for flag in moved_source["flags"])
