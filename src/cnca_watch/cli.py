@@ -120,6 +120,9 @@ def check(
     code = ExitCode.SOURCE_FAILED if result.failed else ExitCode.OK
     if email or notify:
         problems = delivery.deliver_pending(config, email=config.email is not None, webhooks=notify, run=result)
+        from cnca_watch.alerts import send_source_alerts
+
+        problems += send_source_alerts(config, result, email=config.email is not None, webhooks=notify)
         for problem in problems:
             print_error(f"error: {problem}")
         if problems:
@@ -252,9 +255,11 @@ def sources_test(
 def _register_extra_commands() -> None:
     from cnca_watch.commands_classify import register as register_classify
     from cnca_watch.commands_history import register as register_history
+    from cnca_watch.commands_routes import register as register_routes
 
     register_classify(app)
     register_history(app)
+    register_routes(app, sources_app)
 
 
 _register_extra_commands()

@@ -32,7 +32,8 @@ APP_NAME = "cnca-watch"
 CONFIG_ENV = "CNCA_WATCH_CONFIG"
 STORE_ENV = "CNCA_WATCH_STORE"
 
-_TOP_KEYS = {"store", "fetch", "sources", "email", "webhooks", "areas"}
+_TOP_KEYS = {"store", "fetch", "sources", "email", "webhooks", "areas", "routes", "routing", "alerts"}
+_WEBHOOK_KEYS = {"url", "timeout", "name", "format", "secret_env", "default"}
 _SOURCE_KEYS = {"name", "url", "items", "title", "link", "date", "body", "pages", "page_size", "details"}
 _EMAIL_KEYS = {
     "host", "port", "security", "username", "password_env", "password", "from", "to", "subject", "timeout",
@@ -134,6 +135,10 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     areas = _table(data, "areas", where)
     if areas:
         _check_area_overrides(areas, where)
+    from cnca_watch.config_routes import parse_alerts, parse_routing
+
+    routing, webhooks = parse_routing(data, where, sources=sources, webhooks=webhooks, email=email, areas=areas)
+    alerts = parse_alerts(_table(data, "alerts", where), where)
     return Config(
         sources=sources,
         store_path=store_path,
@@ -143,6 +148,8 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         webhooks=webhooks,
         areas=areas,
         path=path,
+        routing=routing,
+        alerts=alerts,
     )
 
 
@@ -235,11 +242,13 @@ def _parse_webhook(raw: Any, index: int, where: str) -> WebhookSettings:
     ctx = f"[[webhooks]] #{index}"
     if not isinstance(raw, dict) or "url" not in raw:
         raise ConfigError(f"{where}: {ctx} needs a url")
-    _no_unknown(raw, {"url", "timeout"}, where, ctx)
+    _no_unknown(raw, _WEBHOOK_KEYS, where, ctx)
     url = _str(raw, "url", where, ctx)
     _check_url(url, where, f"{ctx} url")
     timeout = _seconds(raw, "timeout", where, ctx) if "timeout" in raw else 30.0
-    return WebhookSettings(url=url, timeout=timeout)
+    from cnca_watch.config_routes import webhook_extras
+
+    return WebhookSettings(url=url, timeout=timeout, **webhook_extras(raw, where, ctx))
 
 
 def _check_area_overrides(areas: Mapping[str, Any], where: str) -> None:

@@ -69,6 +69,7 @@ class _Observation:
     diff: SourceDiff | None = None
     validators: dict[str, Validators] = field(default_factory=dict)
     requests: int = 0
+    final_url: str | None = None  # the list page's URL after redirects
 
 
 def check(
@@ -96,9 +97,14 @@ def check(
         start_loading()  # while the store opens
     tagger = _lazy_tagger(config.areas, vocabulary)
     channels = tuple(dict.fromkeys((REPORT_CHANNEL, *channels)))
+    router = None
+    if config.routing.routes:
+        from cnca_watch.delivery import change_router
+
+        router = change_router(config, channels)
     with Store.open(config.store_path, lock_timeout=lock_timeout) as store:
         started_at = utc_now()
-        with store.run(started_at=started_at, channels=channels) as run:
+        with store.run(started_at=started_at, channels=channels, router=router) as run:
             observations = asyncio.run(
                 _observe_all(config, sources, run, tagger, transport, progress, frozenset(accept_layout))
             )
@@ -184,6 +190,7 @@ async def _fetch_list(
     # that extracted it are the same, so they are part of the key the validators live under.
     configured = _selectors_key(source)
     column = await fetcher.get(source.url, validators=validators_for(source.url + configured))
+    obs.final_url = column.url
     if column.not_modified:
         obs.unchanged = True
         return []
@@ -403,6 +410,7 @@ def _record(run: RunWriter, obs: _Observation) -> SourceResult:
         removed=sum(c.kind is ChangeKind.REMOVED for c in changes),
         requests=obs.requests,
         backfilled=len(obs.diff.backfilled) if obs.diff else 0,
+        final_url=obs.final_url,
     )
     run.record_source(result)
     if obs.diff is not None:

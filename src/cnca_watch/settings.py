@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from cnca_watch.routing import RoutingTable
+
 DEFAULT_USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/124.0 Safari/537.36 cnca-watch/0.1"
@@ -70,6 +72,24 @@ class EmailSettings:
 class WebhookSettings:
     url: str
     timeout: float = 30.0
+    name: str | None = None  # what [[routes]] webhooks = [...] call it
+    format: str = "json"  # "json" | "wecom" | "dingtalk" | "feishu" | "slack" | "teams"
+    secret_env: str | None = None  # variable holding the DingTalk/Feishu signing secret
+    default: bool = True  # receives the changes no route matched
+
+    @property
+    def label(self) -> str:
+        """How messages name it: its name, else its URL without query (tokens live there)."""
+        if self.name:
+            return self.name
+        from cnca_watch.notify import redact_url
+
+        return redact_url(self.url)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSettings:
+    failing_runs: int = 3  # consecutive failed runs of a source before one alert; 0 = never
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +102,5 @@ class Config:
     webhooks: tuple[WebhookSettings, ...] = ()
     areas: Mapping[str, Any] = field(default_factory=dict)  # [areas] overrides, raw TOML
     path: Path | None = None  # the file it came from, for messages
+    routing: RoutingTable = field(default_factory=RoutingTable)  # [[routes]] and [routing]
+    alerts: AlertSettings = field(default_factory=AlertSettings)

@@ -121,6 +121,8 @@ RENDERERS: Mapping[str, Mapping[OutputFormat, Renderer]] = {
         _F.atom: Renderer("atom", "feed_document", Shape.DOCUMENT),
         _F.json: Renderer("json", "feed_to_json", Shape.JSON),
     },
+    "routes test": _plain("routing", "routes_text", "routes_json"),
+    "sources health": _plain("routing", "health_text", "health_json"),
 }
 
 
@@ -136,6 +138,8 @@ JSON_SCHEMAS: Mapping[str, str] = {
     "classify --stored": "retag-output.schema.json",
     "eval": "eval-output.schema.json",
     "feed": "feed-output.schema.json",
+    "routes test": "routes-test-output.schema.json",
+    "sources health": "sources-health-output.schema.json",
 }
 
 

@@ -13,16 +13,18 @@ from cnca_watch.store.codec import CHANGE_SELECT, areas_to_json, change_from_row
 from cnca_watch.store.failures import store_error
 from cnca_watch.store.files import refuse_non_sqlite
 from cnca_watch.store.opening import connect_read_only, connect_writable
+from cnca_watch.store.health import HealthQueries
 from cnca_watch.store.queries import LookBack
+from cnca_watch.store.routing import RoutingQueries
 from cnca_watch.store.records import RetagResult
-from cnca_watch.store.run_writer import RunWriter
+from cnca_watch.store.run_writer import Router, RunWriter
 from cnca_watch.store.transaction import immediate_transaction
 
 if TYPE_CHECKING:
     from cnca_watch.classify import Classification
 
 
-class Store(LookBack):
+class Store(LookBack, HealthQueries, RoutingQueries):
     """An open store.  Use ``Store.open``; a context manager that closes it."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, lock_timeout: float) -> None:
@@ -67,13 +69,15 @@ class Store(LookBack):
     # ---- writing a run
 
     @contextmanager
-    def run(self, *, started_at: str, channels: Sequence[str] = ("report",)) -> Iterator[RunWriter]:
+    def run(
+        self, *, started_at: str, channels: Sequence[str] = ("report",), router: Router | None = None
+    ) -> Iterator[RunWriter]:
         """The one transaction (and lock) of a check run: committed on normal exit."""
         with self._transaction("this run was not saved"):
             cursor = self._conn.execute(
                 "INSERT INTO runs (started_at, status) VALUES (?, 'running')", (started_at,)
             )
-            writer = RunWriter(self._conn, self.path, int(cursor.lastrowid or 0), started_at, channels)
+            writer = RunWriter(self._conn, self.path, int(cursor.lastrowid or 0), started_at, channels, router)
             try:
                 yield writer
                 if not writer.finished:

@@ -196,5 +196,25 @@ def v3_area_reason(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE versions ADD COLUMN area_reason TEXT")
 
 
+@migration(4)
+def v4_source_health(conn: sqlite3.Connection) -> None:
+    """v4: where each source's list page really answered from (the URL after redirects), and
+    which sources a "failing" alert went out for (a row until the "recovered" note is sent)."""
+    # Tolerant of a store that already has them (a schema number set back by hand).
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(run_sources)")}
+    if "final_url" not in columns:
+        conn.execute("ALTER TABLE run_sources ADD COLUMN final_url TEXT")
+    run_script(
+        conn,
+        """
+        CREATE TABLE IF NOT EXISTS source_alerts (
+            source_id INTEGER PRIMARY KEY REFERENCES sources(id),
+            alerted_at TEXT NOT NULL,
+            failures INTEGER NOT NULL
+        );
+        """,
+    )
+
+
 # The newest schema this code writes: the last migration's number.
 SCHEMA_VERSION = max(MIGRATIONS)

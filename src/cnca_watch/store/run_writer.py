@@ -6,7 +6,7 @@ import sqlite3
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from cnca_watch.errors import StoreError
 from cnca_watch.models import (
@@ -32,17 +32,29 @@ from cnca_watch.store.failures import store_error
 from cnca_watch.store.records import SourceState
 
 
+# Which outbox channels one change goes to, given the change and its announcement's body
+# (``[[routes]]`` look at the body's words); None queues every change on every channel.
+Router = Callable[[Change, str], Sequence[str]]
+
+
 class RunWriter:
     """Everything a check run reads and writes, inside the run's transaction."""
 
     def __init__(
-        self, conn: sqlite3.Connection, path: Path, run_id: int, started_at: str, channels: Sequence[str]
+        self,
+        conn: sqlite3.Connection,
+        path: Path,
+        run_id: int,
+        started_at: str,
+        channels: Sequence[str],
+        router: Router | None = None,
     ) -> None:
         self._conn = conn
         self._path = path
         self.id = run_id
         self.started_at = started_at
         self.channels = tuple(dict.fromkeys(channels))
+        self.router = router
         self.finished = False
         self.closed = False
 
@@ -112,8 +124,9 @@ class RunWriter:
             conn.execute(
                 """
                 INSERT OR REPLACE INTO run_sources
-                    (run_id, source_id, status, error, items_seen, first_run, new, changed, removed, requests)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    (run_id, source_id, status, error, items_seen, first_run, new, changed, removed, requests,
+                     final_url)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 (
                     self.id,
@@ -126,13 +139,16 @@ class RunWriter:
                     result.changed,
                     result.removed,
                     result.requests,
+                    result.final_url,
                 ),
             )
 
     def record_observations(
         self, source: str, source_url: str, current: Sequence[Announcement], diff: SourceDiff
     ) -> tuple[Change, ...]:
-        """Store this window and its changes; queue each change on every channel of the run."""
+        """Store this window and its changes; queue each change on its channels (every
+        channel of the run, or those the router picks)."""
+        bodies = {item.url: item.body for item in current}
         with self._sql() as conn:
             source_id = self._source_id(conn, source, source_url)
             for item in current:
@@ -174,9 +190,13 @@ class RunWriter:
                     ),
                 )
                 change_id = int(cursor.lastrowid or 0)
+                channels = (
+                    self.channels if self.router is None
+                    else tuple(dict.fromkeys(self.router(change, bodies.get(change.url, ""))))
+                )
                 conn.executemany(
                     "INSERT INTO outbox (change_id, channel) VALUES (?, ?)",
-                    [(change_id, channel) for channel in self.channels],
+                    [(change_id, channel) for channel in channels],
                 )
                 stored.append(replace(change, id=change_id, detected_at=change.detected_at or self.started_at))
             return tuple(stored)
