@@ -131,8 +131,10 @@ def review_table_html(review: Review, labels: Mapping[str, str] | None = None) -
         f'<th scope="col">{escape(review.previous.period.label())}</th>' if review.previous is not None else ""
     )
     lines = [
-        '<table class="review-numbers">',
-        f"<caption>Announcements per task area and month, {escape(current.period.label())}"
+        # attributes, not CSS: mail clients keep cellpadding/border but often drop style sheets
+        '<table class="review-numbers" border="1" cellpadding="3" cellspacing="0"'
+        ' style="border-collapse:collapse;border-color:#d0d7de;font-size:12px;text-align:right;margin-top:8px">',
+        f'<caption style="text-align:left;font-weight:bold;padding:4px 0">Announcements per task area and month, {escape(current.period.label())}'
         " (by publication date)</caption>",
         f'<thead><tr><th scope="col">Area</th>{head}<th scope="col">Total</th>{prev_head}</tr></thead>',
         "<tbody>",
@@ -141,11 +143,11 @@ def review_table_html(review: Review, labels: Mapping[str, str] | None = None) -
         cells = "".join(f"<td>{n}</td>" for n in area.by_month)
         prev = f"<td>{previous.get(area.area, 0)}</td>" if previous is not None else ""
         lines.append(
-            f'<tr><th scope="row">{escape(area_name(area.area, labels))}</th>{cells}<td>{area.count}</td>{prev}</tr>'
+            f'<tr><th scope="row" style="text-align:left">{escape(area_name(area.area, labels))}</th>{cells}<td>{area.count}</td>{prev}</tr>'
         )
     cells = "".join(f"<td>{n}</td>" for n in current.by_month)
     prev = f"<td>{review.previous.total}</td>" if review.previous is not None else ""
-    lines.append(f'<tr><th scope="row">All items</th>{cells}<td>{current.total}</td>{prev}</tr>')
+    lines.append(f'<tr><th scope="row" style="text-align:left">All items</th>{cells}<td>{current.total}</td>{prev}</tr>')
     lines += ["</tbody>", "</table>"]
     return "\n".join(lines)
 
