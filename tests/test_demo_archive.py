@@ -7,6 +7,7 @@ backfill would.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -182,3 +183,19 @@ def test_every_listed_item_has_a_detail_page_with_its_date_and_hand_labelled_are
         assert items_per_year[year] == HAND_ITEMS[index]
         assert per_year[year]["(none)"] == HAND_NO_AREA[index]
         assert {area: per_year[year][area] for area in AREAS} == {a: c[index] for a, c in HAND_COUNT.items()}
+
+
+def test_archive_details_and_attachments_are_served_only_with_the_archive(
+    srv: MirrorServer, client: httpx.Client
+) -> None:
+    # STORY.md's path rule for CNCA archive items, applied by hand to tz-a03 (2023-03-09), which
+    # links its plan as a direct /cms_files attachment
+    detail = f"/zwxx/tz/2023/art/2023/art_{hashlib.md5(b'tz-a03').hexdigest()}.html"
+    attachment = "/cms_files/filemanager/953091537/attach/20233/5b1e0c7d2a4f4e8b9c6d3a2f1e0b9c8d.pdf"
+    page = client.get(detail)
+    assert page.status_code == 200 and "2023-03-09" in page.text and attachment in page.text
+    answer = client.get(attachment)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
+    with MirrorServer() as plain, httpx.Client(base_url=plain.base_url, timeout=5.0) as c:
+        assert c.get(detail).status_code == 404
+        assert c.get(attachment).status_code == 404
