@@ -29,7 +29,7 @@ STORE = (
     item(2, "2024-01-20", ("regulation", 8.0), ("unified-management", 6.0)),
     item(3, "2024-03-02", ("unified-management", 30.0)),
     item(4, "2024-03-30", ("unified-management", 5.0), doc_type="call-for-comments", kind="backfilled"),
-    item(5, "2024-12-31", ("regulation", 12.0), doc_type="rule"),
+    item(5, "2024-12-31", ("regulation", 12.0), doc_type="rules"),
     item(6, "2024-06-01"),  # no area
     item(7, "2024-02-01"),  # no area
     item(8, None, ("benefit", 9.0)),  # undated: in no period
@@ -145,7 +145,7 @@ def test_to_json_carries_every_number_and_item() -> None:
         "source": "cnca-notices",
         "published": "2024-12-31",
         "areas": [{"id": "regulation", "score": 12.0}],
-        "doc_type": "rule",
+        "doc_type": "rules",
         "kind": "new",
     }
     assert [i["url"] for i in data["period"]["unassigned"]] == ["https://example.test/6.html", "https://example.test/7.html"]

@@ -116,6 +116,14 @@ RENDERERS: Mapping[str, Mapping[OutputFormat, Renderer]] = {
     "classify": _console("classify", "tags_console", "tags_json_line", Shape.DOCUMENT),
     "classify --stored": _plain("classify", "retag_text", "retag_json_line", Shape.DOCUMENT),
     "eval": _console("evaluation", "eval_console", "eval_json_document", Shape.DOCUMENT),
+    "backfill": _plain("backfill", "backfill_text", "backfill_json"),
+    "review": {
+        _F.terminal: Renderer("review", "review_console", Shape.CONSOLE),
+        _F.text: Renderer("review", "review_text", Shape.DOCUMENT),
+        _F.markdown: Renderer("review", "review_markdown", Shape.DOCUMENT),
+        _F.html: Renderer("review", "review_html", Shape.DOCUMENT),
+        _F.json: Renderer("review", "review_json", Shape.JSON),
+    },
 }
 
 
@@ -130,6 +138,8 @@ JSON_SCHEMAS: Mapping[str, str] = {
     "classify": "classify-output.schema.json",
     "classify --stored": "retag-output.schema.json",
     "eval": "eval-output.schema.json",
+    "backfill": "backfill-output.schema.json",
+    "review": "review-output.schema.json",
 }
 
 

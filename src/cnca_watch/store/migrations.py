@@ -187,5 +187,25 @@ def v2_ascii_urls(conn: sqlite3.Connection) -> None:
             conn.execute("UPDATE versions SET attachments_json = ? WHERE id = ?", (new_text, version_id))
 
 
+@migration(3)
+def v3_backfill(conn: sqlite3.Connection) -> None:
+    """v3: backfill. Runs say what they were (``check`` or ``backfill``); announcements a
+    backfill recorded are marked (history, not news); each source's backfill cursor."""
+    run_script(
+        conn,
+        """
+        ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'check';
+        ALTER TABLE announcements ADD COLUMN backfilled INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE backfill_cursors (
+            source_id INTEGER PRIMARY KEY REFERENCES sources(id),
+            next_page INTEGER NOT NULL,
+            oldest_date TEXT,
+            exhausted INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
 # The newest schema this code writes: the last migration's number.
 SCHEMA_VERSION = max(MIGRATIONS)
