@@ -246,6 +246,10 @@ def test_runs_beside_a_daily_check(tmp_path: Path) -> None:
         mirror.checker.join(timeout=60)
         assert done.returncode == 0, done.stderr
         assert mirror.outcome == [0]
+        # off a terminal: one progress line per source, no bar
+        assert sorted(line.split(":")[0] for line in done.stderr.splitlines()) == sorted(
+            f"backfill {name}" for name in LISTED_DAY1
+        )
     assert_every_archived_item_once(tmp_path / "store.db")
 
 
@@ -274,3 +278,15 @@ def test_config_refuses_a_bad_page_url_and_pause(tmp_path: Path) -> None:
     assert "backfill_pause" in result.stderr and "0 or more" in result.stderr
     bad_day = cli("backfill", "--since", "2024-13-01", "--config", str(bad_pause), code=2)
     assert "YYYY-MM-DD" in bad_day.stderr
+
+
+def test_demo_archive_backfills_checks_and_reviews(tmp_path: Path) -> None:
+    result = cli("demo", "--archive", "--format", "text", "--store", str(tmp_path / "demo.db"))
+    out = result.stdout
+    assert "110 items recorded as history" in out
+    assert out.index("backfill --since 2023-01-01") < out.index("=== Day 1") < out.index("review --year 2024")
+    day1 = out[out.index("=== Day 1") : out.index("=== Day 2")]
+    assert day1.count(", 0 new, 0 changed, 0 removed") == 4  # the backfilled window holds nothing new
+    assert ": 3 new, 1 changed, 1 removed" in out[out.index("=== Day 2") :]  # STORY.md day 2, as without archive
+    review = out[out.index("review --year 2024") :]
+    assert "No area:" in review and "All items" in review

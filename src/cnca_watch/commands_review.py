@@ -5,6 +5,7 @@ Each parses its flags, calls one library function and renders the result."""
 from __future__ import annotations
 
 import sys
+import typing
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
@@ -23,6 +24,10 @@ from cnca_watch.cli_common import (
 from cnca_watch.errors import UsageError
 
 if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from cnca_watch.settings import Config
+
     from cnca_watch.backfill import PageDone
 
 
@@ -76,6 +81,34 @@ def register(app: typer.Typer) -> None:
         emit("review", output, build_store_review(load(config_path, store), year=year, since=since, until=until))
 
 
+def _side_stream(output: OutputFormat) -> "typing.TextIO":
+    # Documents (json, html, markdown) stay clean on stdout; the banners go beside them.
+    return sys.stdout if output in (OutputFormat.terminal, OutputFormat.text) else sys.stderr
+
+
+def demo_backfill(config: "Config", base_url: str, output: OutputFormat) -> None:
+    """``demo --archive``, first step: backfill the mirror's archive from 2023 on."""
+    from cnca_watch.backfill import backfill as run_backfill
+
+    stream = _side_stream(output)
+    stream.write(f"\n=== cnca-watch backfill --since 2023-01-01 against the mirror's archive at {base_url} ===\n")
+    stream.flush()
+    with _progress() as progress:
+        result = run_backfill(config, since="2023-01-01", progress=progress)
+    emit("backfill", OutputFormat.json if output is OutputFormat.json else OutputFormat.text, result)
+    sys.stdout.flush()
+
+
+def demo_review(config: "Config", output: OutputFormat) -> None:
+    """``demo --archive``, last step: the 2024 review of what the store now holds."""
+    from cnca_watch.operations import build_store_review
+
+    stream = _side_stream(output)
+    stream.write("\n=== cnca-watch review --year 2024 ===\n")
+    stream.flush()
+    emit("review", output, build_store_review(config, year=2024))
+
+
 def _check_day(day: str, option: str) -> None:
     from datetime import date
 
@@ -92,8 +125,8 @@ class _progress:
     source on standard error otherwise."""
 
     def __init__(self) -> None:
-        self._bar: object | None = None
-        self._tasks: dict[str, int] = {}
+        self._bar: "Progress | None" = None
+        self._tasks: dict[str, "TaskID"] = {}
 
     def __enter__(self) -> "Callable[[PageDone], None]":
         if sys.stderr.isatty():
@@ -112,17 +145,18 @@ class _progress:
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:
-            self._bar.stop()  # type: ignore[attr-defined]
+            self._bar.stop()
 
     def _on_terminal(self, event: "PageDone") -> None:
         bar = self._bar
+        assert bar is not None
         task = self._tasks.get(event.source)
         if task is None:
-            task = self._tasks[event.source] = bar.add_task(event.source, total=event.pages, items=0)  # type: ignore[attr-defined]
-        if event.done:
-            bar.update(task, total=bar.tasks[task].completed or 1, items=event.items)  # type: ignore[attr-defined]
+            task = self._tasks[event.source] = bar.add_task(event.source, total=event.pages, items=0)
+        if event.done:  # a finished source shows a full bar, however deep it expected to go
+            bar.update(task, total=bar.tasks[task].completed or 1, completed=bar.tasks[task].completed or 1, items=event.items)
         else:
-            bar.update(task, completed=event.page, total=event.pages, items=event.items)  # type: ignore[attr-defined]
+            bar.update(task, completed=event.page, total=event.pages, items=event.items)
 
     def _one_line(self, event: "PageDone") -> None:
         if event.done:
