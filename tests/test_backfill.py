@@ -290,3 +290,13 @@ def test_demo_archive_backfills_checks_and_reviews(tmp_path: Path) -> None:
     assert ": 3 new, 1 changed, 1 removed" in out[out.index("=== Day 2") :]  # STORY.md day 2, as without archive
     review = out[out.index("review --year 2024") :]
     assert "No area:" in review and "All items" in review
+
+
+def test_review_refuses_a_bad_period_in_one_line(backfilled: tuple[Path, MirrorServer, dict[str, Any]]) -> None:
+    c = ["--config", str(backfilled[0])]
+    both = cli("review", "--year", "2024", "--since", "2024-01-01", *c, code=2)
+    assert "give one of them" in both.stderr
+    swapped = cli("review", "--since", "2024-05-01", "--until", "2024-01-01", *c, code=2)
+    assert "swap --since and --until" in swapped.stderr and "Traceback" not in swapped.stderr
+    bad_day = cli("review", "--since", "2024-02-30", *c, code=2)
+    assert "--since '2024-02-30'" in bad_day.stderr and "YYYY-MM-DD" in bad_day.stderr

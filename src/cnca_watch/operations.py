@@ -178,15 +178,21 @@ def build_store_review(
 
     if year is not None and (since or until):
         raise UsageError("--year and --since/--until both name the period; give one of them")
+    def day(text: str, option: str) -> "date":
+        try:
+            return date.fromisoformat(text)
+        except ValueError as exc:
+            raise UsageError(f"{option} {text!r}: {exc}; write days as YYYY-MM-DD, e.g. 2024-01-01") from None
+
     try:
         if since or until:
-            start = date.fromisoformat(since) if since else date(date.fromisoformat(until or "").year, 1, 1)
-            end = date.fromisoformat(until) if until else date(start.year, 12, 31)
+            start = day(since, "--since") if since else date(day(until or "", "--until").year, 1, 1)
+            end = day(until, "--until") if until else date(start.year, 12, 31)
             period = Period(start, end)
         else:
             period = Period.year(year if year is not None else int(utc_now()[:4]))
-    except ValueError as exc:
-        raise UsageError(f"review period: {exc}; write days as YYYY-MM-DD, e.g. --since 2024-01-01") from None
+    except ValueError as exc:  # the period's own complaint (it ends before it starts, a year out of range)
+        raise UsageError(str(exc)) from None
     with open_existing_store(config) as store:
         stored = store.stored_items()
     items = [
