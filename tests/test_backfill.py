@@ -300,3 +300,22 @@ def test_review_refuses_a_bad_period_in_one_line(backfilled: tuple[Path, MirrorS
     assert "swap --since and --until" in swapped.stderr and "Traceback" not in swapped.stderr
     bad_day = cli("review", "--since", "2024-02-30", *c, code=2)
     assert "--since '2024-02-30'" in bad_day.stderr and "YYYY-MM-DD" in bad_day.stderr
+
+
+def test_a_v2_store_gains_the_backfill_schema_and_keeps_its_runs(tmp_path: Path) -> None:
+    from cnca_watch.store import SCHEMA_VERSION, Store
+
+    path = tmp_path / "v2.db"
+    with Store.open(path) as store, store.run(started_at="2024-06-01T00:00:00Z") as run:
+        run.finish("2024-06-01T00:00:01Z", "ok")
+    with sqlite3.connect(path) as conn:  # what a schema-2 cnca-watch wrote
+        conn.execute("DROP TABLE backfill_cursors")
+        conn.execute("ALTER TABLE announcements DROP COLUMN backfilled")
+        conn.execute("ALTER TABLE runs DROP COLUMN kind")
+        conn.execute("PRAGMA user_version = 2")
+    with Store.open(path) as store:
+        assert [r.status for r in store.history()] == ["ok"]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,) == (3,)
+        assert conn.execute("SELECT kind FROM runs").fetchall() == [("check",)]
+        assert conn.execute("SELECT COUNT(*) FROM backfill_cursors").fetchone() == (0,)

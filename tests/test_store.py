@@ -479,6 +479,10 @@ def test_v2_respells_raw_non_ascii_urls_so_announcements_keep_their_identity(tmp
         "INSERT INTO announcements (source_id, url, first_seen_run, listed, position) VALUES (?, ?, 1, 1, 3)",
         (source_id, "https://www.cnca.gov.cn/zwxx/gg/两次.html"),
     )
+    # and without what later schemas added (v3: backfill)
+    conn.execute("DROP TABLE backfill_cursors")
+    conn.execute("ALTER TABLE announcements DROP COLUMN backfilled")
+    conn.execute("ALTER TABLE runs DROP COLUMN kind")
     conn.execute("PRAGMA user_version = 1")
     conn.commit()
     conn.close()
