@@ -176,7 +176,7 @@ def test_resumes_from_its_cursor_and_stops_at_max_requests(tmp_path: Path) -> No
         mirror.reset_requests()
         budget = cli_json("backfill", "--max-requests", "7", "--source", "cnca-notices", *c)
         # requests it started (some cut short when the budget ran out): never more than the budget
-        assert budget["totals"]["requests"] == 7 and 3 <= len(mirror.requests) <= 7
+        assert budget["totals"]["requests"] == 7 and 2 <= len(mirror.requests) <= 7  # column + API page, then details
         assert budget["sources"][0]["stopped_by"] == "max-requests"
         rest = cli_json("backfill", "--since", "2023-01-01", *c)
         assert all(s["stopped_by"] == "end" for s in rest["sources"])
