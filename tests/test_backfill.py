@@ -185,16 +185,37 @@ def test_resumes_from_its_cursor_and_stops_at_max_requests(tmp_path: Path) -> No
         assert_every_archived_item_once(tmp_path / "store.db")
 
 
-class _KillingMirror(MirrorServer):
+class _CountingMirror(MirrorServer):
+    """Calls ``on_request(n)`` with each request's number since ``restart_count`` (numbered under
+    a lock: two answers finishing together never skip a number)."""
+
+    _numbered = threading.Lock()
+    _count = 0
+
+    def restart_count(self) -> None:
+        with self._numbered:
+            self._count = 0
+
+    def on_request(self, n: int) -> None:
+        pass
+
+    def _record(self, method: str, path: str, status: int) -> None:
+        super()._record(method, path, status)
+        with self._numbered:
+            self._count += 1
+            n = self._count
+        self.on_request(n)
+
+
+class _KillingMirror(_CountingMirror):
     """Sends SIGKILL to ``victim`` when the ``at``-th request arrives (the point is chosen by
     request count, not by time)."""
 
     victim: int | None = None
     at = 0
 
-    def _record(self, method: str, path: str, status: int) -> None:
-        super()._record(method, path, status)
-        if self.victim is not None and len(self.requests) == self.at:
+    def on_request(self, n: int) -> None:
+        if self.victim is not None and n == self.at:
             os.kill(self.victim, signal.SIGKILL)
 
 
@@ -205,7 +226,7 @@ def test_sigkilled_backfill_reruns_to_a_complete_store(tmp_path: Path, kill_at: 
         command = [sys.executable, "-m", "cnca_watch", "backfill", "--since", "2023-01-01", "--config", str(config)]
         env = child_env(tmp_path)
         for at in kill_at:
-            mirror.reset_requests()
+            mirror.restart_count()
             mirror.at = at
             child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
             mirror.victim = child.pid
@@ -219,16 +240,15 @@ def test_sigkilled_backfill_reruns_to_a_complete_store(tmp_path: Path, kill_at: 
     assert_every_archived_item_once(tmp_path / "store.db")
 
 
-class _CheckingMirror(MirrorServer):
+class _CheckingMirror(_CountingMirror):
     """Starts a daily ``check`` (in a thread) when the ``at``-th request of a backfill arrives."""
 
     at = 0
     config: Path | None = None
     outcome: list[int] = []
 
-    def _record(self, method: str, path: str, status: int) -> None:
-        super()._record(method, path, status)
-        if self.config is not None and len(self.requests) == self.at:
+    def on_request(self, n: int) -> None:
+        if self.config is not None and n == self.at:
             config = self.config
             self.checker = threading.Thread(
                 target=lambda: self.outcome.append(runner.invoke(app, ["check", "--json", "--config", str(config)]).exit_code)
