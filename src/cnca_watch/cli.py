@@ -171,6 +171,9 @@ def _progress_bar(total: int, *, enabled: bool) -> Iterator[Optional[Callable[[s
 def demo(
     output: OutputFormat,
     store: Optional[Path] = StoreOption,
+    archive: bool = typer.Option(
+        False, "--archive", help="Serve the mirror's archive back to 2023 too: backfill it first, then review 2024."
+    ),
 ) -> None:
     """Run two days of `check` against a bundled local mirror of the CNCA/SAMR pages (no network)."""
     import tempfile
@@ -180,12 +183,16 @@ def demo(
     from cnca_watch.demo.server import MirrorServer
     from cnca_watch.settings import Config, FetchSettings
 
-    with tempfile.TemporaryDirectory(prefix="cnca-watch-demo-") as tmp, MirrorServer(day=1) as server:
+    with tempfile.TemporaryDirectory(prefix="cnca-watch-demo-") as tmp, MirrorServer(day=1, archive=archive) as server:
         config = Config(
             sources=demo_sources(server.base_url),
             store_path=store or Path(tmp) / "demo.db",
-            fetch=FetchSettings(retries=0, connect_timeout=5.0, read_timeout=10.0),
+            fetch=FetchSettings(retries=0, connect_timeout=5.0, read_timeout=10.0, backfill_pause=0.0),
         )
+        if archive:
+            from cnca_watch.commands_review import demo_backfill
+
+            demo_backfill(config, server.base_url, output)
         for day in (1, 2):
             server.set_day(day)
             banner = f"\n=== Day {day}: cnca-watch check against the mirror at {server.base_url} ===\n"
@@ -197,6 +204,10 @@ def demo(
             emit("check", output, result)
             sys.stdout.flush()
             acknowledge(config, result)
+        if archive:
+            from cnca_watch.commands_review import demo_review
+
+            demo_review(config, output)
 
 
 # -- init / sources -----------------------------------------------------------------
@@ -255,11 +266,13 @@ def sources_test(
 def _register_extra_commands() -> None:
     from cnca_watch.commands_classify import register as register_classify
     from cnca_watch.commands_history import register as register_history
+    from cnca_watch.commands_review import register as register_review
     from cnca_watch.commands_routes import register as register_routes
 
     register_classify(app)
     register_history(app)
     register_routes(app, sources_app)
+    register_review(app)
 
 
 _register_extra_commands()

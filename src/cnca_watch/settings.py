@@ -37,6 +37,7 @@ class SourceConfig:
     pages: int = 1  # list pages (jpaas pages) to read per run
     page_size: int = 20  # jpaas page size
     details: bool = True  # fetch detail pages (body, attachments)
+    page_url: str | None = None  # backfill: later list pages, "{n}" = 1 for the second (e.g. "index_{n}.html")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,7 @@ class FetchSettings:
     max_redirects: int = 5
     user_agent: str = DEFAULT_USER_AGENT
     verify_tls: bool = True
+    backfill_pause: float = 1.0  # seconds between two list pages of a backfill (0 in tests)
 
 
 @dataclass(frozen=True, slots=True)

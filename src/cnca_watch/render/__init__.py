@@ -123,6 +123,14 @@ RENDERERS: Mapping[str, Mapping[OutputFormat, Renderer]] = {
     },
     "routes test": _plain("routing", "routes_text", "routes_json"),
     "sources health": _plain("routing", "health_text", "health_json"),
+    "backfill": _plain("backfill", "backfill_text", "backfill_json"),
+    "review": {
+        _F.terminal: Renderer("review", "review_console", Shape.CONSOLE),
+        _F.text: Renderer("review", "review_text", Shape.DOCUMENT),
+        _F.markdown: Renderer("review", "review_markdown", Shape.DOCUMENT),
+        _F.html: Renderer("review", "review_html", Shape.DOCUMENT),
+        _F.json: Renderer("review", "review_json", Shape.JSON),
+    },
 }
 
 
@@ -140,6 +148,8 @@ JSON_SCHEMAS: Mapping[str, str] = {
     "feed": "feed-output.schema.json",
     "routes test": "routes-test-output.schema.json",
     "sources health": "sources-health-output.schema.json",
+    "backfill": "backfill-output.schema.json",
+    "review": "review-output.schema.json",
 }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from cnca_watch.models import Change
+from cnca_watch.store.backfill import STORED_ITEMS_SELECT, BackfillSession, StoredItem, stored_items
 from cnca_watch.store.codec import CHANGE_SELECT, areas_to_json, change_from_row, in_chunks
 from cnca_watch.store.failures import store_error
 from cnca_watch.store.files import refuse_non_sqlite
@@ -85,6 +86,14 @@ class Store(LookBack, HealthQueries, RoutingQueries):
                     self._conn.execute("UPDATE runs SET status = 'unfinished' WHERE id = ?", (writer.id,))
             finally:
                 writer.closed = True
+
+    def backfill(self, *, started_at: str) -> BackfillSession:
+        """A backfill's writes, one list page per transaction (``store/backfill.py``)."""
+        return BackfillSession(self._conn, self.path, started_at)
+
+    def stored_items(self) -> list[StoredItem]:
+        """The latest version of every announcement (what ``review`` counts)."""
+        return stored_items(self._read(STORED_ITEMS_SELECT))
 
     def _transaction(self, doing: str) -> AbstractContextManager[None]:
         return immediate_transaction(self._conn, self.path, doing)

@@ -216,5 +216,25 @@ def v4_source_health(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration(5)
+def v5_backfill(conn: sqlite3.Connection) -> None:
+    """v5: backfill. Runs say what they were (``check`` or ``backfill``); announcements a
+    backfill recorded are marked (history, not news); each source's backfill cursor."""
+    run_script(
+        conn,
+        """
+        ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'check';
+        ALTER TABLE announcements ADD COLUMN backfilled INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE backfill_cursors (
+            source_id INTEGER PRIMARY KEY REFERENCES sources(id),
+            next_page INTEGER NOT NULL,
+            oldest_date TEXT,
+            exhausted INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
 # The newest schema this code writes: the last migration's number.
 SCHEMA_VERSION = max(MIGRATIONS)
