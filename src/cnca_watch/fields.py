@@ -1,0 +1,888 @@
+"""What an announcement says about itself: its number, type, issuers, dates and citations.
+
+``extract_fields(title, body, published)`` reads seven fields out of a title and a body
+(pure, stdlib only; a few hundred microseconds for a 2 KB body):
+
+- ``doc_number``: the announcement's *own* number, normalised (brackets 〔〕, ASCII digits, no
+  spaces).  A number standing next to a cited document (``根据《…》（国认监〔2019〕6号）``,
+  ``《…》（市场监管总局令第61号）``) or after 根据/按照/废止… is someone else's: when no number is
+  presented as the text's own (in the title, on a line of its own, after 文号：, at the top or in
+  the signature block of the body) the answer is ``None`` rather than a guess.
+  ``…的公告（2024年第11号）`` is completed with the issuer in its house form: CNCA writes
+  ``国家认监委2024年第11号公告``, everyone else ``市场监管总局公告2020年第3号``.
+- ``doc_type``: one of :data:`DOC_TYPES`, from the title, precedence correction >
+  call-for-comments > interpretation > list > rules > announcement > notice > news.
+- ``issuers``: short official names (市场监管总局, 国家认监委, 浙江省市场监管局…), joint issuances
+  split in the order written; from the title ("XX XX关于…") or else the signature; ``()`` for news.
+- ``effective_date``: ``自2024年7月1日起施行``, ``于…起正式实施``, ``施行日期为…``;
+  ``自发布之日起施行`` → ``published``.  A correction (``“自6月1日起施行”更正为“自7月1日起施行”``)
+  gives the corrected date.  A date attached to a cited document (``《…》（自…起施行）``,
+  ``…起施行的《…》``) is not this text's.
+- ``transition_end``: the last day of a transition period.  ``过渡期至X`` → X.  The rule for a
+  cut-over: ``自D起，未获得…不得出厂/销售/进口…`` → **D − 1 day**, the last day on which the old
+  regime still applies.  ``过渡期为N个月`` with a stated start S → S + N months − 1 day.
+- ``comment_deadline``: ``意见反馈截止日期为X``, ``请于X前将意见反馈…``, a range
+  ``2026-09-17至2026-10-17`` in a call for comments → its end; only where comments are asked for.
+- ``references``: every 《…》 name, in order of first appearance, deduplicated, without 《》.
+
+Text is read after NFKC (full-width digits and brackets), traditional → simplified characters,
+Chinese-numeral dates (二〇二四年七月一日) rewritten in digits, and spaces between Chinese
+characters of the body removed; dates and numbers may contain spaces.  Dates are ``YYYY-MM-DD``;
+impossible dates are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+DOC_TYPES = (
+    "announcement",
+    "notice",
+    "call-for-comments",
+    "interpretation",
+    "rules",
+    "list",
+    "news",
+    "correction",
+)
+FIELD_NAMES = (
+    "doc_number",
+    "doc_type",
+    "issuers",
+    "effective_date",
+    "transition_end",
+    "comment_deadline",
+    "references",
+)
+_LIST_FIELDS = ("issuers", "references")
+_EVIDENCE_CHARS = 80  # an evidence snippet is a phrase, not a paragraph
+
+
+@dataclass(frozen=True, slots=True)
+class Fields:
+    """The fields of one announcement version; ``None``/``()`` where the text has none.
+
+    ``evidence`` pairs a field name with the snippet of normalised text it was read from
+    (for explaining a value); it does not take part in equality.
+    """
+
+    doc_number: str | None = None
+    doc_type: str = "news"
+    issuers: tuple[str, ...] = ()
+    effective_date: str | None = None
+    transition_end: str | None = None
+    comment_deadline: str | None = None
+    references: tuple[str, ...] = ()
+    evidence: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    def to_json(self, *, with_evidence: bool = False) -> dict[str, Any]:
+        """The seven keys (``null``/``[]`` where absent); ``evidence`` too when asked."""
+        data: dict[str, Any] = {
+            "doc_number": self.doc_number,
+            "doc_type": self.doc_type,
+            "issuers": list(self.issuers),
+            "effective_date": self.effective_date,
+            "transition_end": self.transition_end,
+            "comment_deadline": self.comment_deadline,
+            "references": list(self.references),
+        }
+        if with_evidence:
+            data["evidence"] = dict(self.evidence)
+        return data
+
+    def evidence_for(self, name: str) -> str | None:
+        for key, snippet in self.evidence:
+            if key == name:
+                return snippet
+        return None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Fields:
+        """Back from :meth:`to_json` (e.g. a stored version); unknown keys are ignored."""
+        doc_type = data.get("doc_type")
+        return cls(
+            doc_number=_str_or_none(data.get("doc_number")),
+            doc_type=doc_type if doc_type in DOC_TYPES else "news",
+            issuers=tuple(str(x) for x in data.get("issuers") or ()),
+            effective_date=_str_or_none(data.get("effective_date")),
+            transition_end=_str_or_none(data.get("transition_end")),
+            comment_deadline=_str_or_none(data.get("comment_deadline")),
+            references=tuple(str(x) for x in data.get("references") or ()),
+            evidence=tuple(
+                (str(k), str(v)) for k, v in (data.get("evidence") or {}).items() if isinstance(v, str)
+            ),
+        )
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+# ---------------------------------------------------------------------------------------
+# Normalisation
+
+
+@lru_cache(maxsize=1)
+def _traditional() -> tuple[dict[int, str], re.Pattern[str]]:
+    # The same character map the classifier uses (one file, one truth).
+    raw = resources.files("cnca_watch").joinpath("areas_traditional.toml").read_text("utf-8")
+    data = tomllib.loads(raw)
+    traditional = "".join(data["traditional"].split())
+    simplified = "".join(data["simplified"].split())
+    table = {ord(t): s for t, s in zip(traditional, simplified, strict=True)}
+    return table, re.compile("[" + re.escape(traditional) + "]")
+
+
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff"
+_CJK_GAP = re.compile(rf"(?<=[{_CJK}])[^\S\n]+(?=[{_CJK}])")
+_CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0, "O": 0, "0": 0, "o": 0}
+_CN_YEAR = "[〇○零Oo0一二三四五六七八九]"
+_CN_SMALL = "[一二三四五六七八九十]{1,3}"
+_CN_DATE = re.compile(rf"({_CN_YEAR}{{4}})\s*年\s*({_CN_SMALL})\s*月\s*({_CN_SMALL})\s*日")
+_CN_DATE_CHARS = re.compile(rf"{_CN_YEAR}{{4}}\s*年")
+
+
+def _cn_small(text: str) -> int:
+    """一 .. 三十一 → 1 .. 31."""
+    if "十" not in text:
+        return _CN_DIGITS.get(text, 0) if len(text) == 1 else 0
+    tens, _, units = text.partition("十")
+    return (_CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CN_DIGITS.get(units, 0) if units else 0)
+
+
+def _cn_date_digits(match: re.Match[str]) -> str:
+    year = "".join(str(_CN_DIGITS[c]) for c in match[1])
+    return f"{year}年{_cn_small(match[2])}月{_cn_small(match[3])}日"
+
+
+def prepare(text: str, *, join_cjk: bool = True) -> str:
+    """Text as the patterns read it: NFKC, simplified, digit dates; CJK gaps removed if asked."""
+    if not text:
+        return ""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+        table, finder = _traditional()
+        if finder.search(text):
+            text = text.translate(table)
+        if "徵" in text:  # left out of the shared map on purpose (徵 is also simplified)
+            text = text.replace("徵求", "征求").replace("徵詢", "征询")
+        if _CN_DATE_CHARS.search(text):
+            text = _CN_DATE.sub(_cn_date_digits, text)
+    if join_cjk and (" " in text or "\t" in text):
+        text = _CJK_GAP.sub("", text)
+    return text
+
+
+# ---------------------------------------------------------------------------------------
+# Dates
+
+_DATE = r"(?<!\d)\d{4}\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?![\d.]))"
+_DATE_PARTS = re.compile(r"(\d{4})\s*(?:年|[-/.])\s*(\d{1,2})\s*(?:月|[-/.])\s*(\d{1,2})")
+_MONTH_DAY = r"(?<![\d年./-])\d{1,2}\s*月\s*\d{1,2}\s*日"
+_MONTH_DAY_PARTS = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})")
+
+
+def _iso(text: str) -> str | None:
+    match = _DATE_PARTS.search(text)
+    if not match:
+        return None
+    return _valid(int(match[1]), int(match[2]), int(match[3]))
+
+
+def _valid(year: int, month: int, day: int) -> str | None:
+    if not 1949 <= year <= 2100:
+        return None
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def _day_before(iso: str) -> str:
+    return (date.fromisoformat(iso) - timedelta(days=1)).isoformat()
+
+
+def _plus_months_minus_a_day(iso: str, months: int) -> str | None:
+    start = date.fromisoformat(iso)
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    for day in (start.day, 30, 29, 28):  # 31 Jan + 1 month → the end of February
+        try:
+            return (date(year, month, day) - timedelta(days=1)).isoformat()
+        except ValueError:
+            continue
+    return None
+
+
+def _valid_published(published: str | None) -> str | None:
+    if not published:
+        return None
+    try:
+        return date.fromisoformat(published.strip()[:10]).isoformat()
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------
+# Sentences: most cues only count inside the sentence (or clause) of a match
+
+_SENTENCE_END = "。；;！？!?\n"
+_CLAUSE_END = _SENTENCE_END + "，,：:"
+
+
+def _span_back(text: str, pos: int, stops: str, limit: int = 200) -> str:
+    start = pos
+    floor = max(0, pos - limit)
+    while start > floor and text[start - 1] not in stops:
+        start -= 1
+    return text[start:pos]
+
+
+def _span_forward(text: str, pos: int, stops: str, limit: int = 200) -> str:
+    end = pos
+    ceiling = min(len(text), pos + limit)
+    while end < ceiling and text[end] not in stops:
+        end += 1
+    return text[pos:end]
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    return _span_back(text, start, _SENTENCE_END) + text[start:end] + _span_forward(text, end, _SENTENCE_END)
+
+
+def _snippet(text: str) -> str:
+    text = text.strip()
+    return text if len(text) <= _EVIDENCE_CHARS else text[: _EVIDENCE_CHARS - 1] + "…"
+
+
+# ---------------------------------------------------------------------------------------
+# Issuers
+
+# full or variant name → the short official name (the form the labels use)
+_ORG_SHORT: dict[str, str] = {
+    "国家市场监督管理总局": "市场监管总局",
+    "国家市场监管总局": "市场监管总局",
+    "市场监管总局": "市场监管总局",
+    "中国国家认证认可监督管理委员会": "国家认监委",
+    "国家认证认可监督管理委员会": "国家认监委",
+    "国家认监委": "国家认监委",
+    "认监委": "国家认监委",
+    "国家标准化管理委员会": "国家标准委",
+    "国家标准委": "国家标准委",
+    "国家互联网信息办公室": "国家网信办",
+    "国家网信办": "国家网信办",
+    "工业和信息化部": "工业和信息化部",
+    "工信部": "工业和信息化部",
+    "国家发展和改革委员会": "国家发展改革委",
+    "国家发展改革委": "国家发展改革委",
+    "国家卫生健康委员会": "国家卫生健康委",
+    "国家卫生健康委": "国家卫生健康委",
+    "国家药品监督管理局": "国家药监局",
+    "国家药监局": "国家药监局",
+    "国家知识产权局": "国家知识产权局",
+    "国家林业和草原局": "国家林草局",
+    "国家林草局": "国家林草局",
+    "国家能源局": "国家能源局",
+    "国家邮政局": "国家邮政局",
+    "国家铁路局": "国家铁路局",
+    "国家消防救援局": "国家消防救援局",
+    "国家密码管理局": "国家密码管理局",
+    "国家金融监督管理总局": "金融监管总局",
+    "金融监管总局": "金融监管总局",
+    "中国民用航空局": "中国民航局",
+    "中国民航局": "中国民航局",
+    "中国人民银行": "中国人民银行",
+    "海关总署": "海关总署",
+    "公安部": "公安部",
+    "生态环境部": "生态环境部",
+    "财政部": "财政部",
+    "商务部": "商务部",
+    "教育部": "教育部",
+    "科学技术部": "科技部",
+    "科技部": "科技部",
+    "农业农村部": "农业农村部",
+    "交通运输部": "交通运输部",
+    "住房和城乡建设部": "住房城乡建设部",
+    "住房城乡建设部": "住房城乡建设部",
+    "应急管理部": "应急管理部",
+    "水利部": "水利部",
+    "民政部": "民政部",
+    "司法部": "司法部",
+    "人力资源和社会保障部": "人力资源社会保障部",
+    "人力资源社会保障部": "人力资源社会保障部",
+    "自然资源部": "自然资源部",
+    "文化和旅游部": "文化和旅游部",
+    "国务院办公厅": "国务院办公厅",
+    "国务院": "国务院",
+    "中国合格评定国家认可委员会": "中国合格评定国家认可委员会",
+    "中国认证认可协会": "中国认证认可协会",
+}
+_OFFICE_SUFFIX = r"(?:办公厅|办公室|秘书处)"
+# a provincial or city bureau: 浙江省市场监督管理局 → 浙江省市场监管局
+_LOCAL_BUREAU = (
+    rf"[{_CJK}]{{2,9}}?(?:省|市|自治区|州|盟|县|区)"
+    r"(?:市场监督管理局|市场监管局|质量技术监督局|质量和技术监督局|市场监督管理委员会)"
+)
+_KNOWN_ORG = "|".join(re.escape(n) for n in sorted(_ORG_SHORT, key=len, reverse=True))
+_ORG = re.compile(rf"(?:(?P<local>{_LOCAL_BUREAU})|(?P<known>{_KNOWN_ORG}))(?P<office>{_OFFICE_SUFFIX})?")
+_ORG_SEPARATORS = re.compile(r"[\s、,，和与及/]+")
+_ORG_SUFFIX_GUESS = re.compile(
+    rf"[{_CJK}]{{2,20}}(?:委员会|委|总局|局|部|署|厅|办公室|办|院|中心|协会|政府|秘书处)$"
+)
+# things a title names before 关于 that are not an issuer (the text is not an issuance)
+_TITLE_PREFIX_NOT_ISSUER = re.compile(r"召开|举办|开展|发布|印发|推进|部署|出台|答|解读|专家|负责人|记者")
+
+
+def short_issuer_name(name: str) -> str:
+    """An issuing body's short official name (unknown bodies as written, without spaces)."""
+    name = re.sub(r"\s+", "", name)
+    match = _ORG.fullmatch(name)
+    if not match:
+        return name
+    return _org_short(match)
+
+
+def _org_short(match: re.Match[str]) -> str:
+    office = match["office"] or ""
+    if match["local"]:
+        local = match["local"]
+        local = local.replace("市场监督管理局", "市场监管局").replace("市场监督管理委员会", "市场监管局")
+        return local + office
+    return _ORG_SHORT[match["known"]] + office
+
+
+def _split_issuers(prefix: str) -> tuple[str, ...] | None:
+    """Issuers named in a title prefix ("市场监管总局 国家网信办"), or None if it is not a list
+    of bodies."""
+    prefix = prefix.strip(" ：:，,")
+    if not prefix or _TITLE_PREFIX_NOT_ISSUER.search(prefix):
+        return None
+    found: list[str] = []
+    leftover = prefix
+    for match in _ORG.finditer(prefix):
+        found.append(_org_short(match))
+        leftover = leftover.replace(match.group(), " ", 1)
+    if _ORG_SEPARATORS.sub("", leftover) == "":
+        return _dedupe(found) or None
+    # a body not in our list: accept space/、-separated pieces that each end like an office
+    pieces = [p for p in _ORG_SEPARATORS.split(prefix) if p]
+    if pieces and all(_ORG_SUFFIX_GUESS.search(p) for p in pieces):
+        return _dedupe(short_issuer_name(p) for p in pieces)
+    return None
+
+
+def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(i for i in items if i))
+
+
+_TITLE_ISSUER_END = re.compile(r"关于|公告|通告|令\s*第|\d{4}\s*年\s*第")
+
+
+def _issuers_from_title(title: str) -> tuple[tuple[str, ...], str] | None:
+    match = _TITLE_ISSUER_END.search(title)
+    if not match or match.start() == 0:
+        return None
+    found = _split_issuers(title[: match.start()])
+    return (found, title[: match.start()]) if found else None
+
+
+_SIGNATURE_DATE = re.compile(rf"({_DATE})\s*$")
+
+
+def _issuers_from_signature(body: str) -> tuple[tuple[str, ...], str] | None:
+    """Bodies signed at the end: "…特此公告。\\n市场监管总局 国家网信办\\n2024年5月20日"."""
+    tail = body.rstrip(" \n\t)）")[-160:]
+    dated = _SIGNATURE_DATE.search(tail)
+    if not dated:
+        return None
+    before = tail[: dated.start()]
+    cut = max(before.rfind("。"), before.rfind("；"), before.rfind("!"), before.rfind("！"))
+    block = before[cut + 1 :]
+    if "附件" in block or len(block.strip()) > 60:
+        return None
+    found = _split_issuers(block)
+    return (found, block + dated.group()) if found else None
+
+
+# ---------------------------------------------------------------------------------------
+# Document type
+
+
+_CORRECTION = re.compile(r"更正|勘误")
+_CALL_FOR_COMMENTS = re.compile(r"征求意见|征求[^。]{0,12}意见|意见稿|征询意见|公开征集意见")
+_INTERPRETATION = re.compile(r"解读|释义|问答|答记者问|答问|答疑")
+_LIST_WORD = re.compile(r"名单|目录|名录")
+_RULES_WORD = re.compile(r"(?:实施规则|办法|规定|细则|指南|要求|规则)$")
+_ISSUING_VERB = re.compile(r"(?:发布|印发|公布|颁布|修订|修订发布|修改|出台|施行|实施)\s*$")
+_TITLE_TAIL = re.compile(r"(?:的)?(?:公告|通知|通告|函|决定|批复)\s*(?:\(.*\))?\s*$")
+_BRACKETED_NAME = re.compile(r"《([^《》]{1,120})》")
+
+
+def _doc_type(title: str) -> tuple[str, str]:
+    """(doc type, the title words that decided it)."""
+    for kind, pattern in (
+        ("correction", _CORRECTION),
+        ("call-for-comments", _CALL_FOR_COMMENTS),
+        ("interpretation", _INTERPRETATION),
+    ):
+        match = pattern.search(title)
+        if match:
+            return kind, match.group()
+    objects = _issued_objects(title)
+    for obj in objects:
+        match = _LIST_WORD.search(obj)
+        if match:
+            return "list", obj
+    for obj in objects:
+        match = _RULES_WORD.search(obj)
+        if match:
+            return "rules", obj
+    if "公告" in title:
+        return "announcement", "公告"
+    match = re.search(r"通知|通告", title)
+    if match:
+        return "notice", match.group()
+    return "news", ""
+
+
+def _issued_objects(title: str) -> list[str]:
+    """What a title issues: 《names》 after 发布/印发…, and the title's own stem
+    ("关于公布…名单的公告" → "公布…名单"; "…实施规则" → itself)."""
+    objects: list[str] = []
+    for match in _BRACKETED_NAME.finditer(title):
+        if _ISSUING_VERB.search(title[max(0, match.start() - 6) : match.start()]):
+            objects.append(re.sub(r"\(.*?\)$", "", match[1]).strip())
+    stem = _TITLE_TAIL.sub("", title)
+    stem = stem.split("关于", 1)[-1].strip()
+    if stem and not stem.endswith("》"):
+        objects.append(stem)
+    return objects
+
+
+# ---------------------------------------------------------------------------------------
+# Document numbers
+
+_OPEN = r"[〔\[【(（﹝]"
+_CLOSE = r"[〕\]】)）﹞]"
+_BRACKET_NUMBER = re.compile(
+    rf"(?P<prefix>[{_CJK}]{{1,12}})\s*{_OPEN}\s*(?P<year>(?:19|20)\d{{2}})\s*{_CLOSE}\s*(?P<serial>\d{{1,4}})\s*号"
+)
+_YEAR_SERIAL = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d{2})\s*年\s*第\s*(?P<serial>\d{1,4})\s*号(?P<post>\s*(?:公告|通告|令))?")
+_ORDER = re.compile(rf"(?P<org>(?:{_KNOWN_ORG}|{_LOCAL_BUREAU}))\s*令\s*(?:\(?\s*(?P<year>\d{{4}})\s*年\s*\)?\s*)?第\s*(?P<serial>\d{{1,4}})\s*号")
+_ORG_BEFORE_SERIAL = re.compile(
+    rf"(?P<org>(?:(?:{_KNOWN_ORG}|{_LOCAL_BUREAU}){_OFFICE_SUFFIX}?[\s、和与]*)+)?(?P<kw>公告|通告)?\s*[(（]?\s*$"
+)
+# Words that make a number somebody else's when they come before it in its clause.
+_CITING_CUE = re.compile(
+    r"根据|依据|按照|依照|参照|参见|详见|贯彻|落实|执行|废止|废除|替代|代替|取代|修订|修改|见|原|前期|已于|此前|对照"
+)
+# ... or right after it ("…2019年第6号公告发布的…", "…〔2019〕6号文件要求").
+_CITED_AFTER = re.compile(r"\s*(?:公告|通告|令|文件|文)?\s*(?:的|发布|印发|公布|规定|要求|中|所|有关|相关|明确|精神|等)")
+_PREFIX_NOT_PART = re.compile(r"^(?:.*?(?:根据|依据|按照|依照|参照|详见|参见|执行|落实|贯彻|废止|文号|字号|印发|关于|和|及|与|的|即|见))")
+_NUMBER_LABEL = re.compile(r"(?:发文字号|发文号|文号|字号|编号)\s*[:：]?\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class _NumberCandidate:
+    value: str | None  # None: a bare "2024年第11号" still to be completed with the issuer
+    year: str
+    serial: str
+    post: str  # 公告 / 令 / "" written after 号
+    in_title: bool
+    start: int
+    end: int
+    snippet: str
+
+
+def _is_cited(text: str, start: int, end: int) -> bool:
+    before = _span_back(text, start, _SENTENCE_END, limit=60)
+    # inside parentheses that follow a 《name》: 《…》（2020年修订，市场监管总局令第61号）
+    paren = max(before.rfind("("), before.rfind("（"))
+    if paren >= 0 and ")" not in before[paren:] and "）" not in before[paren:]:
+        head = before[:paren].rstrip()
+        if head.endswith("》") or head.endswith("”") or head.endswith('"'):
+            return True
+    clause = _span_back(text, start, _CLAUSE_END, limit=40)
+    if _CITING_CUE.search(clause):
+        return True
+    after = text[end : end + 8]
+    return bool(_CITED_AFTER.match(after)) and not _NUMBER_LABEL.search(before)
+
+
+def _own_position(text: str, start: int, end: int, title: str) -> bool:
+    """Whether a number in the body stands where a text shows its own number."""
+    before_line = _span_back(text, start, "\n", limit=200)
+    after_line = _span_forward(text, end, "\n", limit=200)
+    if _NUMBER_LABEL.search(before_line):
+        return True
+    rest = (before_line + after_line).strip(" \t()（）:：")
+    rest_bare = re.sub(r"[\s()（）]", "", rest)
+    title_bare = re.sub(r"[\s()（）]", "", title)
+    if len(rest_bare) <= 20 and (not rest_bare or rest_bare in title_bare or _ORG.fullmatch(rest_bare) or _ORG_BEFORE_SERIAL.fullmatch(rest_bare)):
+        return True
+    if rest_bare and title_bare and rest_bare.startswith(title_bare[: max(8, len(title_bare) - 4)]):
+        return True  # the title repeated at the top of the body, number after it
+    if start < 60 and "。" not in text[:start]:
+        return True  # flattened header: the number comes before the first sentence
+    return False
+
+
+def _number_candidates(text: str, in_title: bool, title: str) -> list[_NumberCandidate]:
+    found: list[_NumberCandidate] = []
+    taken: list[tuple[int, int]] = []
+    for match in _ORDER.finditer(text):
+        org = re.sub(r"\s+", "", match["org"])
+        year = f"{match['year']}年" if match["year"] else ""
+        value = f"{org}令{year}第{int(match['serial'])}号"
+        found.append(_NumberCandidate(value, match["year"] or "", match["serial"], "令", in_title, match.start(), match.end(), match.group()))
+        taken.append(match.span())
+    for match in _BRACKET_NUMBER.finditer(text):
+        prefix = _PREFIX_NOT_PART.sub("", match["prefix"])
+        if not prefix:
+            continue
+        value = f"{prefix}〔{match['year']}〕{int(match['serial'])}号"
+        start = match.start("prefix") + (len(match["prefix"]) - len(prefix))
+        found.append(_NumberCandidate(value, match["year"], match["serial"], "", in_title, start, match.end(), match.group()))
+        taken.append((start, match.end()))
+    for match in _YEAR_SERIAL.finditer(text):
+        if any(s <= match.start() < e for s, e in taken):
+            continue
+        post = re.sub(r"\s+", "", match["post"] or "")
+        head = _ORG_BEFORE_SERIAL.search(text[max(0, match.start() - 40) : match.start()].split("\n")[-1])
+        org = re.sub(r"\s+", "", head["org"]) if head and head["org"] else ""
+        kw = head["kw"] if head and head["kw"] else ""
+        start = match.start() - (len(head.group()) if head else 0)
+        serial_part = f"{match['year']}年第{int(match['serial'])}号"
+        if org:
+            value: str | None = f"{org.strip('、和与')}{kw}{serial_part}{post}"
+        else:
+            value = None
+        found.append(_NumberCandidate(value, match["year"], match["serial"], post or kw, in_title, start, match.end(), text[start : match.end()]))
+    found.sort(key=lambda c: c.start)
+    return found
+
+
+def _house_form(issuer: str, year: str, serial: str, post: str) -> str:
+    if post == "令":
+        return f"{issuer}令{year}年第{int(serial)}号"
+    if issuer == "国家认监委":
+        return f"{issuer}{year}年第{int(serial)}号公告"
+    return f"{issuer}{post or '公告'}{year}年第{int(serial)}号"
+
+
+def _doc_number(title: str, body: str, issuers: tuple[str, ...]) -> tuple[str | None, str]:
+    for candidate in _number_candidates(title, True, title):
+        if _is_cited(title, candidate.start, candidate.end):
+            continue
+        return _complete(candidate, issuers), candidate.snippet
+    for candidate in _number_candidates(body, False, title):
+        if _is_cited(body, candidate.start, candidate.end):
+            continue
+        tail = len(body) - candidate.end < 150 and "。" not in body[candidate.end :].rstrip("。 \n")
+        if _own_position(body, candidate.start, candidate.end, title) or tail:
+            return _complete(candidate, issuers), candidate.snippet
+    return None, ""
+
+
+def _complete(candidate: _NumberCandidate, issuers: tuple[str, ...]) -> str | None:
+    if candidate.value is not None:
+        return candidate.value
+    if not issuers:
+        return f"{candidate.year}年第{int(candidate.serial)}号{candidate.post if candidate.post != '公告' else ''}" or None
+    return _house_form(issuers[0], candidate.year, candidate.serial, candidate.post)
+
+
+# ---------------------------------------------------------------------------------------
+# Effective date
+
+_TAKES_EFFECT = r"(?:正式|全面|开始|统一)?\s*(?:施行|实施|执行|生效|启用)"
+_EFFECTIVE_DATE = re.compile(rf"(?:(?P<from>自|从|于|由)\s*)?(?P<date>{_DATE})\s*(?:起|开始)?\s*{_TAKES_EFFECT}")
+_EFFECTIVE_LABEL = re.compile(rf"(?:施行|实施|生效)(?:日期|时间)\s*(?:为|是|:)?\s*(?P<date>{_DATE})")
+_EFFECTIVE_ON_PUBLICATION = re.compile(
+    r"自\s*(?:本?(?:公告|通知|通告|办法|规定|规则|细则|决定|文件|标准|指南|要求))?\s*"
+    rf"(?:发布|公布|印发|发文|签发|下发|公告)\s*之日起\s*{_TAKES_EFFECT}"
+)
+_CORRECTED_TO = re.compile(r"(?:更正为|改为|修改为|调整为|变更为|更改为|推迟至|延期至|延迟至|推迟到|延期到)\s*[“\"「']?\s*$")
+_CORRECTED_FROM = re.compile(r"^\s*[”\"」']?\s*(?:更正为|改为|修改为|调整为|变更为|更改为)")
+_OWN_SUBJECT = re.compile(r"本(?:公告|通知|通告|办法|规定|规则|实施规则|细则|决定|文件|标准|指南|要求|目录|方案|意见)")
+
+
+def _effective_date(text: str, published: str | None, doc_type: str) -> tuple[str | None, str]:
+    ranked: list[tuple[int, int, str, str]] = []  # (rank, position, date, snippet): lowest wins
+    for pattern in (_EFFECTIVE_DATE, _EFFECTIVE_LABEL):
+        for match in pattern.finditer(text):
+            iso = _iso(match["date"])
+            if iso is None:
+                continue
+            rank = _effective_rank(text, match.start(), match.end(), doc_type)
+            if rank is not None:
+                ranked.append((rank, match.start(), iso, _sentence(text, match.start(), match.end())))
+    if published:
+        for match in _EFFECTIVE_ON_PUBLICATION.finditer(text):
+            rank = _effective_rank(text, match.start(), match.end(), doc_type)
+            if rank is not None:
+                ranked.append((rank, match.start(), published, _sentence(text, match.start(), match.end())))
+    if not ranked:
+        return None, ""
+    _, _, iso, snippet = min(ranked)
+    return iso, snippet
+
+
+def _effective_rank(text: str, start: int, end: int, doc_type: str) -> int | None:
+    """0 a corrected date, 1 "本公告自…", 2 any other of this text's; None: not this text's."""
+    after = text[end : end + 12]
+    if re.match(r"\s*的", after) or _CORRECTED_FROM.match(after):
+        return None  # "…起施行的《…》" describes another text; "“…”更正为" is the old date
+    before = _span_back(text, start, _SENTENCE_END, limit=120)
+    if _CORRECTED_TO.search(before):
+        return 0
+    paren = max(before.rfind("("), before.rfind("（"))
+    if paren >= 0 and ")" not in before[paren:] and "）" not in before[paren:] and before[:paren].rstrip().endswith("》"):
+        return None
+    clause = _span_back(text, start, _CLAUSE_END, limit=60)
+    if _OWN_SUBJECT.search(before):
+        return 1
+    if re.search(r"根据|依据|按照|依照|参照|已于|此前|原", clause) or "》" in clause:
+        return None
+    if doc_type == "news":
+        return None  # a news item reports others' dates; only "本…自…起施行" would be its own
+    return 2
+
+
+# ---------------------------------------------------------------------------------------
+# Transition end
+
+_TRANSITION_TO = re.compile(
+    rf"过渡期[^。；\n]{{0,14}}?(?:至|到|截止|截至|止于|结束于|为)\s*(?:日期|时间)?\s*(?:为|是|:)?\s*(?P<date>{_DATE})"
+)
+_TRANSITION_BEFORE = re.compile(rf"(?P<date>{_DATE})\s*(?:前|之前|以前)\s*为\s*过渡期")
+_CUTOVER = re.compile(
+    rf"自\s*(?P<date>{_DATE})\s*起\s*[,，]?[^。；\n]{{0,90}}?(?:不得|禁止|停止|不准|不再允许)[^。；\n]{{0,16}}?"
+    r"(?:出厂|销售|进口|生产|使用|经营|出售|上市|投放|流通|展示)"
+)
+_TRANSITION_MONTHS = re.compile(r"过渡期\s*(?:为|是|设|设置)?\s*(?P<n>\d{1,2}|[一二三四五六七八九十]{1,3})\s*个\s*月")
+_RANGE_END = re.compile(rf"^\s*(?:至|到|—|–|-|~|～)\s*(?P<date>{_DATE})")
+_START_IN_SENTENCE = re.compile(rf"自\s*(?P<date>{_DATE})\s*起")
+
+
+def _transition_end(text: str) -> tuple[str | None, str]:
+    for match in _TRANSITION_TO.finditer(text):
+        end = _RANGE_END.match(text, match.end())
+        iso = _iso(end["date"] if end else match["date"])
+        if iso:
+            return iso, _sentence(text, match.start(), match.end())
+    for match in _TRANSITION_BEFORE.finditer(text):
+        iso = _iso(match["date"])
+        if iso:
+            return iso, _sentence(text, match.start(), match.end())
+    for match in _CUTOVER.finditer(text):
+        if _is_quoted_elsewhere(text, match.start()):
+            continue
+        iso = _iso(match["date"])
+        if iso:
+            return _day_before(iso), _sentence(text, match.start(), match.end())
+    for match in _TRANSITION_MONTHS.finditer(text):
+        sentence = _sentence(text, match.start(), match.end())
+        start = _START_IN_SENTENCE.search(sentence)
+        months = int(match["n"]) if match["n"].isdigit() else _cn_small(match["n"])
+        if start and months:
+            iso = _iso(start["date"])
+            if iso:
+                return _plus_months_minus_a_day(iso, months), sentence
+    return None, ""
+
+
+def _is_quoted_elsewhere(text: str, start: int) -> bool:
+    clause = _span_back(text, start, _SENTENCE_END, limit=60)
+    return bool(re.search(r"根据|依据|按照|已于|此前", clause))
+
+
+# ---------------------------------------------------------------------------------------
+# Comment deadline
+
+_ASKS_FOR_COMMENTS = re.compile(r"意见|建议")
+_SENDS = re.compile(r"反馈|报送|提交|发送|寄送|发至|电子邮件|邮箱|传真|提出")
+_DEADLINE_LABEL = re.compile(rf"(?:截止|截至)\s*(?:日期|时间)?\s*(?:为|是|到|至|:)?\s*(?P<date>{_DATE})")
+_DEADLINE_BEFORE = re.compile(rf"(?P<date>{_DATE})\s*(?:\d{{1,2}}\s*[:：时点]\s*\d{{0,2}}\s*分?)?\s*(?:前|之前|以前|止|为止)")
+_DEADLINE_RANGE = re.compile(
+    rf"(?P<start>{_DATE})\s*(?:\d{{1,2}}:\d{{2}}\s*)?(?:至|到|—|–|-|~|～)\s*(?:(?P<date>{_DATE})|(?P<md>{_MONTH_DAY}))"
+)
+_DEADLINE_MONTH_DAY = re.compile(rf"(?:截止|截至|于|在)?\s*(?P<md>{_MONTH_DAY})\s*(?:前|之前|以前|止)")
+
+
+def _comment_deadline(text: str, doc_type: str, published: str | None) -> tuple[str | None, str]:
+    is_call = doc_type == "call-for-comments"
+
+    def asks(start: int, end: int) -> str | None:
+        sentence = _sentence(text, start, end)
+        if _ASKS_FOR_COMMENTS.search(sentence) or (is_call and _SENDS.search(sentence)):
+            return sentence
+        return None
+
+    for pattern in (_DEADLINE_LABEL, _DEADLINE_BEFORE):
+        for match in pattern.finditer(text):
+            sentence = asks(match.start(), match.end())
+            iso = _iso(match["date"]) if sentence else None
+            if iso:
+                return iso, sentence or ""
+    for match in _DEADLINE_RANGE.finditer(text):
+        sentence = _sentence(text, match.start(), match.end())
+        if not (is_call or "征求意见" in sentence or "意见反馈" in sentence):
+            continue
+        start_iso = _iso(match["start"])
+        if match["date"]:
+            iso = _iso(match["date"])
+        else:
+            iso = _month_day_in(match["md"], int(start_iso[:4])) if start_iso else None
+        if iso and start_iso and iso >= start_iso:
+            return iso, sentence
+    year_source = published or _first_date(text)
+    if year_source:
+        for match in _DEADLINE_MONTH_DAY.finditer(text):
+            sentence = asks(match.start(), match.end())
+            if not sentence:
+                continue
+            iso = _month_day_in(match["md"], int(year_source[:4]))
+            if iso and published and iso < published:
+                iso = _month_day_in(match["md"], int(year_source[:4]) + 1)
+            if iso:
+                return iso, sentence
+    return None, ""
+
+
+def _month_day_in(text: str, year: int) -> str | None:
+    match = _MONTH_DAY_PARTS.search(text)
+    return _valid(year, int(match[1]), int(match[2])) if match else None
+
+
+_ANY_DATE = re.compile(_DATE)
+
+
+def _first_date(text: str) -> str | None:
+    for match in _ANY_DATE.finditer(text):
+        iso = _iso(match.group())
+        if iso:
+            return iso
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# References
+
+
+def _references(title: str, body: str) -> tuple[str, ...]:
+    names: list[str] = []
+    for text in (title, body):
+        for match in _BRACKETED_NAME.finditer(text):
+            name = re.sub(r"\s+", "", match[1])
+            if name:
+                names.append(name)
+    return _dedupe(names)
+
+
+# ---------------------------------------------------------------------------------------
+# The whole
+
+
+def extract_fields(title: str, body: str, published: str | None = None) -> Fields:
+    """The seven fields of one announcement (see the module docstring for the rules).
+
+    ``published`` is the publication date (``YYYY-MM-DD``), used for 自发布之日起 and for
+    deadlines written without a year; anything else there is ignored.
+    """
+    title_text = prepare(title or "", join_cjk=False).strip()
+    body_text = prepare(body or "")
+    published_iso = _valid_published(published)
+    evidence: list[tuple[str, str]] = []
+
+    doc_type, type_cue = _doc_type(title_text)
+    if type_cue:
+        evidence.append(("doc_type", _snippet(type_cue)))
+
+    issuers: tuple[str, ...] = ()
+    if doc_type != "news":
+        found = _issuers_from_title(title_text) or _issuers_from_signature(body_text)
+        if found:
+            issuers = found[0]
+            evidence.append(("issuers", _snippet(found[1])))
+
+    # the title first, then the body: the title is where an announcement names itself
+    title_joined = _CJK_GAP.sub("", title_text)
+    doc_number, number_snippet = _doc_number(title_joined, body_text, issuers)
+    if doc_number:
+        evidence.append(("doc_number", _snippet(number_snippet)))
+        if not issuers and doc_type != "news":
+            issuers = _issuers_in_number(doc_number)
+
+    text = title_joined + "\n" + body_text
+    effective, snippet = _effective_date(text, published_iso, doc_type)
+    if effective:
+        evidence.append(("effective_date", _snippet(snippet)))
+    transition, snippet = _transition_end(text)
+    if transition:
+        evidence.append(("transition_end", _snippet(snippet)))
+    deadline, snippet = _comment_deadline(text, doc_type, published_iso)
+    if deadline:
+        evidence.append(("comment_deadline", _snippet(snippet)))
+    references = _references(title_joined, body_text)
+
+    return Fields(
+        doc_number=doc_number,
+        doc_type=doc_type,
+        issuers=issuers,
+        effective_date=effective,
+        transition_end=transition,
+        comment_deadline=deadline,
+        references=references,
+        evidence=tuple(evidence),
+    )
+
+
+def _issuers_in_number(number: str) -> tuple[str, ...]:
+    return _dedupe(_org_short(m) for m in _ORG.finditer(number))
+
+
+# ---------------------------------------------------------------------------------------
+# Versions
+
+
+def _shown(value: str | tuple[str, ...] | None) -> str:
+    if value is None or value == ():
+        return "none"
+    if isinstance(value, tuple):
+        return "、".join(value)
+    return value
+
+
+def fields_changed(old: Fields | None, new: Fields) -> tuple[str, ...]:
+    """Names of the fields whose value differs (lists as sets); () without an old version."""
+    if old is None:
+        return ()
+    changed = []
+    for name in FIELD_NAMES:
+        before, after = getattr(old, name), getattr(new, name)
+        if name in _LIST_FIELDS:
+            if set(before) != set(after):
+                changed.append(name)
+        elif before != after:
+            changed.append(name)
+    return tuple(changed)
+
+
+def diff_fields(old: Fields | None, new: Fields) -> list[str]:
+    """One line per changed field, e.g. ``effective_date: 2024-06-01 → 2024-07-01``.
+
+    Without an old version (a new announcement, or one stored before fields existed) nothing
+    can have moved: ``[]``.
+    """
+    if old is None:
+        return []
+    return [f"{name}: {_shown(getattr(old, name))} → {_shown(getattr(new, name))}" for name in fields_changed(old, new)]
