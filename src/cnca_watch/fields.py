@@ -143,6 +143,15 @@ def _traditional() -> tuple[dict[int, str], re.Pattern[str]]:
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 _CJK_GAP = re.compile(rf"(?<=[{_CJK}])[^\S\n]+(?=[{_CJK}])")
+# NFKC over a whole body costs more than all the patterns: fold only what can change a
+# match (full-width forms and spaces, small and enclosed forms, compatibility ideographs).
+_NFKC_MATTERS = re.compile("[\u00a0\u2000-\u200a\u2460-\u24ff\u3000\u3200-\u33ff\uf900-\ufaff\ufe30-\ufe6f\uff02-\uff07\uff0a\uff0b\uff0d-\uff19\uff1c-\uff1e\uff20-\uffee]+")
+
+
+def _nfkc_run(match: re.Match[str]) -> str:
+    return unicodedata.normalize("NFKC", match.group())
+
+
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0, "O": 0, "0": 0, "o": 0}
 _CN_YEAR = "[〇○零Oo0一二三四五六七八九]"
 _CN_SMALL = "[一二三四五六七八九十]{1,3}"
@@ -168,7 +177,8 @@ def prepare(text: str, *, join_cjk: bool = True) -> str:
     if not text:
         return ""
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
+        if _NFKC_MATTERS.search(text):
+            text = _NFKC_MATTERS.sub(_nfkc_run, text)
         table, finder = _traditional()
         if finder.search(text):
             text = text.translate(table)
@@ -184,10 +194,12 @@ def prepare(text: str, *, join_cjk: bool = True) -> str:
 # ---------------------------------------------------------------------------------------
 # Dates
 
-_DATE = r"(?<!\d)\d{4}\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}(?![\d.]))"
-_DATE_PARTS = re.compile(r"(\d{4})\s*(?:年|[-/.])\s*(\d{1,2})\s*(?:月|[-/.])\s*(\d{1,2})")
-_MONTH_DAY = r"(?<![\d年./-])\d{1,2}\s*月\s*\d{1,2}\s*日"
-_MONTH_DAY_PARTS = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})")
+# [0-9], not \d: a Unicode-category test at every position costs 3x (digits are ASCII by now)
+_DATE = r"[0-9]{4}(?<![0-9]{5})\s*(?:年\s*[0-9]{1,2}\s*月\s*[0-9]{1,2}\s*日|[-/.]\s*[0-9]{1,2}\s*[-/.]\s*[0-9]{1,2}(?![0-9.]))"
+_DATE_PARTS = re.compile(r"([0-9]{4})\s*(?:年|[-/.])\s*([0-9]{1,2})\s*(?:月|[-/.])\s*([0-9]{1,2})")
+# a month-day without its year ("10月26日"); callers check it does not end a full date
+_MONTH_DAY = r"[0-9]{1,2}\s*月\s*[0-9]{1,2}\s*日"
+_MONTH_DAY_PARTS = re.compile(r"([0-9]{1,2})\s*月\s*([0-9]{1,2})")
 
 
 def _iso(text: str) -> str | None:
@@ -383,7 +395,7 @@ def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for i in items if i))
 
 
-_TITLE_ISSUER_END = re.compile(r"关于|公告|通告|令\s*第|\d{4}\s*年\s*第")
+_TITLE_ISSUER_END = re.compile(r"关于|公告|通告|令\s*第|[0-9]{4}\s*年\s*第")
 
 
 def _issuers_from_title(title: str) -> tuple[tuple[str, ...], str] | None:
@@ -422,7 +434,7 @@ _INTERPRETATION = re.compile(r"解读|释义|问答|答记者问|答问|答疑")
 _LIST_WORD = re.compile(r"名单|目录|名录")
 _RULES_WORD = re.compile(r"(?:实施规则|办法|规定|细则|指南|要求|规则)$")
 _ISSUING_VERB = re.compile(r"(?:发布|印发|公布|颁布|修订|修订发布|修改|出台|施行|实施)\s*$")
-_TITLE_TAIL = re.compile(r"(?:的)?(?:公告|通知|通告|函|决定|批复)\s*(?:\(.*\))?\s*$")
+_TITLE_TAIL = re.compile(r"(?:的)?(?:公告|通知|通告|函|决定|批复)\s*(?:[(（].*[)）])?\s*$")
 _BRACKETED_NAME = re.compile(r"《([^《》]{1,120})》")
 
 
@@ -459,7 +471,7 @@ def _issued_objects(title: str) -> list[str]:
     objects: list[str] = []
     for match in _BRACKETED_NAME.finditer(title):
         if _ISSUING_VERB.search(title[max(0, match.start() - 6) : match.start()]):
-            objects.append(re.sub(r"\(.*?\)$", "", match[1]).strip())
+            objects.append(re.sub(r"[(（].*?[)）]$", "", match[1]).strip())
     stem = _TITLE_TAIL.sub("", title)
     stem = stem.split("关于", 1)[-1].strip()
     if stem and not stem.endswith("》"):
@@ -472,11 +484,14 @@ def _issued_objects(title: str) -> list[str]:
 
 _OPEN = r"[〔\[【(（﹝]"
 _CLOSE = r"[〕\]】)）﹞]"
+# Found from the bracketed year (cheap to search for); the prefix is read backwards from it.
 _BRACKET_NUMBER = re.compile(
-    rf"(?P<prefix>[{_CJK}]{{1,12}})\s*{_OPEN}\s*(?P<year>(?:19|20)\d{{2}})\s*{_CLOSE}\s*(?P<serial>\d{{1,4}})\s*号"
+    rf"{_OPEN}\s*(?P<year>(?:19|20)[0-9]{{2}})\s*{_CLOSE}\s*(?P<serial>[0-9]{{1,4}})\s*号"
 )
-_YEAR_SERIAL = re.compile(r"(?<!\d)(?P<year>(?:19|20)\d{2})\s*年\s*第\s*(?P<serial>\d{1,4})\s*号(?P<post>\s*(?:公告|通告|令))?")
-_ORDER = re.compile(rf"(?P<org>(?:{_KNOWN_ORG}|{_LOCAL_BUREAU}))\s*令\s*(?:\(?\s*(?P<year>\d{{4}})\s*年\s*\)?\s*)?第\s*(?P<serial>\d{{1,4}})\s*号")
+_PREFIX_MAX = 12
+_YEAR_SERIAL = re.compile(r"(?P<year>(?:19|20)[0-9]{2})(?<![0-9]{5})\s*年\s*第\s*(?P<serial>[0-9]{1,4})\s*号(?P<post>\s*(?:公告|通告|令))?")
+_ORDER = re.compile(r"令\s*(?:[(（]?\s*(?P<year>[0-9]{4})\s*年\s*[)）]?\s*)?第\s*(?P<serial>[0-9]{1,4})\s*号")
+_ORG_AT_END = re.compile(rf"(?P<org>(?:{_KNOWN_ORG}|{_LOCAL_BUREAU}))\s*$")
 _ORG_BEFORE_SERIAL = re.compile(
     rf"(?P<org>(?:(?:{_KNOWN_ORG}|{_LOCAL_BUREAU}){_OFFICE_SUFFIX}?[\s、和与]*)+)?(?P<kw>公告|通告)?\s*[(（]?\s*$"
 )
@@ -500,6 +515,10 @@ class _NumberCandidate:
     start: int
     end: int
     snippet: str
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
 def _is_cited(text: str, start: int, end: int) -> bool:
@@ -539,18 +558,28 @@ def _number_candidates(text: str, in_title: bool, title: str) -> list[_NumberCan
     found: list[_NumberCandidate] = []
     taken: list[tuple[int, int]] = []
     for match in _ORDER.finditer(text):
-        org = re.sub(r"\s+", "", match["org"])
+        head = _ORG_AT_END.search(text[max(0, match.start() - 30) : match.start()])
+        if not head:
+            continue
+        org = re.sub(r"\s+", "", head["org"])
         year = f"{match['year']}年" if match["year"] else ""
         value = f"{org}令{year}第{int(match['serial'])}号"
-        found.append(_NumberCandidate(value, match["year"] or "", match["serial"], "令", in_title, match.start(), match.end(), match.group()))
-        taken.append(match.span())
+        start = match.start() - len(head.group())
+        found.append(_NumberCandidate(value, match["year"] or "", match["serial"], "令", in_title, start, match.end(), text[start : match.end()]))
+        taken.append((start, match.end()))
     for match in _BRACKET_NUMBER.finditer(text):
-        prefix = _PREFIX_NOT_PART.sub("", match["prefix"])
+        head_end = match.start()
+        while head_end > 0 and text[head_end - 1] in " \t":
+            head_end -= 1
+        head_start = head_end
+        while head_start > max(0, head_end - _PREFIX_MAX) and _is_cjk(text[head_start - 1]):
+            head_start -= 1
+        prefix = _PREFIX_NOT_PART.sub("", text[head_start:head_end])
         if not prefix:
             continue
         value = f"{prefix}〔{match['year']}〕{int(match['serial'])}号"
-        start = match.start("prefix") + (len(match["prefix"]) - len(prefix))
-        found.append(_NumberCandidate(value, match["year"], match["serial"], "", in_title, start, match.end(), match.group()))
+        start = head_end - len(prefix)
+        found.append(_NumberCandidate(value, match["year"], match["serial"], "", in_title, start, match.end(), text[start : match.end()]))
         taken.append((start, match.end()))
     for match in _YEAR_SERIAL.finditer(text):
         if any(s <= match.start() < e for s, e in taken):
@@ -604,13 +633,13 @@ def _complete(candidate: _NumberCandidate, issuers: tuple[str, ...]) -> str | No
 # Effective date
 
 _TAKES_EFFECT = r"(?:正式|全面|开始|统一)?\s*(?:施行|实施|执行|生效|启用)"
-_EFFECTIVE_DATE = re.compile(rf"(?:(?P<from>自|从|于|由)\s*)?(?P<date>{_DATE})\s*(?:起|开始)?\s*{_TAKES_EFFECT}")
-_EFFECTIVE_LABEL = re.compile(rf"(?:施行|实施|生效)(?:日期|时间)\s*(?:为|是|:)?\s*(?P<date>{_DATE})")
+_EFFECTIVE_DATE = re.compile(rf"(?P<date>{_DATE})\s*(?:起|开始)?\s*{_TAKES_EFFECT}")
+_EFFECTIVE_LABEL = re.compile(rf"(?:施行|实施|生效)(?:日期|时间)\s*(?:为|是|:|：)?\s*(?P<date>{_DATE})")
 _EFFECTIVE_ON_PUBLICATION = re.compile(
     r"自\s*(?:本?(?:公告|通知|通告|办法|规定|规则|细则|决定|文件|标准|指南|要求))?\s*"
     rf"(?:发布|公布|印发|发文|签发|下发|公告)\s*之日起\s*{_TAKES_EFFECT}"
 )
-_CORRECTED_TO = re.compile(r"(?:更正为|改为|修改为|调整为|变更为|更改为|推迟至|延期至|延迟至|推迟到|延期到)\s*[“\"「']?\s*$")
+_CORRECTED_TO = re.compile(r"(?:更正为|改为|修改为|调整为|变更为|更改为|推迟至|延期至|延迟至|推迟到|延期到)\s*[“\"「']?\s*(?:自|从|于|由)?\s*$")
 _CORRECTED_FROM = re.compile(r"^\s*[”\"」']?\s*(?:更正为|改为|修改为|调整为|变更为|更改为)")
 _OWN_SUBJECT = re.compile(r"本(?:公告|通知|通告|办法|规定|规则|实施规则|细则|决定|文件|标准|指南|要求|目录|方案|意见)")
 
@@ -661,14 +690,14 @@ def _effective_rank(text: str, start: int, end: int, doc_type: str) -> int | Non
 # Transition end
 
 _TRANSITION_TO = re.compile(
-    rf"过渡期[^。；\n]{{0,14}}?(?:至|到|截止|截至|止于|结束于|为)\s*(?:日期|时间)?\s*(?:为|是|:)?\s*(?P<date>{_DATE})"
+    rf"过渡期[^。；\n]{{0,14}}?(?:至|到|截止|截至|止于|结束于|为)\s*(?:日期|时间)?\s*(?:为|是|:|：)?\s*(?P<date>{_DATE})"
 )
 _TRANSITION_BEFORE = re.compile(rf"(?P<date>{_DATE})\s*(?:前|之前|以前)\s*为\s*过渡期")
 _CUTOVER = re.compile(
     rf"自\s*(?P<date>{_DATE})\s*起\s*[,，]?[^。；\n]{{0,90}}?(?:不得|禁止|停止|不准|不再允许)[^。；\n]{{0,16}}?"
     r"(?:出厂|销售|进口|生产|使用|经营|出售|上市|投放|流通|展示)"
 )
-_TRANSITION_MONTHS = re.compile(r"过渡期\s*(?:为|是|设|设置)?\s*(?P<n>\d{1,2}|[一二三四五六七八九十]{1,3})\s*个\s*月")
+_TRANSITION_MONTHS = re.compile(r"过渡期\s*(?:为|是|设|设置)?\s*(?P<n>[0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*个\s*月")
 _RANGE_END = re.compile(rf"^\s*(?:至|到|—|–|-|~|～)\s*(?P<date>{_DATE})")
 _START_IN_SENTENCE = re.compile(rf"自\s*(?P<date>{_DATE})\s*起")
 
@@ -710,12 +739,12 @@ def _is_quoted_elsewhere(text: str, start: int) -> bool:
 
 _ASKS_FOR_COMMENTS = re.compile(r"意见|建议")
 _SENDS = re.compile(r"反馈|报送|提交|发送|寄送|发至|电子邮件|邮箱|传真|提出")
-_DEADLINE_LABEL = re.compile(rf"(?:截止|截至)\s*(?:日期|时间)?\s*(?:为|是|到|至|:)?\s*(?P<date>{_DATE})")
-_DEADLINE_BEFORE = re.compile(rf"(?P<date>{_DATE})\s*(?:\d{{1,2}}\s*[:：时点]\s*\d{{0,2}}\s*分?)?\s*(?:前|之前|以前|止|为止)")
+_DEADLINE_LABEL = re.compile(rf"(?:截止|截至)\s*(?:日期|时间)?\s*(?:为|是|到|至|:|：)?\s*(?P<date>{_DATE})")
+_DEADLINE_BEFORE = re.compile(rf"(?P<date>{_DATE})\s*(?:[0-9]{{1,2}}\s*[:：时点]\s*[0-9]{{0,2}}\s*分?)?\s*(?:前|之前|以前|止|为止)")
 _DEADLINE_RANGE = re.compile(
-    rf"(?P<start>{_DATE})\s*(?:\d{{1,2}}:\d{{2}}\s*)?(?:至|到|—|–|-|~|～)\s*(?:(?P<date>{_DATE})|(?P<md>{_MONTH_DAY}))"
+    rf"(?P<start>{_DATE})\s*(?:[0-9]{{1,2}}[:：][0-9]{{2}}\s*)?(?:至|到|—|–|-|~|～)\s*(?:(?P<date>{_DATE})|(?P<md>{_MONTH_DAY}))"
 )
-_DEADLINE_MONTH_DAY = re.compile(rf"(?:截止|截至|于|在)?\s*(?P<md>{_MONTH_DAY})\s*(?:前|之前|以前|止)")
+_DEADLINE_MONTH_DAY = re.compile(rf"(?P<md>{_MONTH_DAY})\s*(?:前|之前|以前|止)")
 
 
 def _comment_deadline(text: str, doc_type: str, published: str | None) -> tuple[str | None, str]:
@@ -747,6 +776,8 @@ def _comment_deadline(text: str, doc_type: str, published: str | None) -> tuple[
     year_source = published or _first_date(text)
     if year_source:
         for match in _DEADLINE_MONTH_DAY.finditer(text):
+            if match.start() and text[match.start() - 1] in "0123456789年./-":
+                continue  # the tail of a full date, read above
             sentence = asks(match.start(), match.end())
             if not sentence:
                 continue
