@@ -142,7 +142,25 @@ def _traditional() -> tuple[dict[int, str], re.Pattern[str]]:
 
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
-_CJK_GAP = re.compile(rf"(?<=[{_CJK}])[^\S\n]+(?=[{_CJK}])")
+_GAP = re.compile(r"[^\S\n]+")
+
+
+def _join_cjk_run(match: re.Match[str]) -> str:
+    # found as plain whitespace and tested here: a look-behind at every position costs more
+    text, start, end = match.string, match.start(), match.end()
+    if start and end < len(text) and _is_cjk(text[start - 1]) and _is_cjk(text[end]):
+        return ""
+    return match.group()
+
+
+def join_cjk_gaps(text: str) -> str:
+    """Remove horizontal whitespace between two Chinese characters ("认 证" → "认证")."""
+    return _GAP.sub(_join_cjk_run, text) if (" " in text or "\t" in text) else text
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
 # NFKC over a whole body costs more than all the patterns: fold only what can change a
 # match (full-width forms and spaces, small and enclosed forms, compatibility ideographs).
 _NFKC_MATTERS = re.compile("[\u00a0\u2000-\u200a\u2460-\u24ff\u3000\u3200-\u33ff\uf900-\ufaff\ufe30-\ufe6f\uff02-\uff07\uff0a\uff0b\uff0d-\uff19\uff1c-\uff1e\uff20-\uffee]+")
@@ -156,7 +174,18 @@ _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"
 _CN_YEAR = "[〇○零Oo0一二三四五六七八九]"
 _CN_SMALL = "[一二三四五六七八九十]{1,3}"
 _CN_DATE = re.compile(rf"({_CN_YEAR}{{4}})\s*年\s*({_CN_SMALL})\s*月\s*({_CN_SMALL})\s*日")
-_CN_DATE_CHARS = re.compile(rf"{_CN_YEAR}{{4}}\s*年")
+_CN_YEAR_CHARS = frozenset(_CN_DIGITS)
+
+
+def _has_chinese_numeral_year(text: str) -> bool:
+    """Whether some 年 follows a numeral year (二〇二四年): str.find beats a regex here."""
+    at = text.find("年", 4)
+    while at != -1:
+        head = text[at - 4 : at] if text[at - 1] != " " else text[max(0, at - 6) : at].replace(" ", "")[-4:]
+        if len(head) == 4 and all(c in _CN_YEAR_CHARS for c in head):
+            return True
+        at = text.find("年", at + 1)
+    return False
 
 
 def _cn_small(text: str) -> int:
@@ -184,10 +213,10 @@ def prepare(text: str, *, join_cjk: bool = True) -> str:
             text = text.translate(table)
         if "徵" in text:  # left out of the shared map on purpose (徵 is also simplified)
             text = text.replace("徵求", "征求").replace("徵詢", "征询")
-        if _CN_DATE_CHARS.search(text):
+        if _has_chinese_numeral_year(text):
             text = _CN_DATE.sub(_cn_date_digits, text)
-    if join_cjk and (" " in text or "\t" in text):
-        text = _CJK_GAP.sub("", text)
+    if join_cjk:
+        text = join_cjk_gaps(text)
     return text
 
 
@@ -241,6 +270,21 @@ def _valid_published(published: str | None) -> str | None:
         return date.fromisoformat(published.strip()[:10]).isoformat()
     except ValueError:
         return None
+
+
+_ANY_DATE = re.compile(_DATE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Date:
+    start: int
+    end: int
+    iso: str | None  # None: written like a date but impossible (2024-02-30)
+
+
+def _scan_dates(text: str) -> list[_Date]:
+    """Every full date once; the patterns that need one look around these (one scan, not six)."""
+    return [_Date(m.start(), m.end(), _iso(m.group())) for m in _ANY_DATE.finditer(text)]
 
 
 # ---------------------------------------------------------------------------------------
@@ -517,10 +561,6 @@ class _NumberCandidate:
     snippet: str
 
 
-def _is_cjk(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
-
-
 def _is_cited(text: str, start: int, end: int) -> bool:
     before = _span_back(text, start, _SENTENCE_END, limit=60)
     # inside parentheses that follow a 《name》: 《…》（2020年修订，市场监管总局令第61号）
@@ -633,7 +673,7 @@ def _complete(candidate: _NumberCandidate, issuers: tuple[str, ...]) -> str | No
 # Effective date
 
 _TAKES_EFFECT = r"(?:正式|全面|开始|统一)?\s*(?:施行|实施|执行|生效|启用)"
-_EFFECTIVE_DATE = re.compile(rf"(?P<date>{_DATE})\s*(?:起|开始)?\s*{_TAKES_EFFECT}")
+_EFFECTIVE_AFTER_DATE = re.compile(rf"\s*(?:起|开始)?\s*{_TAKES_EFFECT}")
 _EFFECTIVE_LABEL = re.compile(rf"(?:施行|实施|生效)(?:日期|时间)\s*(?:为|是|:|：)?\s*(?P<date>{_DATE})")
 _EFFECTIVE_ON_PUBLICATION = re.compile(
     r"自\s*(?:本?(?:公告|通知|通告|办法|规定|规则|细则|决定|文件|标准|指南|要求))?\s*"
@@ -644,16 +684,16 @@ _CORRECTED_FROM = re.compile(r"^\s*[”\"」']?\s*(?:更正为|改为|修改为|
 _OWN_SUBJECT = re.compile(r"本(?:公告|通知|通告|办法|规定|规则|实施规则|细则|决定|文件|标准|指南|要求|目录|方案|意见)")
 
 
-def _effective_date(text: str, published: str | None, doc_type: str) -> tuple[str | None, str]:
+def _effective_date(text: str, dates: list[_Date], published: str | None, doc_type: str) -> tuple[str | None, str]:
     ranked: list[tuple[int, int, str, str]] = []  # (rank, position, date, snippet): lowest wins
-    for pattern in (_EFFECTIVE_DATE, _EFFECTIVE_LABEL):
-        for match in pattern.finditer(text):
-            iso = _iso(match["date"])
-            if iso is None:
-                continue
-            rank = _effective_rank(text, match.start(), match.end(), doc_type)
-            if rank is not None:
-                ranked.append((rank, match.start(), iso, _sentence(text, match.start(), match.end())))
+    spans = [(d.start, m.end(), d.iso) for d in dates if d.iso and (m := _EFFECTIVE_AFTER_DATE.match(text, d.end))]
+    spans += [(m.start(), m.end(), _iso(m["date"])) for m in _EFFECTIVE_LABEL.finditer(text)]
+    for start, end, iso in spans:
+        if iso is None:
+            continue
+        rank = _effective_rank(text, start, end, doc_type)
+        if rank is not None:
+            ranked.append((rank, start, iso, _sentence(text, start, end)))
     if published:
         for match in _EFFECTIVE_ON_PUBLICATION.finditer(text):
             rank = _effective_rank(text, match.start(), match.end(), doc_type)
@@ -698,7 +738,7 @@ _CUTOVER = re.compile(
     r"(?:出厂|销售|进口|生产|使用|经营|出售|上市|投放|流通|展示)"
 )
 _TRANSITION_MONTHS = re.compile(r"过渡期\s*(?:为|是|设|设置)?\s*(?P<n>[0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*个\s*月")
-_RANGE_END = re.compile(rf"^\s*(?:至|到|—|–|-|~|～)\s*(?P<date>{_DATE})")
+_RANGE_END = re.compile(rf"\s*(?:至|到|—|–|-|~|～)\s*(?P<date>{_DATE})")
 _START_IN_SENTENCE = re.compile(rf"自\s*(?P<date>{_DATE})\s*起")
 
 
@@ -740,14 +780,13 @@ def _is_quoted_elsewhere(text: str, start: int) -> bool:
 _ASKS_FOR_COMMENTS = re.compile(r"意见|建议")
 _SENDS = re.compile(r"反馈|报送|提交|发送|寄送|发至|电子邮件|邮箱|传真|提出")
 _DEADLINE_LABEL = re.compile(rf"(?:截止|截至)\s*(?:日期|时间)?\s*(?:为|是|到|至|:|：)?\s*(?P<date>{_DATE})")
-_DEADLINE_BEFORE = re.compile(rf"(?P<date>{_DATE})\s*(?:[0-9]{{1,2}}\s*[:：时点]\s*[0-9]{{0,2}}\s*分?)?\s*(?:前|之前|以前|止|为止)")
-_DEADLINE_RANGE = re.compile(
-    rf"(?P<start>{_DATE})\s*(?:[0-9]{{1,2}}[:：][0-9]{{2}}\s*)?(?:至|到|—|–|-|~|～)\s*(?:(?P<date>{_DATE})|(?P<md>{_MONTH_DAY}))"
-)
+_BEFORE_AFTER_DATE = re.compile(r"\s*(?:[0-9]{1,2}\s*[:：时点]\s*[0-9]{0,2}\s*分?)?\s*(?:前|之前|以前|止|为止)")
+_RANGE_AFTER_DATE = re.compile(r"\s*(?:[0-9]{1,2}[:：][0-9]{2}\s*)?(?:至|到|—|–|-|~|～)\s*")
+_MONTH_DAY_AT = re.compile(_MONTH_DAY)
 _DEADLINE_MONTH_DAY = re.compile(rf"(?P<md>{_MONTH_DAY})\s*(?:前|之前|以前|止)")
 
 
-def _comment_deadline(text: str, doc_type: str, published: str | None) -> tuple[str | None, str]:
+def _comment_deadline(text: str, dates: list[_Date], doc_type: str, published: str | None) -> tuple[str | None, str]:
     is_call = doc_type == "call-for-comments"
 
     def asks(start: int, end: int) -> str | None:
@@ -756,24 +795,34 @@ def _comment_deadline(text: str, doc_type: str, published: str | None) -> tuple[
             return sentence
         return None
 
-    for pattern in (_DEADLINE_LABEL, _DEADLINE_BEFORE):
-        for match in pattern.finditer(text):
-            sentence = asks(match.start(), match.end())
-            iso = _iso(match["date"]) if sentence else None
-            if iso:
-                return iso, sentence or ""
-    for match in _DEADLINE_RANGE.finditer(text):
-        sentence = _sentence(text, match.start(), match.end())
+    for match in _DEADLINE_LABEL.finditer(text):
+        sentence = asks(match.start(), match.end())
+        iso = _iso(match["date"]) if sentence else None
+        if iso:
+            return iso, sentence or ""
+    for found in dates:
+        before = _BEFORE_AFTER_DATE.match(text, found.end)
+        if before and found.iso:
+            sentence = asks(found.start, before.end())
+            if sentence:
+                return found.iso, sentence
+    starting_at = {d.start: d for d in dates}
+    for found in dates:
+        joint = _RANGE_AFTER_DATE.match(text, found.end)
+        if not joint or not found.iso:
+            continue
+        sentence = _sentence(text, found.start, joint.end())
         if not (is_call or "征求意见" in sentence or "意见反馈" in sentence):
             continue
-        start_iso = _iso(match["start"])
-        if match["date"]:
-            iso = _iso(match["date"])
+        end_date = starting_at.get(joint.end())
+        if end_date is not None:
+            iso = end_date.iso
         else:
-            iso = _month_day_in(match["md"], int(start_iso[:4])) if start_iso else None
-        if iso and start_iso and iso >= start_iso:
+            month_day = _MONTH_DAY_AT.match(text, joint.end())
+            iso = _month_day_in(month_day.group(), int(found.iso[:4])) if month_day else None
+        if iso and iso >= found.iso:
             return iso, sentence
-    year_source = published or _first_date(text)
+    year_source = published or next((d.iso for d in dates if d.iso), None)
     if year_source:
         for match in _DEADLINE_MONTH_DAY.finditer(text):
             if match.start() and text[match.start() - 1] in "0123456789年./-":
@@ -792,17 +841,6 @@ def _comment_deadline(text: str, doc_type: str, published: str | None) -> tuple[
 def _month_day_in(text: str, year: int) -> str | None:
     match = _MONTH_DAY_PARTS.search(text)
     return _valid(year, int(match[1]), int(match[2])) if match else None
-
-
-_ANY_DATE = re.compile(_DATE)
-
-
-def _first_date(text: str) -> str | None:
-    for match in _ANY_DATE.finditer(text):
-        iso = _iso(match.group())
-        if iso:
-            return iso
-    return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -846,7 +884,7 @@ def extract_fields(title: str, body: str, published: str | None = None) -> Field
             evidence.append(("issuers", _snippet(found[1])))
 
     # the title first, then the body: the title is where an announcement names itself
-    title_joined = _CJK_GAP.sub("", title_text)
+    title_joined = join_cjk_gaps(title_text)
     doc_number, number_snippet = _doc_number(title_joined, body_text, issuers)
     if doc_number:
         evidence.append(("doc_number", _snippet(number_snippet)))
@@ -854,13 +892,14 @@ def extract_fields(title: str, body: str, published: str | None = None) -> Field
             issuers = _issuers_in_number(doc_number)
 
     text = title_joined + "\n" + body_text
-    effective, snippet = _effective_date(text, published_iso, doc_type)
+    dates = _scan_dates(text)
+    effective, snippet = _effective_date(text, dates, published_iso, doc_type)
     if effective:
         evidence.append(("effective_date", _snippet(snippet)))
     transition, snippet = _transition_end(text)
     if transition:
         evidence.append(("transition_end", _snippet(snippet)))
-    deadline, snippet = _comment_deadline(text, doc_type, published_iso)
+    deadline, snippet = _comment_deadline(text, dates, doc_type, published_iso)
     if deadline:
         evidence.append(("comment_deadline", _snippet(snippet)))
     references = _references(title_joined, body_text)
