@@ -450,12 +450,16 @@ def _issuers_from_title(title: str) -> tuple[tuple[str, ...], str] | None:
     return (found, title[: match.start()]) if found else None
 
 
+_AFTER_SIGNATURE = re.compile(r"^(?:[(（].*[)）]|抄送|联系人|联系电话|$)")
 _SIGNATURE_DATE = re.compile(rf"({_DATE})\s*$")
 
 
 def _issuers_from_signature(body: str) -> tuple[tuple[str, ...], str] | None:
     """Bodies signed at the end: "…特此公告。\\n市场监管总局 国家网信办\\n2024年5月20日"."""
-    tail = body.rstrip(" \n\t)）")[-160:]
+    lines = body.rstrip().split("\n")
+    while len(lines) > 1 and _AFTER_SIGNATURE.match(lines[-1].strip()):
+        lines.pop()  # "（此件公开发布）", "抄送：…" come after the signature
+    tail = "\n".join(lines).rstrip(" \n\t")[-160:]
     dated = _SIGNATURE_DATE.search(tail)
     if not dated:
         return None
@@ -475,7 +479,7 @@ def _issuers_from_signature(body: str) -> tuple[tuple[str, ...], str] | None:
 _CORRECTION = re.compile(r"更正|勘误")
 _CALL_FOR_COMMENTS = re.compile(r"征求意见|征求[^。]{0,12}意见|意见稿|征询意见|公开征集意见")
 _INTERPRETATION = re.compile(r"解读|释义|问答|答记者问|答问|答疑")
-_LIST_WORD = re.compile(r"名单|目录|名录")
+_LIST_WORD = re.compile(r"(?:名单|目录|名录)$")
 _RULES_WORD = re.compile(r"(?:实施规则|办法|规定|细则|指南|要求|规则)$")
 _ISSUING_VERB = re.compile(r"(?:发布|印发|公布|颁布|修订|修订发布|修改|出台|施行|实施)\s*$")
 _TITLE_TAIL = re.compile(r"(?:的)?(?:公告|通知|通告|函|决定|批复)\s*(?:[(（].*[)）])?\s*$")
@@ -515,12 +519,16 @@ def _issued_objects(title: str) -> list[str]:
     objects: list[str] = []
     for match in _BRACKETED_NAME.finditer(title):
         if _ISSUING_VERB.search(title[max(0, match.start() - 6) : match.start()]):
-            objects.append(re.sub(r"[(（].*?[)）]$", "", match[1]).strip())
+            objects.append(_TRAILING_NOTE.sub("", match[1]))
     stem = _TITLE_TAIL.sub("", title)
-    stem = stem.split("关于", 1)[-1].strip()
+    stem = _TRAILING_NOTE.sub("", stem.split("关于", 1)[-1])
     if stem and not stem.endswith("》"):
         objects.append(stem)
     return objects
+
+
+# "（2023年修订）", "（第一批）", "的公示" after the thing a title names
+_TRAILING_NOTE = re.compile(r"(?:\s*(?:[(（][^()（）]*[)）]|的?公示|的?公布))+\s*$")
 
 
 # ---------------------------------------------------------------------------------------
@@ -589,7 +597,7 @@ def _own_position(text: str, start: int, end: int, title: str) -> bool:
         return True
     if rest_bare and title_bare and rest_bare.startswith(title_bare[: max(8, len(title_bare) - 4)]):
         return True  # the title repeated at the top of the body, number after it
-    if start < 60 and "。" not in text[:start]:
+    if start < 60 and not re.search(r"[。，,；;]", text[:start]):
         return True  # flattened header: the number comes before the first sentence
     return False
 
