@@ -175,6 +175,13 @@ _CN_YEAR = "[〇○零Oo0一二三四五六七八九]"
 _CN_SMALL = "[一二三四五六七八九十]{1,3}"
 _CN_DATE = re.compile(rf"({_CN_YEAR}{{4}})\s*年\s*({_CN_SMALL})\s*月\s*({_CN_SMALL})\s*日")
 _CN_YEAR_CHARS = frozenset(_CN_DIGITS)
+# Some mirrors gloss characters with their pinyin: 認(rèn)證 → 認證.
+_PINYIN_GLOSS = re.compile(r"\([a-zàáâäāăǎèéêëēěìíîïīǐòóôöōǒùúûüūǔǖǘǚǜńňǹḿ]{1,7}\)")
+
+
+def _drop_pinyin_gloss(match: re.Match[str]) -> str:
+    start = match.start()
+    return "" if start and _is_cjk(match.string[start - 1]) else match.group()
 
 
 def _has_chinese_numeral_year(text: str) -> bool:
@@ -213,6 +220,8 @@ def prepare(text: str, *, join_cjk: bool = True) -> str:
             text = text.translate(table)
         if "徵" in text:  # left out of the shared map on purpose (徵 is also simplified)
             text = text.replace("徵求", "征求").replace("徵詢", "征询")
+        if "(" in text:
+            text = _PINYIN_GLOSS.sub(_drop_pinyin_gloss, text)
         if _has_chinese_numeral_year(text):
             text = _CN_DATE.sub(_cn_date_digits, text)
     if join_cjk:
@@ -477,39 +486,91 @@ def _issuers_from_signature(body: str) -> tuple[tuple[str, ...], str] | None:
 
 
 _CORRECTION = re.compile(r"更正|勘误")
-_CALL_FOR_COMMENTS = re.compile(r"征求意见|征求[^。]{0,12}意见|意见稿|征询意见|公开征集意见")
-_INTERPRETATION = re.compile(r"解读|释义|问答|答记者问|答问|答疑")
+_CALL_FOR_COMMENTS = re.compile(r"征求意见|征求[^。]{0,40}意见|意见稿|征询意见|公开征集意见")
+_INTERPRETATION = re.compile(r"解读|释义|问答|答记者问|答问|答疑|回复|答复")
+# "市场监管总局发布《…》", "…名单发布": a headline reporting a text, not the text itself
+_HEADLINE_VERB = re.compile(r"(?:发布|公布|出台)(?!日期|时间|之日)")
+_ORDER_IN_TITLE = re.compile(r"令\s*第\s*[0-9]+\s*号|第\s*[0-9]+\s*号\s*令")
 _LIST_WORD = re.compile(r"(?:名单|目录|名录)$")
-_RULES_WORD = re.compile(r"(?:实施规则|办法|规定|细则|指南|要求|规则)$")
+_RULES_WORD = re.compile(r"(?:办法|规定|细则|指南|要求|规则)$|实施规则|实施细则")
 _ISSUING_VERB = re.compile(r"(?:发布|印发|公布|颁布|修订|修订发布|修改|出台|施行|实施)\s*$")
 _TITLE_TAIL = re.compile(r"(?:的)?(?:公告|通知|通告|函|决定|批复)\s*(?:[(（].*[)）])?\s*$")
 _BRACKETED_NAME = re.compile(r"《([^《》]{1,120})》")
 
 
-def _doc_type(title: str) -> tuple[str, str]:
-    """(doc type, the title words that decided it)."""
-    for kind, pattern in (
-        ("correction", _CORRECTION),
-        ("call-for-comments", _CALL_FOR_COMMENTS),
-        ("interpretation", _INTERPRETATION),
-    ):
+def _doc_type(title: str, body: str) -> tuple[str, str]:
+    """(doc type, the words that decided it): from the title, else from the body's head."""
+    if not title.strip():
+        return _doc_type_from_body(body)
+    match = _CORRECTION.search(title)
+    if match:
+        return "correction", match.group()
+    headline = _HEADLINE_VERB.search(title)
+    if headline and "关于" not in title[: headline.start()] and not _INTERPRETATION.search(title):
+        return "news", headline.group()
+    for kind, pattern in (("call-for-comments", _CALL_FOR_COMMENTS), ("interpretation", _INTERPRETATION)):
         match = pattern.search(title)
         if match:
             return kind, match.group()
     objects = _issued_objects(title)
     for obj in objects:
-        match = _LIST_WORD.search(obj)
-        if match:
+        if _LIST_WORD.search(obj):
             return "list", obj
     for obj in objects:
-        match = _RULES_WORD.search(obj)
-        if match:
+        if _RULES_WORD.search(obj):
             return "rules", obj
+    match = _ORDER_IN_TITLE.search(title)
+    if match:
+        return "rules", match.group()
     if "公告" in title:
         return "announcement", "公告"
     match = re.search(r"通知|通告", title)
     if match:
         return "notice", match.group()
+    if "关于" in title:  # a title cut short ("…关于下达…计划"): the body says what it is
+        kind, cue = _doc_type_from_body(body)
+        if kind != "news":
+            return kind, cue
+    return "news", ""
+
+
+_REPORTER = re.compile(
+    r"记者|本报讯|[报网刊]讯|日电|获悉|据[^。\n]{0,12}(?:消息|报道)|核心提示|导读|来源[:：]|浏览次数|通讯员|新闻通气会|发布会上"
+)
+_OFFICIAL = re.compile(
+    r"我局|我委|我厅|我院|本局|本委|特此(?:公告|通知|通告|公示|函告)|现予以?公示|现[^。\n]{0,40}(?:通知如下|公告如下|印发给你们|予以公布|予以公告)"
+)
+_BODY_CALL = re.compile(r"现[^。\n]{0,200}?征求[^。\n]{0,12}意见|征求意见稿[^。\n]{0,60}(?:反馈|提出)")
+_BODY_ISSUES = re.compile(r"现(?:予以?|正式)?(?:发布|公布|印发)\s*《(?P<name>[^《》]{1,120})》|现将\s*《(?P<name2>[^《》]{1,120})》[^。\n]{0,20}(?:印发|发布|公布)")
+_BODY_ORDER = re.compile(r"令\s*第\s*[0-9]+\s*号|现予公布")
+_BODY_CLOSING = re.compile(r"特此(公告|通知|通告)")
+
+
+def _is_reporter_story(body: str) -> bool:
+    return bool(_REPORTER.search(body[:200])) or not (_OFFICIAL.search(body) or _BODY_CLOSING.search(body))
+
+
+def _doc_type_from_body(body: str) -> tuple[str, str]:
+    """A text stored without its title: what its head says it is."""
+    head = body[:800]
+    if _REPORTER.search(body[:200]):
+        return "news", ""
+    match = _BODY_CALL.search(head)
+    if match:
+        return "call-for-comments", match.group()
+    match = _BODY_ISSUES.search(head)
+    if match:
+        name = _TRAILING_NOTE.sub("", match["name"] or match["name2"])
+        if _LIST_WORD.search(name):
+            return "list", match.group()
+        if _RULES_WORD.search(name):
+            return "rules", match.group()
+    match = _BODY_ORDER.search(body[:300])
+    if match:
+        return "rules", match.group()
+    match = _BODY_CLOSING.search(body)
+    if match:
+        return ("announcement" if match[1] == "公告" else "notice"), match.group()
     return "news", ""
 
 
@@ -520,11 +581,22 @@ def _issued_objects(title: str) -> list[str]:
     for match in _BRACKETED_NAME.finditer(title):
         if _ISSUING_VERB.search(title[max(0, match.start() - 6) : match.start()]):
             objects.append(_TRAILING_NOTE.sub("", match[1]))
-    stem = _TITLE_TAIL.sub("", title)
-    stem = _TRAILING_NOTE.sub("", stem.split("关于", 1)[-1])
+    if "关于" not in title:  # the title is the text's own name: "…管理办法", "第117号令《…规定》"
+        objects.extend(_TRAILING_NOTE.sub("", m[1]) for m in _BRACKETED_NAME.finditer(title))
+        stem = _TRAILING_NOTE.sub("", _TITLE_TAIL.sub("", title))
+        if stem and not stem.endswith("》"):
+            objects.append(stem)
+        return objects
+    stem = _TRAILING_NOTE.sub("", _TITLE_TAIL.sub("", title).split("关于", 1)[1]).strip()
     if stem and not stem.endswith("》"):
-        objects.append(stem)
+        if _ISSUING_AT_START.match(stem):
+            objects.append(stem)  # "关于发布…实施要求的公告"; not "关于清理…认证规则的通知"
+        elif _LIST_WORD.search(stem):
+            objects.append(stem)  # "关于优化强制性产品认证目录的公告": a list whatever the verb
     return objects
+
+
+_ISSUING_AT_START = re.compile(r"(?:发布|印发|公布|颁布|修订|出台|下达)")
 
 
 # "（2023年修订）", "（第一批）", "的公示" after the thing a title names
@@ -880,7 +952,7 @@ def extract_fields(title: str, body: str, published: str | None = None) -> Field
     published_iso = _valid_published(published)
     evidence: list[tuple[str, str]] = []
 
-    doc_type, type_cue = _doc_type(title_text)
+    doc_type, type_cue = _doc_type(title_text, body_text)
     if type_cue:
         evidence.append(("doc_type", _snippet(type_cue)))
 
