@@ -389,18 +389,31 @@ _ORG_SHORT: dict[str, str] = {
     "国务院": "国务院",
     "中国合格评定国家认可委员会": "中国合格评定国家认可委员会",
     "中国认证认可协会": "中国认证认可协会",
+    "中央网信办": "中央网信办",
+    "中央网络安全和信息化委员会办公室": "中央网信办",
+    "国家质量监督检验检疫总局": "国家质检总局",
+    "国家质检总局": "国家质检总局",
+    "国家工商行政管理总局": "国家工商总局",
+    "国家工商总局": "国家工商总局",
+    "国家认证认可监督管理局": "国家认监委",
 }
-_OFFICE_SUFFIX = r"(?:办公厅|办公室|秘书处)"
+# an office or department of a known body: 市场监管总局办公厅, 市场监管总局特种设备局
+_OFFICE_SUFFIX = rf"(?:办公厅|办公室|秘书处|[{_CJK}]{{2,8}}?(?:局|司))"
 # a provincial or city bureau: 浙江省市场监督管理局 → 浙江省市场监管局
 _LOCAL_BUREAU = (
     rf"[{_CJK}]{{2,9}}?(?:省|市|自治区|州|盟|县|区)"
     r"(?:市场监督管理局|市场监管局|质量技术监督局|质量和技术监督局|市场监督管理委员会)"
 )
+# a provincial or city government: 上海市人民政府 (kept as written)
+_LOCAL_GOVERNMENT = rf"[{_CJK}]{{2,9}}?(?:省|市|自治区|州|盟|县|区)人民政府"
 _KNOWN_ORG = "|".join(re.escape(n) for n in sorted(_ORG_SHORT, key=len, reverse=True))
-_ORG = re.compile(rf"(?:(?P<local>{_LOCAL_BUREAU})|(?P<known>{_KNOWN_ORG}))(?P<office>{_OFFICE_SUFFIX})?")
+_ORG = re.compile(
+    rf"(?:(?P<local>{_LOCAL_BUREAU})|(?P<government>{_LOCAL_GOVERNMENT})|(?P<known>{_KNOWN_ORG}))(?P<office>{_OFFICE_SUFFIX})?"
+)
 _ORG_SEPARATORS = re.compile(r"[\s、,，和与及/]+")
+_PIECE_SEPARATORS = re.compile(r"[\s、,，/]+")  # 和 may be inside a name (市场和质量监督管理委员会)
 _ORG_SUFFIX_GUESS = re.compile(
-    rf"[{_CJK}]{{2,20}}(?:委员会|委|总局|局|部|署|厅|办公室|办|院|中心|协会|政府|秘书处)$"
+    rf"^[{_CJK}]{{2,30}}(?:委员会|委|总局|局|部|署|厅|办公室|办|院|中心|协会|人民政府|秘书处|联合会)$"
 )
 # things a title names before 关于 that are not an issuer (the text is not an issuance)
 _TITLE_PREFIX_NOT_ISSUER = re.compile(r"召开|举办|开展|发布|印发|推进|部署|出台|答|解读|专家|负责人|记者")
@@ -417,6 +430,8 @@ def short_issuer_name(name: str) -> str:
 
 def _org_short(match: re.Match[str]) -> str:
     office = match["office"] or ""
+    if match["government"]:
+        return match["government"] + office
     if match["local"]:
         local = match["local"]
         local = local.replace("市场监督管理局", "市场监管局").replace("市场监督管理委员会", "市场监管局")
@@ -438,7 +453,7 @@ def _split_issuers(prefix: str) -> tuple[str, ...] | None:
     if _ORG_SEPARATORS.sub("", leftover) == "":
         return _dedupe(found) or None
     # a body not in our list: accept space/、-separated pieces that each end like an office
-    pieces = [p for p in _ORG_SEPARATORS.split(prefix) if p]
+    pieces = [p for p in _PIECE_SEPARATORS.split(prefix) if p]
     if pieces and all(_ORG_SUFFIX_GUESS.search(p) for p in pieces):
         return _dedupe(short_issuer_name(p) for p in pieces)
     return None
@@ -448,10 +463,14 @@ def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for i in items if i))
 
 
+_TITLE_TAG = re.compile(r"^[^|｜:：]{1,12}[|｜:：]\s*")
+_LEADING_NUMBER = re.compile(r"^[^\s]{1,12}[〔\[【(（][0-9]{4}[〕\]】)）][0-9]{1,4}号\s+")
 _TITLE_ISSUER_END = re.compile(r"关于|公告|通告|令\s*第|[0-9]{4}\s*年\s*第")
 
 
 def _issuers_from_title(title: str) -> tuple[tuple[str, ...], str] | None:
+    title = _TITLE_TAG.sub("", title)  # "解读 | 市场监管总局 海关总署关于…"
+    title = _LEADING_NUMBER.sub("", title)  # "豫政〔2014〕95号 河南省人民政府关于…"
     match = _TITLE_ISSUER_END.search(title)
     if not match or match.start() == 0:
         return None
@@ -459,26 +478,38 @@ def _issuers_from_title(title: str) -> tuple[tuple[str, ...], str] | None:
     return (found, title[: match.start()]) if found else None
 
 
-_AFTER_SIGNATURE = re.compile(r"^(?:[(（].*[)）]|抄送|联系人|联系电话|$)")
-_SIGNATURE_DATE = re.compile(rf"({_DATE})\s*$")
+_AFTER_SIGNATURE = re.compile(
+    r"^(?:[(（].*[)）]$|抄送|联系人|联系电话|附件|[0-9]{1,2}\s*[.、．]|该文件|$)"
+)
+# signature dates as CMS pages print them, broken ones too ("2020年1218", "201919")
+_SIGNATURE_DATE = re.compile(r"(?:[0-9]{4}\s*年\s*[0-9]{1,2}\s*月(?:\s*[0-9]{1,2}\s*日?)?|[0-9]{4}\s*年?\s*[0-9]{2,4}|[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2})\s*[。.]?$")
+_ORG_AT_LINE_END = re.compile(
+    rf"(?:(?P<local>{_LOCAL_BUREAU})|(?P<government>{_LOCAL_GOVERNMENT})|(?P<known>{_KNOWN_ORG}))(?P<office>)$"
+)
 
 
 def _issuers_from_signature(body: str) -> tuple[tuple[str, ...], str] | None:
     """Bodies signed at the end: "…特此公告。\\n市场监管总局 国家网信办\\n2024年5月20日"."""
-    lines = body.rstrip().split("\n")
-    while len(lines) > 1 and _AFTER_SIGNATURE.match(lines[-1].strip()):
-        lines.pop()  # "（此件公开发布）", "抄送：…" come after the signature
-    tail = "\n".join(lines).rstrip(" \n\t")[-160:]
-    dated = _SIGNATURE_DATE.search(tail)
+    lines = [line.strip() for line in body.rstrip().split("\n")[-40:]]
+    while len(lines) > 1 and _AFTER_SIGNATURE.match(lines[-1]):
+        lines.pop()  # "（此件公开发布）", "抄送：…", an attachment list come after the signature
+    if not lines:
+        return None
+    dated = _SIGNATURE_DATE.search(lines[-1])
     if not dated:
         return None
-    before = tail[: dated.start()]
-    cut = max(before.rfind("。"), before.rfind("；"), before.rfind("!"), before.rfind("！"))
-    block = before[cut + 1 :]
-    if "附件" in block or len(block.strip()) > 60:
+    signer = lines[-1][: dated.start()].strip()
+    if not signer:  # the date on a line of its own: the signer is the line above
+        above = [line for line in lines[:-1] if line]
+        signer = above[-1] if above else ""
+    signer = re.sub(r"[(（][^()（）]*[)）]\s*$", "", signer).strip()  # 河南省市场监督管理局(省知识产权局)
+    if not signer:
         return None
-    found = _split_issuers(block)
-    return (found, block + dated.group()) if found else None
+    found = _split_issuers(signer) if len(signer) <= 60 else None
+    if not found:
+        tail = _ORG_AT_LINE_END.search(signer)  # "…附件.zip济宁市市场监督管理局2023年9月9日"
+        found = (_org_short(tail),) if tail else None
+    return (found, signer + " " + dated.group()) if found else None
 
 
 # ---------------------------------------------------------------------------------------
@@ -546,8 +577,11 @@ _BODY_ORDER = re.compile(r"令\s*第\s*[0-9]+\s*号|现予公布")
 _BODY_CLOSING = re.compile(r"特此(公告|通知|通告)")
 
 
-def _is_reporter_story(body: str) -> bool:
-    return bool(_REPORTER.search(body[:200])) or not (_OFFICIAL.search(body) or _BODY_CLOSING.search(body))
+def _is_reporter_story(body: str, *, signed: bool) -> bool:
+    """A news item written about texts, not an official text (公示, 实施意见) typed news."""
+    if _REPORTER.search(body[:200]):
+        return True
+    return not (signed or _OFFICIAL.search(body) or _BODY_CLOSING.search(body))
 
 
 def _doc_type_from_body(body: str) -> tuple[str, str]:
@@ -615,9 +649,10 @@ _BRACKET_NUMBER = re.compile(
 _PREFIX_MAX = 12
 _YEAR_SERIAL = re.compile(r"(?P<year>(?:19|20)[0-9]{2})(?<![0-9]{5})\s*年\s*第\s*(?P<serial>[0-9]{1,4})\s*号(?P<post>\s*(?:公告|通告|令))?")
 _ORDER = re.compile(r"令\s*(?:[(（]?\s*(?P<year>[0-9]{4})\s*年\s*[)）]?\s*)?第\s*(?P<serial>[0-9]{1,4})\s*号")
-_ORG_AT_END = re.compile(rf"(?P<org>(?:{_KNOWN_ORG}|{_LOCAL_BUREAU}))\s*$")
+_ORG_AT_END = re.compile(rf"(?P<org>(?:{_KNOWN_ORG}|{_LOCAL_BUREAU}|{_LOCAL_GOVERNMENT}))\s*$")
+_ORDER_SERIAL_FIRST = re.compile(r"第\s*(?P<serial>[0-9]{1,4})\s*号\s*令")
 _ORG_BEFORE_SERIAL = re.compile(
-    rf"(?P<org>(?:(?:{_KNOWN_ORG}|{_LOCAL_BUREAU}){_OFFICE_SUFFIX}?[\s、和与]*)+)?(?P<kw>公告|通告)?\s*[(（]?\s*$"
+    rf"(?P<org>(?:(?:{_KNOWN_ORG}|{_LOCAL_BUREAU})(?:办公厅|办公室|秘书处)?[\s、和与]*)+)?(?P<kw>公告|通告)?\s*[(（]?\s*$"
 )
 # Words that make a number somebody else's when they come before it in its clause.
 _CITING_CUE = re.compile(
@@ -639,6 +674,7 @@ class _NumberCandidate:
     start: int
     end: int
     snippet: str
+    bare: str = ""  # "2024年第11号" as written, without spaces
 
 
 def _is_cited(text: str, start: int, end: int) -> bool:
@@ -656,6 +692,17 @@ def _is_cited(text: str, start: int, end: int) -> bool:
     return bool(_CITED_AFTER.match(after)) and not _NUMBER_LABEL.search(before)
 
 
+def _stands_alone(text: str, start: int, end: int) -> bool:
+    """A number on a line of its own, after 文号：, in a promulgation line or a file name:
+    its own whatever words follow it ("…令第43号公布")."""
+    before_line = _span_back(text, start, "\n", limit=200)
+    if _NUMBER_LABEL.search(before_line):
+        return True
+    rest = before_line + _span_forward(text, end, "\n", limit=200)
+    rest_bare = re.sub(r"[\s()（）:：]", "", rest)
+    return not rest_bare or bool(_PROMULGATED.fullmatch(rest_bare)) or bool(_FILE_NAME_AFTER.match(text, end))
+
+
 def _own_position(text: str, start: int, end: int, title: str) -> bool:
     """Whether a number in the body stands where a text shows its own number."""
     before_line = _span_back(text, start, "\n", limit=200)
@@ -671,14 +718,20 @@ def _own_position(text: str, start: int, end: int, title: str) -> bool:
         return True  # the title repeated at the top of the body, number after it
     if start < 60 and not re.search(r"[。，,；;]", text[:start]):
         return True  # flattened header: the number comes before the first sentence
-    return False
+    if _PROMULGATED.fullmatch(rest_bare):
+        return True  # "（2016年9月5日上海市人民政府令第43号公布）" under a rule's name
+    return bool(_FILE_NAME_AFTER.match(text, end))  # "附件：…的函（浙市监函〔2020〕61号）.pdf"
+
+
+_PROMULGATED = re.compile(rf"(?:{_DATE})?(?:公布|发布|印发)?")
+_FILE_NAME_AFTER = re.compile(r"\s*[)）]?\s*\.(?:pdf|docx?|wps|ofd|xlsx?|zip|rar)\b", re.IGNORECASE)
 
 
 def _number_candidates(text: str, in_title: bool, title: str) -> list[_NumberCandidate]:
     found: list[_NumberCandidate] = []
     taken: list[tuple[int, int]] = []
     for match in _ORDER.finditer(text):
-        head = _ORG_AT_END.search(text[max(0, match.start() - 30) : match.start()])
+        head = _ORG_AT_END.search(_after_last_date(text[max(0, match.start() - 30) : match.start()]))
         if not head:
             continue
         org = re.sub(r"\s+", "", head["org"])
@@ -686,6 +739,15 @@ def _number_candidates(text: str, in_title: bool, title: str) -> list[_NumberCan
         value = f"{org}令{year}第{int(match['serial'])}号"
         start = match.start() - len(head.group())
         found.append(_NumberCandidate(value, match["year"] or "", match["serial"], "令", in_title, start, match.end(), text[start : match.end()]))
+        taken.append((start, match.end()))
+    for match in _ORDER_SERIAL_FIRST.finditer(text):  # 国家质检总局第117号令
+        head = _ORG_AT_END.search(_after_last_date(text[max(0, match.start() - 30) : match.start()]))
+        if not head:
+            continue
+        start = match.start() - len(head.group())
+        org = re.sub(r"\s+", "", head["org"])
+        value = f"{org}第{int(match['serial'])}号令"
+        found.append(_NumberCandidate(value, "", match["serial"], "令", in_title, start, match.end(), text[start : match.end()]))
         taken.append((start, match.end()))
     for match in _BRACKET_NUMBER.finditer(text):
         head_end = match.start()
@@ -714,9 +776,20 @@ def _number_candidates(text: str, in_title: bool, title: str) -> list[_NumberCan
             value: str | None = f"{org.strip('、和与')}{kw}{serial_part}{post}"
         else:
             value = None
-        found.append(_NumberCandidate(value, match["year"], match["serial"], post or kw, in_title, start, match.end(), text[start : match.end()]))
+        bare = re.sub(r"\s+", "", match.group())
+        found.append(
+            _NumberCandidate(value, match["year"], match["serial"], post or kw, in_title, start, match.end(), text[start : match.end()], bare)
+        )
     found.sort(key=lambda c: c.start)
     return found
+
+
+def _after_last_date(window: str) -> str:
+    """"2016年9月5日上海市人民政府" → "上海市人民政府" (an org name never starts with a date)."""
+    last = None
+    for last in _ANY_DATE.finditer(window):
+        pass
+    return window[last.end() :] if last else window
 
 
 def _house_form(issuer: str, year: str, serial: str, post: str) -> str:
@@ -733,6 +806,8 @@ def _doc_number(title: str, body: str, issuers: tuple[str, ...]) -> tuple[str | 
             continue
         return _complete(candidate, issuers), candidate.snippet
     for candidate in _number_candidates(body, False, title):
+        if _stands_alone(body, candidate.start, candidate.end):
+            return _complete(candidate, issuers), candidate.snippet
         if _is_cited(body, candidate.start, candidate.end):
             continue
         tail = len(body) - candidate.end < 150 and "。" not in body[candidate.end :].rstrip("。 \n")
@@ -741,12 +816,14 @@ def _doc_number(title: str, body: str, issuers: tuple[str, ...]) -> tuple[str | 
     return None, ""
 
 
-def _complete(candidate: _NumberCandidate, issuers: tuple[str, ...]) -> str | None:
+def _complete(candidate: _NumberCandidate, issuers: tuple[str, ...]) -> str:
+    """A bare "2024年第11号": in a title ("…的公告（2024年第11号）") it is completed with the
+    issuer in its house form; in a body it is kept as written (the labelling guide's rule)."""
     if candidate.value is not None:
         return candidate.value
-    if not issuers:
-        return f"{candidate.year}年第{int(candidate.serial)}号{candidate.post if candidate.post != '公告' else ''}" or None
-    return _house_form(issuers[0], candidate.year, candidate.serial, candidate.post)
+    if candidate.in_title and issuers:
+        return _house_form(issuers[0], candidate.year, candidate.serial, candidate.post)
+    return candidate.bare
 
 
 # ---------------------------------------------------------------------------------------
@@ -764,19 +841,19 @@ _CORRECTED_FROM = re.compile(r"^\s*[”\"」']?\s*(?:更正为|改为|修改为|
 _OWN_SUBJECT = re.compile(r"本(?:公告|通知|通告|办法|规定|规则|实施规则|细则|决定|文件|标准|指南|要求|目录|方案|意见)")
 
 
-def _effective_date(text: str, dates: list[_Date], published: str | None, doc_type: str) -> tuple[str | None, str]:
+def _effective_date(text: str, dates: list[_Date], published: str | None) -> tuple[str | None, str]:
     ranked: list[tuple[int, int, str, str]] = []  # (rank, position, date, snippet): lowest wins
     spans = [(d.start, m.end(), d.iso) for d in dates if d.iso and (m := _EFFECTIVE_AFTER_DATE.match(text, d.end))]
     spans += [(m.start(), m.end(), _iso(m["date"])) for m in _EFFECTIVE_LABEL.finditer(text)]
     for start, end, iso in spans:
         if iso is None:
             continue
-        rank = _effective_rank(text, start, end, doc_type)
+        rank = _effective_rank(text, start, end)
         if rank is not None:
             ranked.append((rank, start, iso, _sentence(text, start, end)))
     if published:
         for match in _EFFECTIVE_ON_PUBLICATION.finditer(text):
-            rank = _effective_rank(text, match.start(), match.end(), doc_type)
+            rank = _effective_rank(text, match.start(), match.end())
             if rank is not None:
                 ranked.append((rank, match.start(), published, _sentence(text, match.start(), match.end())))
     if not ranked:
@@ -785,7 +862,7 @@ def _effective_date(text: str, dates: list[_Date], published: str | None, doc_ty
     return iso, snippet
 
 
-def _effective_rank(text: str, start: int, end: int, doc_type: str) -> int | None:
+def _effective_rank(text: str, start: int, end: int) -> int | None:
     """0 a corrected date, 1 "本公告自…", 2 any other of this text's; None: not this text's."""
     after = text[end : end + 12]
     if re.match(r"\s*的", after) or _CORRECTED_FROM.match(after):
@@ -801,8 +878,6 @@ def _effective_rank(text: str, start: int, end: int, doc_type: str) -> int | Non
         return 1
     if re.search(r"根据|依据|按照|依照|参照|已于|此前|原", clause) or "》" in clause:
         return None
-    if doc_type == "news":
-        return None  # a news item reports others' dates; only "本…自…起施行" would be its own
     return 2
 
 
@@ -948,6 +1023,7 @@ def extract_fields(title: str, body: str, published: str | None = None) -> Field
     deadlines written without a year; anything else there is ignored.
     """
     title_text = prepare(title or "", join_cjk=False).strip()
+    title_joined = join_cjk_gaps(title_text)
     body_text = prepare(body or "")
     published_iso = _valid_published(published)
     evidence: list[tuple[str, str]] = []
@@ -955,25 +1031,26 @@ def extract_fields(title: str, body: str, published: str | None = None) -> Field
     doc_type, type_cue = _doc_type(title_text, body_text)
     if type_cue:
         evidence.append(("doc_type", _snippet(type_cue)))
+    references = _references(title_joined, body_text)
 
     issuers: tuple[str, ...] = ()
-    if doc_type != "news":
-        found = _issuers_from_title(title_text) or _issuers_from_signature(body_text)
-        if found:
-            issuers = found[0]
-            evidence.append(("issuers", _snippet(found[1])))
-
+    found = _issuers_from_title(title_text) or _issuers_from_signature(body_text)
+    if found:
+        issuers = found[0]
+        evidence.append(("issuers", _snippet(found[1])))
     # the title first, then the body: the title is where an announcement names itself
-    title_joined = join_cjk_gaps(title_text)
     doc_number, number_snippet = _doc_number(title_joined, body_text, issuers)
+    if doc_type == "news" and _is_reporter_story(body_text, signed=bool(found) or bool(doc_number)):
+        # A reporter's story repeats other texts' numbers and dates: none of them is its own.
+        return Fields(doc_type=doc_type, references=references, evidence=tuple(evidence))
     if doc_number:
         evidence.append(("doc_number", _snippet(number_snippet)))
-        if not issuers and doc_type != "news":
+        if not issuers:
             issuers = _issuers_in_number(doc_number)
 
     text = title_joined + "\n" + body_text
     dates = _scan_dates(text)
-    effective, snippet = _effective_date(text, dates, published_iso, doc_type)
+    effective, snippet = _effective_date(text, dates, published_iso)
     if effective:
         evidence.append(("effective_date", _snippet(snippet)))
     transition, snippet = _transition_end(text)
@@ -982,7 +1059,6 @@ def extract_fields(title: str, body: str, published: str | None = None) -> Field
     deadline, snippet = _comment_deadline(text, dates, doc_type, published_iso)
     if deadline:
         evidence.append(("comment_deadline", _snippet(snippet)))
-    references = _references(title_joined, body_text)
 
     return Fields(
         doc_number=doc_number,
