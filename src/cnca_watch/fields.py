@@ -566,10 +566,10 @@ def _doc_type(title: str, body: str) -> tuple[str, str]:
 
 
 _REPORTER = re.compile(
-    r"记者|本报讯|[报网刊]讯|日电|获悉|据[^。\n]{0,12}(?:消息|报道)|核心提示|导读|来源[:：]|浏览次数|通讯员|新闻通气会|发布会上"
+    r"记者|本报讯|[报网刊]讯|日电|获悉|据[^。\n]{0,12}(?:消息|报道)|核心提示|导读|通讯员|新闻通气会|发布会上"
 )
 _OFFICIAL = re.compile(
-    r"我局|我委|我厅|我院|本局|本委|特此(?:公告|通知|通告|公示|函告)|现予以?公示|现[^。\n]{0,40}(?:通知如下|公告如下|印发给你们|予以公布|予以公告)"
+    r"(?m)^\s*各[^。\n]{1,80}[:：]\s*$|我局|我委|我厅|我院|本局|本委|特此(?:公告|通知|通告|公示|函告)|现予以?公示|现[^。\n]{0,40}(?:通知如下|公告如下|印发给你们|予以公布|予以公告)"
 )
 _BODY_CALL = re.compile(r"现[^。\n]{0,200}?征求[^。\n]{0,12}意见|征求意见稿[^。\n]{0,60}(?:反馈|提出)")
 _BODY_ISSUES = re.compile(r"现(?:予以?|正式)?(?:发布|公布|印发)\s*《(?P<name>[^《》]{1,120})》|现将\s*《(?P<name2>[^《》]{1,120})》[^。\n]{0,20}(?:印发|发布|公布)")
@@ -889,8 +889,8 @@ _TRANSITION_TO = re.compile(
 )
 _TRANSITION_BEFORE = re.compile(rf"(?P<date>{_DATE})\s*(?:前|之前|以前)\s*为\s*过渡期")
 _CUTOVER = re.compile(
-    rf"自\s*(?P<date>{_DATE})\s*起\s*[,，]?[^。；\n]{{0,90}}?(?:不得|禁止|停止|不准|不再允许)[^。；\n]{{0,16}}?"
-    r"(?:出厂|销售|进口|生产|使用|经营|出售|上市|投放|流通|展示)"
+    rf"(?P<date>{_DATE})\s*(?:起|后|以后|之后)\s*[,，]?[^。；;\n]{{0,90}}?(?:不得|禁止|停止|不准|不予|不再允许)[^。；;\n]{{0,16}}?"
+    r"(?:出厂|销售|进口|生产|使用|经营|出售|上市|投放|流通|展示|登记|上牌)"
 )
 _TRANSITION_MONTHS = re.compile(r"过渡期\s*(?:为|是|设|设置)?\s*(?P<n>[0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*个\s*月")
 _RANGE_END = re.compile(rf"\s*(?:至|到|—|–|-|~|～)\s*(?P<date>{_DATE})")
@@ -967,7 +967,7 @@ def _comment_deadline(text: str, dates: list[_Date], doc_type: str, published: s
         if not joint or not found.iso:
             continue
         sentence = _sentence(text, found.start, joint.end())
-        if not (is_call or "征求意见" in sentence or "意见反馈" in sentence):
+        if not (is_call or "征求意见" in sentence or "意见反馈" in sentence or "公示" in sentence):
             continue
         end_date = starting_at.get(joint.end())
         if end_date is not None:
