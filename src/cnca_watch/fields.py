@@ -830,7 +830,7 @@ def _complete(candidate: _NumberCandidate, issuers: tuple[str, ...]) -> str:
 # Effective date
 
 _TAKES_EFFECT = r"(?:正式|全面|开始|统一)?\s*(?:施行|实施|执行|生效|启用)"
-_EFFECTIVE_AFTER_DATE = re.compile(rf"\s*(?:起|开始)?\s*{_TAKES_EFFECT}")
+_EFFECTIVE_AFTER_DATE = re.compile(rf"\s*(?:起|开始)?\s*(?:(?:发布|公布|印发)\s*并?\s*)?{_TAKES_EFFECT}")
 _EFFECTIVE_LABEL = re.compile(rf"(?:施行|实施|生效)(?:日期|时间)\s*(?:为|是|:|：)?\s*(?P<date>{_DATE})")
 _EFFECTIVE_ON_PUBLICATION = re.compile(
     r"自\s*(?:本?(?:公告|通知|通告|办法|规定|规则|细则|决定|文件|标准|指南|要求))?\s*"
@@ -842,18 +842,19 @@ _OWN_SUBJECT = re.compile(r"本(?:公告|通知|通告|办法|规定|规则|实�
 
 
 def _effective_date(text: str, dates: list[_Date], published: str | None) -> tuple[str | None, str]:
+    issued = _issued_names(text)
     ranked: list[tuple[int, int, str, str]] = []  # (rank, position, date, snippet): lowest wins
     spans = [(d.start, m.end(), d.iso) for d in dates if d.iso and (m := _EFFECTIVE_AFTER_DATE.match(text, d.end))]
     spans += [(m.start(), m.end(), _iso(m["date"])) for m in _EFFECTIVE_LABEL.finditer(text)]
     for start, end, iso in spans:
         if iso is None:
             continue
-        rank = _effective_rank(text, start, end)
+        rank = _effective_rank(text, start, end, issued)
         if rank is not None:
             ranked.append((rank, start, iso, _sentence(text, start, end)))
     if published:
         for match in _EFFECTIVE_ON_PUBLICATION.finditer(text):
-            rank = _effective_rank(text, match.start(), match.end())
+            rank = _effective_rank(text, match.start(), match.end(), issued)
             if rank is not None:
                 ranked.append((rank, match.start(), published, _sentence(text, match.start(), match.end())))
     if not ranked:
@@ -862,7 +863,18 @@ def _effective_date(text: str, dates: list[_Date], published: str | None) -> tup
     return iso, snippet
 
 
-def _effective_rank(text: str, start: int, end: int) -> int | None:
+_ISSUES_NAME = re.compile(r"(?:发布|印发|公布|颁布|制定|修订|起草|现将|予以公示)了?\s*《([^《》]{1,120})》")
+
+
+def _issued_names(text: str) -> frozenset[str]:
+    """《names》 this text issues: in its title (the first line) or after 发布/印发/制定…."""
+    first_line = text.split("\n", 1)[0]
+    names = {m[1] for m in _BRACKETED_NAME.finditer(first_line)}
+    names.update(m[1] for m in _ISSUES_NAME.finditer(text))
+    return frozenset(names)
+
+
+def _effective_rank(text: str, start: int, end: int, issued: frozenset[str]) -> int | None:
     """0 a corrected date, 1 "本公告自…", 2 any other of this text's; None: not this text's."""
     after = text[end : end + 12]
     if re.match(r"\s*的", after) or _CORRECTED_FROM.match(after):
@@ -876,8 +888,11 @@ def _effective_rank(text: str, start: int, end: int) -> int | None:
     clause = _span_back(text, start, _CLAUSE_END, limit=60)
     if _OWN_SUBJECT.search(before):
         return 1
-    if re.search(r"根据|依据|按照|依照|参照|已于|此前|原", clause) or "》" in clause:
+    if re.search(r"根据|依据|按照|依照|参照|已于|此前|原", clause):
         return None
+    named = [m[1] for m in _BRACKETED_NAME.finditer(clause)]
+    if named and not all(name in issued for name in named):
+        return None  # "《认证认可条例》自2003年11月1日起施行": another text's date
     return 2
 
 
@@ -967,6 +982,8 @@ def _comment_deadline(text: str, dates: list[_Date], doc_type: str, published: s
         if not joint or not found.iso:
             continue
         sentence = _sentence(text, found.start, joint.end())
+        if re.search(r"已于|已经|曾于|此前|前期", _span_back(text, found.start, _CLAUSE_END, limit=30)):
+            continue  # a window that is over: "已于2021年11月22日至12月22日…征求意见"
         if not (is_call or "征求意见" in sentence or "意见反馈" in sentence or "公示" in sentence):
             continue
         end_date = starting_at.get(joint.end())
