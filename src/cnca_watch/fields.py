@@ -648,9 +648,7 @@ _BRACKET_NUMBER = re.compile(
 )
 _PREFIX_MAX = 12
 _YEAR_SERIAL = re.compile(r"(?P<year>(?:19|20)[0-9]{2})(?<![0-9]{5})\s*年\s*第\s*(?P<serial>[0-9]{1,4})\s*号(?P<post>\s*(?:公告|通告|令))?")
-_ORDER = re.compile(r"令\s*(?:[(（]?\s*(?P<year>[0-9]{4})\s*年\s*[)）]?\s*)?第\s*(?P<serial>[0-9]{1,4})\s*号")
 _ORG_AT_END = re.compile(rf"(?P<org>(?:{_KNOWN_ORG}|{_LOCAL_BUREAU}|{_LOCAL_GOVERNMENT}))\s*$")
-_ORDER_SERIAL_FIRST = re.compile(r"第\s*(?P<serial>[0-9]{1,4})\s*号\s*令")
 _ORG_BEFORE_SERIAL = re.compile(
     rf"(?P<org>(?:(?:{_KNOWN_ORG}|{_LOCAL_BUREAU})(?:办公厅|办公室|秘书处)?[\s、和与]*)+)?(?P<kw>公告|通告)?\s*[(（]?\s*$"
 )
@@ -723,40 +721,18 @@ def _own_position(text: str, start: int, end: int, title: str) -> bool:
     return bool(_FILE_NAME_AFTER.match(text, end))  # "附件：…的函（浙市监函〔2020〕61号）.pdf"
 
 
-_PROMULGATED = re.compile(rf"(?:{_DATE})?(?:公布|发布|印发)?")
+_PROMULGATED = re.compile(rf"(?:{_DATE})?(?:公布|发布|印发)?[?？]*(?:自?(?:{_DATE})起?(?:施行|实施))?|《[^《》]+》")
 _FILE_NAME_AFTER = re.compile(r"\s*[)）]?\s*\.(?:pdf|docx?|wps|ofd|xlsx?|zip|rar)\b", re.IGNORECASE)
 
 
-def _number_candidates(text: str, in_title: bool, title: str) -> list[_NumberCandidate]:
+def _number_candidates(text: str, in_title: bool, title: str) -> list[_NumberCandidate]:  # noqa: ARG001
     found: list[_NumberCandidate] = []
     taken: list[tuple[int, int]] = []
-    for match in _ORDER.finditer(text):
-        head = _ORG_AT_END.search(_after_last_date(text[max(0, match.start() - 30) : match.start()]))
-        if not head:
-            continue
-        org = re.sub(r"\s+", "", head["org"])
-        year = f"{match['year']}年" if match["year"] else ""
-        value = f"{org}令{year}第{int(match['serial'])}号"
-        start = match.start() - len(head.group())
-        found.append(_NumberCandidate(value, match["year"] or "", match["serial"], "令", in_title, start, match.end(), text[start : match.end()]))
-        taken.append((start, match.end()))
-    for match in _ORDER_SERIAL_FIRST.finditer(text):  # 国家质检总局第117号令
-        head = _ORG_AT_END.search(_after_last_date(text[max(0, match.start() - 30) : match.start()]))
-        if not head:
-            continue
-        start = match.start() - len(head.group())
-        org = re.sub(r"\s+", "", head["org"])
-        value = f"{org}第{int(match['serial'])}号令"
-        found.append(_NumberCandidate(value, "", match["serial"], "令", in_title, start, match.end(), text[start : match.end()]))
-        taken.append((start, match.end()))
     for match in _BRACKET_NUMBER.finditer(text):
         head_end = match.start()
         while head_end > 0 and text[head_end - 1] in " \t":
             head_end -= 1
-        head_start = head_end
-        while head_start > max(0, head_end - _PREFIX_MAX) and _is_cjk(text[head_start - 1]):
-            head_start -= 1
-        prefix = _PREFIX_NOT_PART.sub("", text[head_start:head_end])
+        prefix = _PREFIX_NOT_PART.sub("", text[_run_start(text, head_end, _PREFIX_MAX) : head_end])
         if not prefix:
             continue
         value = f"{prefix}〔{match['year']}〕{int(match['serial'])}号"
@@ -772,16 +748,66 @@ def _number_candidates(text: str, in_title: bool, title: str) -> list[_NumberCan
         kw = head["kw"] if head and head["kw"] else ""
         start = match.start() - (len(head.group()) if head else 0)
         serial_part = f"{match['year']}年第{int(match['serial'])}号"
-        if org:
-            value: str | None = f"{org.strip('、和与')}{kw}{serial_part}{post}"
-        else:
-            value = None
+        value = f"{org.strip('、和与')}{kw}{serial_part}{post}" if org else None
         bare = re.sub(r"\s+", "", match.group())
         found.append(
             _NumberCandidate(value, match["year"], match["serial"], post or kw, in_title, start, match.end(), text[start : match.end()], bare)
         )
+        taken.append((match.start(), match.end()))
+    for match in _SERIAL.finditer(text):
+        if any(s <= match.start() < e for s, e in taken):
+            continue
+        candidate = _serial_candidate(text, match, in_title)
+        if candidate is not None:
+            found.append(candidate)
     found.sort(key=lambda c: c.start)
     return found
+
+
+# 第N号 of an order (令) and its forms as written: 国家市场监督管理总局令第61号, 政府令第182号,
+# 总局第132号令, 国家质量监督检验检疫总局 第75号, or 第63号 alone under a heading.
+_SERIAL = re.compile(r"第[^\S\n]*(?P<serial>[0-9]{1,4})[^\S\n]*号(?P<order>[^\S\n]*令)?")
+_ORDER_BEFORE = re.compile(r"令[^\S\n]*(?:[(（][^\S\n]*(?P<year>[0-9]{4})[^\S\n]*年[^\S\n]*[)）][^\S\n]*)?$")
+_ORG_LIKE_END = re.compile(r"(?:委员会|委|总局|局|部|署|厅|政府|办公室)$")
+_ORDER_PREFIX_MAX = 24
+
+
+def _run_start(text: str, end: int, limit: int, floor: int = 0) -> int:
+    """Where the run of Chinese characters that ends at ``end`` starts (at most ``limit`` back,
+    never before ``floor``)."""
+    start = end
+    floor = max(floor, end - limit)
+    while start > floor and _is_cjk(text[start - 1]):
+        start -= 1
+    return start
+
+
+def _serial_candidate(text: str, match: re.Match[str], in_title: bool) -> _NumberCandidate | None:
+    serial = int(match["serial"])
+    line_before = _after_last_date(_span_back(text, match.start(), "\n", limit=60))
+    line_start = match.start() - len(line_before)
+    order = _ORDER_BEFORE.search(line_before)
+    if order:  # …令第N号
+        ling = line_start + order.start()
+        prefix = _PREFIX_NOT_PART.sub("", text[_run_start(text, ling, _ORDER_PREFIX_MAX, line_start) : ling])
+        year = f"{order['year']}年" if order["year"] else ""
+        value, start = f"{prefix}令{year}第{serial}号", ling - len(prefix)
+    else:
+        head_end = match.start()
+        while head_end > line_start and text[head_end - 1] in " \t":
+            head_end -= 1
+        prefix = _PREFIX_NOT_PART.sub("", text[_run_start(text, head_end, _ORDER_PREFIX_MAX, line_start) : head_end])
+        if match["order"]:  # …第N号令
+            value, start = f"{prefix}第{serial}号令", head_end - len(prefix)
+        elif prefix and _ORG_LIKE_END.search(prefix):  # 国家质量监督检验检疫总局 第75号
+            value, start = f"{prefix}第{serial}号", head_end - len(prefix)
+        else:  # 第N号 alone: only where a heading or a title puts it
+            alone = _stands_alone(text, match.start(), match.end())
+            title_end = in_title and not text[match.end() :].strip(" )）")
+            if not (alone or title_end):
+                return None
+            value, start = f"第{serial}号", match.start()
+    return _NumberCandidate(value, "", match["serial"], "令", in_title, start, match.end(), text[start : match.end()])
 
 
 def _after_last_date(window: str) -> str:
@@ -802,26 +828,42 @@ def _house_form(issuer: str, year: str, serial: str, post: str) -> str:
 
 def _doc_number(title: str, body: str, issuers: tuple[str, ...]) -> tuple[str | None, str]:
     for candidate in _number_candidates(title, True, title):
-        if _is_cited(title, candidate.start, candidate.end):
+        # "《…办法》（总局令第178号）" names the title's own text; "关于贯彻《…》（国认监〔2019〕6号）…" cites
+        if "关于" in title and _is_cited(title, candidate.start, candidate.end):
             continue
-        return _complete(candidate, issuers), candidate.snippet
-    for candidate in _number_candidates(body, False, title):
-        if _stands_alone(body, candidate.start, candidate.end):
-            return _complete(candidate, issuers), candidate.snippet
-        if _is_cited(body, candidate.start, candidate.end):
+        if _CITING_CUE.search(_span_back(title, candidate.start, _CLAUSE_END, limit=40)):
             continue
-        tail = len(body) - candidate.end < 150 and "。" not in body[candidate.end :].rstrip("。 \n")
-        if _own_position(body, candidate.start, candidate.end, title) or tail:
-            return _complete(candidate, issuers), candidate.snippet
-    return None, ""
+        return _complete(candidate, issuers, title), candidate.snippet
+    own = [c for c in _number_candidates(body, False, title) if _is_own_in_body(body, c, title)]
+    if not own:
+        return None, ""
+    # an order's number is written several ways (文书字号：…总局第119号, …总局令第119号公布): the
+    # 令 form is the official one
+    chosen = next(
+        (c for c in own if c.value and c.value.startswith("第")),  # 第20号 under the 令 heading
+        next((c for c in own if "令" in (c.value or "")), own[0]),
+    )
+    return _complete(chosen, issuers, title), chosen.snippet
 
 
-def _complete(candidate: _NumberCandidate, issuers: tuple[str, ...]) -> str:
-    """A bare "2024年第11号": in a title ("…的公告（2024年第11号）") it is completed with the
-    issuer in its house form; in a body it is kept as written (the labelling guide's rule)."""
+def _is_own_in_body(body: str, candidate: _NumberCandidate, title: str) -> bool:
+    if _stands_alone(body, candidate.start, candidate.end):
+        return True
+    if _is_cited(body, candidate.start, candidate.end):
+        return False
+    tail = len(body) - candidate.end < 150 and "。" not in body[candidate.end :].rstrip("。 \n")
+    return tail or _own_position(body, candidate.start, candidate.end, title)
+
+
+def _complete(candidate: _NumberCandidate, issuers: tuple[str, ...], title: str) -> str:
+    """A bare "2024年第11号" after a title's 公告 ("…的公告（2024年第11号）") is completed with
+    the issuer in its house form; anywhere else it is kept as written (the labelling guide)."""
     if candidate.value is not None:
         return candidate.value
-    if candidate.in_title and issuers:
+    after_kind = re.match(r"\s*(?:公告|通告)\s*[(（]", candidate.snippet) or re.search(
+        r"(?:公告|通告)\s*[(（]\s*$", title[: candidate.start]
+    )
+    if candidate.in_title and issuers and after_kind:
         return _house_form(issuers[0], candidate.year, candidate.serial, candidate.post)
     return candidate.bare
 
