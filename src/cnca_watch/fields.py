@@ -572,7 +572,11 @@ _OFFICIAL = re.compile(
     r"(?m)^\s*各[^。\n]{1,80}[:：]\s*$|我局|我委|我厅|我院|本局|本委|特此(?:公告|通知|通告|公示|函告)|现予以?公示|现[^。\n]{0,40}(?:通知如下|公告如下|印发给你们|予以公布|予以公告)"
 )
 _BODY_CALL = re.compile(r"现[^。\n]{0,200}?征求[^。\n]{0,12}意见|征求意见稿[^。\n]{0,60}(?:反馈|提出)")
-_BODY_ISSUES = re.compile(r"现(?:予以?|正式)?(?:发布|公布|印发)\s*《(?P<name>[^《》]{1,120})》|现将\s*《(?P<name2>[^《》]{1,120})》[^。\n]{0,20}(?:印发|发布|公布)")
+_BODY_ISSUES = re.compile(
+    r"现(?:予以?|正式)?(?:发布|公布|印发)\s*《(?P<name>[^《》]{1,120})》"
+    r"|(?:现将|制订了|制定了|修订了|编制了|制订|制定)\s*《(?P<name2>[^《》]{1,120})》[^。\n]{0,20}(?:印发|发布|公布|予以公告)"
+    r"|(?P<name3>实施规则|实施细则|管理办法|规定|指南)\s*(?:予以|现予)(?:公告|公布|发布)"
+)
 _BODY_ORDER = re.compile(r"令\s*第\s*[0-9]+\s*号|现予公布")
 _BODY_CLOSING = re.compile(r"特此(公告|通知|通告)")
 
@@ -594,7 +598,7 @@ def _doc_type_from_body(body: str) -> tuple[str, str]:
         return "call-for-comments", match.group()
     match = _BODY_ISSUES.search(head)
     if match:
-        name = _TRAILING_NOTE.sub("", match["name"] or match["name2"])
+        name = _TRAILING_NOTE.sub("", match["name"] or match["name2"] or match["name3"])
         if _LIST_WORD.search(name):
             return "list", match.group()
         if _RULES_WORD.search(name):
@@ -873,32 +877,47 @@ def _complete(candidate: _NumberCandidate, issuers: tuple[str, ...], title: str)
 
 _TAKES_EFFECT = r"(?:正式|全面|开始|统一)?\s*(?:施行|实施|执行|生效|启用)"
 _EFFECTIVE_AFTER_DATE = re.compile(rf"\s*(?:起|开始)?\s*(?:(?:发布|公布|印发)\s*并?\s*)?{_TAKES_EFFECT}")
-_EFFECTIVE_LABEL = re.compile(rf"(?:施行|实施|生效)(?:日期|时间)\s*(?:为|是|:|：)?\s*(?P<date>{_DATE})")
-_EFFECTIVE_ON_PUBLICATION = re.compile(
+# "施行日期：…", and the metadata tables of law sites: "生效日期 | 2012-03-08", "【生效日期】\n2003-02-01"
+_EFFECTIVE_LABEL = re.compile(rf"(?:施行|实施|生效)(?:日期|时间)[\s|:：】\]]*(?:为|是)?\s*(?P<date>{_DATE})")
+_ON_PUBLICATION = (
     r"自\s*(?:本?(?:公告|通知|通告|办法|规定|规则|细则|决定|文件|标准|指南|要求))?\s*"
-    rf"(?:发布|公布|印发|发文|签发|下发|公告)\s*之日起\s*{_TAKES_EFFECT}"
+    r"(?:发布|公布|印发|发文|签发|下发|公告)\s*之日起"
 )
+_EFFECTIVE_ON_PUBLICATION = re.compile(rf"{_ON_PUBLICATION}\s*{_TAKES_EFFECT}")
+# Measures that apply from a day without the word 施行: "自公告发布之日起，撤销…",
+# "自2009年9月1日起，各指定认证机构颁发…" (weaker than an explicit 施行; not a cut-over's 不得…)
+_APPLIES_ON_PUBLICATION = re.compile(rf"{_ON_PUBLICATION}(?![^。；;\n]{{0,6}}?[0-9一二三四五六七八九十]+\s*(?:个)?(?:日|天|月|工作日)内)")
+_APPLIES_FROM = re.compile(r"\s*起\s*[,，]")
+_SUBJECT_THEN_EFFECT = re.compile(rf"\s*(?:起|开始)\s*[,，]?\s*(?:该|本|新版|上述|新)[^。；;\n,，]{{0,12}}?{_TAKES_EFFECT}")
 _CORRECTED_TO = re.compile(r"(?:更正为|改为|修改为|调整为|变更为|更改为|推迟至|延期至|延迟至|推迟到|延期到)\s*[“\"「']?\s*(?:自|从|于|由)?\s*$")
 _CORRECTED_FROM = re.compile(r"^\s*[”\"」']?\s*(?:更正为|改为|修改为|调整为|变更为|更改为)")
 _OWN_SUBJECT = re.compile(r"本(?:公告|通知|通告|办法|规定|规则|实施规则|细则|决定|文件|标准|指南|要求|目录|方案|意见)")
 
 
-def _effective_date(text: str, dates: list[_Date], published: str | None) -> tuple[str | None, str]:
+def _effective_date(text: str, dates: list[_Date], published: str | None, *, cutover: bool = False) -> tuple[str | None, str]:
+    """``cutover``: the text has a cut-over date (自D起…不得出厂); then a "自D起，…" without
+    施行 is when the transition starts (受理认证委托), not when the text takes effect."""
     issued = _issued_names(text)
     ranked: list[tuple[int, int, str, str]] = []  # (rank, position, date, snippet): lowest wins
-    spans = [(d.start, m.end(), d.iso) for d in dates if d.iso and (m := _EFFECTIVE_AFTER_DATE.match(text, d.end))]
-    spans += [(m.start(), m.end(), _iso(m["date"])) for m in _EFFECTIVE_LABEL.finditer(text)]
-    for start, end, iso in spans:
-        if iso is None:
+    spans: list[tuple[int, int, str | None, bool]] = []  # (start, end, date, explicit 施行)
+    for d in dates:
+        if not d.iso:
+            continue
+        if m := _EFFECTIVE_AFTER_DATE.match(text, d.end) or _SUBJECT_THEN_EFFECT.match(text, d.end):
+            spans.append((d.start, m.end(), d.iso, True))
+        elif (m := _APPLIES_FROM.match(text, d.end)) and text[d.start - 1 : d.start] == "自":
+            if not _CUTOVER.match(text, d.start):
+                spans.append((d.start - 1, m.end(), d.iso, False))
+    spans += [(m.start(), m.end(), _iso(m["date"]), True) for m in _EFFECTIVE_LABEL.finditer(text)]
+    if published:
+        spans += [(m.start(), m.end(), published, True) for m in _EFFECTIVE_ON_PUBLICATION.finditer(text)]
+        spans += [(m.start(), m.end(), published, False) for m in _APPLIES_ON_PUBLICATION.finditer(text)]
+    for start, end, iso, explicit in spans:
+        if iso is None or (cutover and not explicit):
             continue
         rank = _effective_rank(text, start, end, issued)
         if rank is not None:
-            ranked.append((rank, start, iso, _sentence(text, start, end)))
-    if published:
-        for match in _EFFECTIVE_ON_PUBLICATION.finditer(text):
-            rank = _effective_rank(text, match.start(), match.end(), issued)
-            if rank is not None:
-                ranked.append((rank, match.start(), published, _sentence(text, match.start(), match.end())))
+            ranked.append((rank if explicit else max(rank, 3), start, iso, _sentence(text, start, end)))
     if not ranked:
         return None, ""
     _, _, iso, snippet = min(ranked)
@@ -917,7 +936,8 @@ def _issued_names(text: str) -> frozenset[str]:
 
 
 def _effective_rank(text: str, start: int, end: int, issued: frozenset[str]) -> int | None:
-    """0 a corrected date, 1 "本公告自…", 2 any other of this text's; None: not this text's."""
+    """0 a corrected date, 1 "本公告自…", 2 any other of this text's (3: without 施行);
+    None: not this text's."""
     after = text[end : end + 12]
     if re.match(r"\s*的", after) or _CORRECTED_FROM.match(after):
         return None  # "…起施行的《…》" describes another text; "“…”更正为" is the old date
@@ -949,6 +969,9 @@ _CUTOVER = re.compile(
     rf"(?P<date>{_DATE})\s*(?:起|后|以后|之后)\s*[,，]?[^。；;\n]{{0,90}}?(?:不得|禁止|停止|不准|不予|不再允许)[^。；;\n]{{0,16}}?"
     r"(?:出厂|销售|进口|生产|使用|经营|出售|上市|投放|流通|展示|登记|上牌)"
 )
+# "证书…应在2016年12月31日前符合新版规则要求，逾期…": the old version's last day
+_COMPLY_BY = re.compile(rf"(?:应|须|需|应当)\s*(?:在|于)\s*(?P<date>{_DATE})\s*(?:前|之前|以前)[^。；;\n]{{0,30}}?(?:符合|完成|转换|换证|换发|满足)")
+_NEW_VERSION = re.compile(r"新版|换版|新标准|新规则|旧版|逾期")
 _TRANSITION_MONTHS = re.compile(r"过渡期\s*(?:为|是|设|设置)?\s*(?P<n>[0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*个\s*月")
 _RANGE_END = re.compile(rf"\s*(?:至|到|—|–|-|~|～)\s*(?P<date>{_DATE})")
 _START_IN_SENTENCE = re.compile(rf"自\s*(?P<date>{_DATE})\s*起")
@@ -970,6 +993,11 @@ def _transition_end(text: str) -> tuple[str | None, str]:
         iso = _iso(match["date"])
         if iso:
             return _day_before(iso), _sentence(text, match.start(), match.end())
+    for match in _COMPLY_BY.finditer(text):
+        sentence = _sentence(text, match.start(), match.end())
+        iso = _iso(match["date"])
+        if iso and _NEW_VERSION.search(sentence):
+            return iso, sentence
     for match in _TRANSITION_MONTHS.finditer(text):
         sentence = _sentence(text, match.start(), match.end())
         start = _START_IN_SENTENCE.search(sentence)
@@ -1109,12 +1137,12 @@ def extract_fields(title: str, body: str, published: str | None = None) -> Field
 
     text = title_joined + "\n" + body_text
     dates = _scan_dates(text)
-    effective, snippet = _effective_date(text, dates, published_iso)
+    transition, transition_snippet = _transition_end(text)
+    effective, snippet = _effective_date(text, dates, published_iso, cutover=bool(_CUTOVER.search(text)))
     if effective:
         evidence.append(("effective_date", _snippet(snippet)))
-    transition, snippet = _transition_end(text)
     if transition:
-        evidence.append(("transition_end", _snippet(snippet)))
+        evidence.append(("transition_end", _snippet(transition_snippet)))
     deadline, snippet = _comment_deadline(text, dates, doc_type, published_iso)
     if deadline:
         evidence.append(("comment_deadline", _snippet(snippet)))
