@@ -588,9 +588,33 @@ def _is_reporter_story(body: str, *, signed: bool) -> bool:
     return not (signed or _OFFICIAL.search(body) or _BODY_CLOSING.search(body))
 
 
+_EMBEDDED_TITLE = re.compile(r"[^。；;，,!?！？:：]{0,40}关于[^。；;，,]{2,90}?的?(?:公告|通知|通告)(?:[(（][^()（）]{0,20}[)）])?")
+_QUESTIONS = re.compile(r"(?m)^[^\n]{2,80}[?？]\s*$|^\s*问\s*[:：]")
+_ANSWER = re.compile(r"(?m)^\s*答\s*[:：]")
+_NOTICE_AS_FOLLOWS = re.compile(r"(公告|通知|通告)如下")
+_ADDRESSEES = re.compile(r"^[^。\n]{0,40}各[^。\n]{0,600}?[:：]\s*\n")
+
+
+def _embedded_title(head: str) -> str | None:
+    """A title line (or two) near the top of a body: "…关于…的通知", not inside a sentence."""
+    lines = [line.strip() for line in head.split("\n")[:12] if line.strip()]
+    for i, line in enumerate(lines):
+        for candidate in (line, line + (lines[i + 1] if i + 1 < len(lines) else "")):
+            if len(candidate) <= 120 and _EMBEDDED_TITLE.fullmatch(candidate) and "根据" not in candidate:
+                return candidate
+    return None
+
+
 def _doc_type_from_body(body: str) -> tuple[str, str]:
-    """A text stored without its title: what its head says it is."""
+    """A text stored without its title (or with a cut one): what its head says it is."""
     head = body[:800]
+    embedded = _embedded_title(head)
+    if embedded:  # the title repeated at the top of the body
+        kind, cue = _doc_type(embedded, "")
+        if kind != "news":
+            return kind, cue
+    if len(_QUESTIONS.findall(head)) >= 2 or _ANSWER.search(head):
+        return "interpretation", "问/答"
     if _REPORTER.search(body[:200]):
         return "news", ""
     match = _BODY_CALL.search(head)
@@ -606,9 +630,12 @@ def _doc_type_from_body(body: str) -> tuple[str, str]:
     match = _BODY_ORDER.search(body[:300])
     if match:
         return "rules", match.group()
-    match = _BODY_CLOSING.search(body)
+    match = _BODY_CLOSING.search(body) or _NOTICE_AS_FOLLOWS.search(head)
     if match:
         return ("announcement" if match[1] == "公告" else "notice"), match.group()
+    match = _ADDRESSEES.search(head)
+    if match:
+        return "notice", match.group()[:20]
     return "news", ""
 
 
@@ -637,8 +664,8 @@ def _issued_objects(title: str) -> list[str]:
 _ISSUING_AT_START = re.compile(r"(?:发布|印发|公布|颁布|修订|出台|下达)")
 
 
-# "（2023年修订）", "（第一批）", "的公示" after the thing a title names
-_TRAILING_NOTE = re.compile(r"(?:\s*(?:[(（][^()（）]*[)）]|的?公示|的?公布))+\s*$")
+# "（2023年修订）", "（第一批）", "的公示", "第163号" after the thing a title names
+_TRAILING_NOTE = re.compile(r"(?:\s*(?:[(（][^()（）]*[)）]|的?公示|的?公布|第\s*[0-9]+\s*号令?|\(全文\)))+\s*$")
 
 
 # ---------------------------------------------------------------------------------------
@@ -970,7 +997,7 @@ _CUTOVER = re.compile(
     r"(?:出厂|销售|进口|生产|使用|经营|出售|上市|投放|流通|展示|登记|上牌)"
 )
 # "证书…应在2016年12月31日前符合新版规则要求，逾期…": the old version's last day
-_COMPLY_BY = re.compile(rf"(?:应|须|需|应当)\s*(?:在|于)\s*(?P<date>{_DATE})\s*(?:前|之前|以前)[^。；;\n]{{0,30}}?(?:符合|完成|转换|换证|换发|满足)")
+_COMPLY_BY = re.compile(rf"(?:应|须|需|应当)\s*(?:在|于)\s*(?P<date>{_DATE})\s*(?:前|之前|以前)[^。；;\n]{{0,30}}?(?:符合|转换|换证|换发|满足)")
 _NEW_VERSION = re.compile(r"新版|换版|新标准|新规则|旧版|逾期")
 _TRANSITION_MONTHS = re.compile(r"过渡期\s*(?:为|是|设|设置)?\s*(?P<n>[0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*个\s*月")
 _RANGE_END = re.compile(rf"\s*(?:至|到|—|–|-|~|～)\s*(?P<date>{_DATE})")
@@ -996,7 +1023,7 @@ def _transition_end(text: str) -> tuple[str | None, str]:
     for match in _COMPLY_BY.finditer(text):
         sentence = _sentence(text, match.start(), match.end())
         iso = _iso(match["date"])
-        if iso and _NEW_VERSION.search(sentence):
+        if iso and _NEW_VERSION.search(sentence) and "证书" in sentence:
             return iso, sentence
     for match in _TRANSITION_MONTHS.finditer(text):
         sentence = _sentence(text, match.start(), match.end())
@@ -1121,7 +1148,8 @@ def extract_fields(title: str, body: str, published: str | None = None) -> Field
     references = _references(title_joined, body_text)
 
     issuers: tuple[str, ...] = ()
-    found = _issuers_from_title(title_text) or _issuers_from_signature(body_text)
+    interpreting = doc_type == "interpretation"  # explains another text: its dates are that text's
+    found = _issuers_from_title(title_text) or (None if interpreting else _issuers_from_signature(body_text))
     if found:
         issuers = found[0]
         evidence.append(("issuers", _snippet(found[1])))
@@ -1135,6 +1163,8 @@ def extract_fields(title: str, body: str, published: str | None = None) -> Field
         if not issuers:
             issuers = _issuers_in_number(doc_number)
 
+    if interpreting:
+        return Fields(doc_number=doc_number, doc_type=doc_type, issuers=issuers, references=references, evidence=tuple(evidence))
     text = title_joined + "\n" + body_text
     dates = _scan_dates(text)
     transition, transition_snippet = _transition_end(text)
