@@ -176,7 +176,7 @@ _CN_SMALL = "[一二三四五六七八九十]{1,3}"
 _CN_DATE = re.compile(rf"({_CN_YEAR}{{4}})\s*年\s*({_CN_SMALL})\s*月\s*({_CN_SMALL})\s*日")
 _CN_YEAR_CHARS = frozenset(_CN_DIGITS)
 # Some mirrors gloss characters with their pinyin: 認(rèn)證 → 認證.
-_PINYIN_GLOSS = re.compile(r"\([a-zàáâäāăǎèéêëēěìíîïīǐòóôöōǒùúûüūǔǖǘǚǜńňǹḿ]{1,7}\)")
+_PINYIN_GLOSS = re.compile(r"(?:\([a-zàáâäāăǎèéêëēěìíîïīǐòóôöōǒùúûüūǔǖǘǚǜńňǹḿ]{1,7}\))+")
 
 
 def _drop_pinyin_gloss(match: re.Match[str]) -> str:
@@ -1116,14 +1116,35 @@ def _month_day_in(text: str, year: int) -> str | None:
 # References
 
 
-def _references(title: str, body: str) -> tuple[str, ...]:
+def _references(title: str, body: str, doc_type: str) -> tuple[str, ...]:
+    """Every 《name》 but the text's own title: a text does not cite itself."""
+    own = _own_names(title, body, doc_type)
     names: list[str] = []
     for text in (title, body):
         for match in _BRACKETED_NAME.finditer(text):
             name = re.sub(r"\s+", "", match[1])
-            if name:
+            if name and name not in own:
                 names.append(name)
     return _dedupe(names)
+
+
+def _own_names(title: str, body: str, doc_type: str) -> frozenset[str]:
+    """The names a text goes by: a title that is a 《name》 ("《…的公告》 2014年第12号",
+    "…总局《…办法》（总局令第178号）"), and for a rule the title itself or, without a title,
+    the name on one of the first lines of the body."""
+    own: set[str] = set()
+    outside = _BRACKETED_NAME.sub("", title)
+    if "关于" not in outside and not _HEADLINE_VERB.search(outside):
+        own.update(re.sub(r"\s+", "", m[1]) for m in _BRACKETED_NAME.finditer(title))
+    if doc_type == "rules":
+        heads = [title] if title.strip() else [line for line in body.split("\n")[:6] if line.strip()][:3]
+        for head in heads:
+            if "《" in head:
+                continue
+            stem = _TRAILING_NOTE.sub("", _TITLE_TAG.sub("", head)).strip()
+            if 0 < len(stem) <= 60:
+                own.add(re.sub(r"\s+", "", stem))
+    return frozenset(own)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1145,7 +1166,7 @@ def extract_fields(title: str, body: str, published: str | None = None) -> Field
     doc_type, type_cue = _doc_type(title_text, body_text)
     if type_cue:
         evidence.append(("doc_type", _snippet(type_cue)))
-    references = _references(title_joined, body_text)
+    references = _references(title_joined, body_text, doc_type)
 
     issuers: tuple[str, ...] = ()
     interpreting = doc_type == "interpretation"  # explains another text: its dates are that text's
