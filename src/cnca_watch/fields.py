@@ -396,6 +396,8 @@ _ORG_SHORT: dict[str, str] = {
     "国家工商行政管理总局": "国家工商总局",
     "国家工商总局": "国家工商总局",
     "国家认证认可监督管理局": "国家认监委",
+    "国家质量技术监督局": "国家质量技术监督局",
+    "质检总局": "国家质检总局",
 }
 # an office or department of a known body: 市场监管总局办公厅, 市场监管总局特种设备局
 _OFFICE_SUFFIX = rf"(?:办公厅|办公室|秘书处|[{_CJK}]{{2,8}}?(?:局|司))"
@@ -463,9 +465,9 @@ def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for i in items if i))
 
 
-_TITLE_TAG = re.compile(r"^[^|｜:：]{1,12}[|｜:：]\s*")
+_TITLE_TAG = re.compile(r"^(?:[^|｜:：]{1,12}[|｜:：]|【[^】]{1,10}】|\[[^\]]{1,10}\])\s*")
 _LEADING_NUMBER = re.compile(r"^[^\s]{1,12}[〔\[【(（][0-9]{4}[〕\]】)）][0-9]{1,4}号\s+")
-_TITLE_ISSUER_END = re.compile(r"关于|公告|通告|令\s*第|[0-9]{4}\s*年\s*第")
+_TITLE_ISSUER_END = re.compile(r"关于|公告|通告|令\s*第|[0-9]{4}\s*年\s*第|《")
 
 
 def _issuers_from_title(title: str) -> tuple[tuple[str, ...], str] | None:
@@ -479,7 +481,7 @@ def _issuers_from_title(title: str) -> tuple[tuple[str, ...], str] | None:
 
 
 _AFTER_SIGNATURE = re.compile(
-    r"^(?:[(（].*[)）]$|抄送|联系人|联系电话|附件|[0-9]{1,2}\s*[.、．]|该文件|$)"
+    r"^(?:[(（].*[)）]$|抄送|联系人|联系电话|附件|[0-9]{1,2}\s*[.、．]|该文件|$|.*\.(?:pdf|docx?|wps|ofd|xlsx?|zip|rar)$)"
 )
 # signature dates as CMS pages print them, broken ones too ("2020年1218", "201919")
 _SIGNATURE_DATE = re.compile(r"(?:[0-9]{4}\s*年\s*[0-9]{1,2}\s*月(?:\s*[0-9]{1,2}\s*日?)?|[0-9]{4}\s*年?\s*[0-9]{2,4}|[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2})\s*[。.]?$")
@@ -1170,7 +1172,9 @@ def extract_fields(title: str, body: str, published: str | None = None) -> Field
 
     issuers: tuple[str, ...] = ()
     interpreting = doc_type == "interpretation"  # explains another text: its dates are that text's
-    found = _issuers_from_title(title_text) or (None if interpreting else _issuers_from_signature(body_text))
+    found = _issuers_from_title(title_text) or (
+        None if interpreting else _issuers_from_signature(body_text) or _issuers_from_metadata(body_text)
+    )
     if found:
         issuers = found[0]
         evidence.append(("issuers", _snippet(found[1])))
@@ -1183,6 +1187,8 @@ def extract_fields(title: str, body: str, published: str | None = None) -> Field
         evidence.append(("doc_number", _snippet(number_snippet)))
         if not issuers:
             issuers = _issuers_in_number(doc_number)
+    if not issuers:
+        issuers = _issuers_of_order(body_text[:1500])
 
     if interpreting:
         return Fields(doc_number=doc_number, doc_type=doc_type, issuers=issuers, references=references, evidence=tuple(evidence))
@@ -1208,6 +1214,35 @@ def extract_fields(title: str, body: str, published: str | None = None) -> Field
         references=references,
         evidence=tuple(evidence),
     )
+
+
+_ORDER_HEADING = re.compile(
+    rf"(?P<orgs>(?:(?:{_KNOWN_ORG}|{_LOCAL_BUREAU}|{_LOCAL_GOVERNMENT})[\s、,，和]*)+)令"
+)
+
+
+def _issuers_of_order(head: str) -> tuple[str, ...]:
+    """An order's heading names its issuers: "国家质量监督检验检疫总局，国家工商行政管理总局令"."""
+    for match in _ORDER_HEADING.finditer(head):
+        # a heading line, or a promulgation line "（2015年11月27日…令第176号公布）"; not a citation
+        if _HEADING_LEAD.fullmatch(_span_back(head, match.start(), "\n", limit=40)):
+            return _dedupe(_org_short(m) for m in _ORG.finditer(match["orgs"]))
+    return ()
+
+
+_HEADING_LEAD = re.compile(rf"\s*(?:[(（]\s*(?:{_DATE})?)?\s*")
+_METADATA_ISSUER = re.compile(
+    r"(?:发布单位|颁布单位|发文机关|发文单位|制定机关|制定机构|发布机构|发文部门)\s*[|:：】\]]*\s*(?P<org>[^\s|\n]{2,40})"
+)
+
+
+def _issuers_from_metadata(body: str) -> tuple[tuple[str, ...], str] | None:
+    """Law sites' tables: "颁布单位 国家质量监督检验检疫总局", "【发布单位】 质检总局"."""
+    match = _METADATA_ISSUER.search(body[:600])
+    if not match:
+        return None
+    found = _split_issuers(match["org"])
+    return (found, match.group()) if found else None
 
 
 def _issuers_in_number(number: str) -> tuple[str, ...]:
