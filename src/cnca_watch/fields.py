@@ -1217,16 +1217,20 @@ def extract_fields(title: str, body: str, published: str | None = None) -> Field
 
 
 _ORDER_HEADING = re.compile(
-    rf"(?P<orgs>(?:(?:{_KNOWN_ORG}|{_LOCAL_BUREAU}|{_LOCAL_GOVERNMENT})[\s、,，和]*)+)令"
+    rf"(?P<orgs>(?:(?:{_KNOWN_ORG}|{_LOCAL_BUREAU}|{_LOCAL_GOVERNMENT})[\s、,，和]*)+)$"
 )
 
 
 def _issuers_of_order(head: str) -> tuple[str, ...]:
     """An order's heading names its issuers: "国家质量监督检验检疫总局，国家工商行政管理总局令"."""
-    for match in _ORDER_HEADING.finditer(head):
+    at = head.find("令")
+    while at != -1:  # str.find, then a short look back: a regex over the whole head is slow
+        line = _span_back(head, at, "\n", limit=80)
+        match = _ORDER_HEADING.search(line)
         # a heading line, or a promulgation line "（2015年11月27日…令第176号公布）"; not a citation
-        if _HEADING_LEAD.fullmatch(_span_back(head, match.start(), "\n", limit=40)):
+        if match and _HEADING_LEAD.fullmatch(line[: match.start()]):
             return _dedupe(_org_short(m) for m in _ORG.finditer(match["orgs"]))
+        at = head.find("令", at + 1)
     return ()
 
 
