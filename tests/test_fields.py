@@ -342,3 +342,109 @@ def test_demo_correction_moves_the_effective_date():
     before = extract_fields(title, day1, "2024-05-20")
     after = extract_fields(title + "（更正）", day2, "2024-05-20")
     assert "effective_date: 2024-06-01 → 2024-07-01" in diff_fields(before, after)
+
+
+# ---------------------------------------------------------------------------------------
+# texts as law sites and mirrors store them (rules met while labelling; texts written here)
+
+
+def test_order_number_under_its_heading_is_written_as_the_line_shows():
+    body = "国家市场监督管理总局令\n\n第 82 号\n\n《某某办法》已经2023年8月17日市场监管总局第18次局务会议通过，现予公布，自2023年10月1日起施行。"
+    fields = extract_fields("某某办法", body, "2023-08-29")
+    assert fields.doc_number == "第82号"
+    assert fields.doc_type == "rules"
+    assert fields.issuers == ("市场监管总局",)
+    assert fields.effective_date == "2023-10-01"
+
+
+def test_order_number_in_a_promulgation_line():
+    body = "《某某规定》已经市政府常务会议通过，现予公布，自2016年11月1日起施行。\n某某规定\n(2016年9月5日上海市人民政府令第43号公布)\n第一章 总则"
+    assert extract_fields("", body, None).doc_number == "上海市人民政府令第43号"
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("国家质检总局第117号令《强制性产品认证管理规定》", "国家质检总局第117号令"),
+        ("商品量计量违法行为处罚规定(国家质量技术监督局令第3号)", "国家质量技术监督局令第3号"),
+    ],
+)
+def test_order_number_in_a_title_that_is_the_rule(title, expected):
+    assert extract_fields(title, "", None).doc_number == expected
+
+
+def test_bare_year_serial_in_a_body_is_kept_as_written():
+    body = "国家市场监督管理总局公告\n2023年第36号\n为进一步明确产品范围，现予发布。"
+    assert extract_fields("", body, None).doc_number == "2023年第36号"
+
+
+def test_number_in_an_attachment_file_name_is_own():
+    body = "现下达2020年第一批计划。\n附件：浙江省市场监督管理局关于下达计划的函(浙市监函〔2020〕61号).pdf\n浙江省市场监督管理局\n2020年4月1日"
+    assert extract_fields("关于下达计划的函", body, None).doc_number == "浙市监函〔2020〕61号"
+
+
+def test_reporter_story_keeps_no_dates_of_its_own():
+    body = "本报讯 记者从市场监管总局获悉，自2024年8月1日起，未获得CCC认证证书的，不得出厂、销售。本公告自2023年7月1日起施行。"
+    fields = extract_fields("锂电池、移动电源将实施CCC认证", body, None)
+    assert (fields.doc_type, fields.effective_date, fields.transition_end, fields.doc_number) == ("news", None, None, None)
+
+
+def test_headline_reporting_a_text_is_news():
+    assert extract_fields("市场监管总局发布《互联网广告管理办法（公开征求意见稿）》", "", None).doc_type == "news"
+
+
+def test_official_public_notice_typed_news_keeps_its_window():
+    body = "我局组织专家进行了评审，现予以公示，公示期2019年12月27日至2020年1月27日。如有异议，请以书面形式反馈我局。\n广东省市场监督管理局\n2019年12月27日"
+    fields = extract_fields("", body, "2019-12-27")
+    assert fields.doc_type == "news"
+    assert fields.comment_deadline == "2020-01-27"
+    assert fields.issuers == ("广东省市场监管局",)
+
+
+def test_type_from_a_body_without_title():
+    call = "为加强管理，我局起草了《某某办法（征求意见稿）》，现向社会公开征求意见。请于2024年3月15日前将意见反馈至邮箱。"
+    assert extract_fields("", call, None).doc_type == "call-for-comments"
+    assert extract_fields("", call, None).comment_deadline == "2024-03-15"
+    embedded = "沪市监规范〔2020〕9号\n上海市市场监督管理局\n关于印发《某某备案管理办法（试行）》的通知\n各区市场监管局："
+    assert extract_fields("", embedded, None).doc_type == "rules"
+    qa = "一、《实施办法》的制定目的是什么？\n为规范管理。\n二、《实施办法》何时施行？\n本办法自2021年6月1日起施行。"
+    fields = extract_fields("", qa, None)
+    assert (fields.doc_type, fields.effective_date) == ("interpretation", None)
+
+
+def test_pinyin_glosses_of_mirrors_are_dropped():
+    fields = extract_fields("國家認(rèn)監(jiān)委關(guān)于加強(qiáng)認證規則管理的公告", "", None)
+    assert fields.issuers == ("国家认监委",)
+    assert fields.doc_type == "announcement"
+
+
+def test_effective_date_from_a_metadata_table():
+    body = "发布单位 | 中国认证认可协会 | 发布文号 | 中认协监[2012]42号 |\n发布日期 | 2012-03-08 | 生效日期 | 2012-03-08 |"
+    fields = extract_fields("", body, "2012-03-08")
+    assert fields.effective_date == "2012-03-08"
+    assert fields.doc_number == "中认协监〔2012〕42号"
+    assert fields.issuers == ("中国认证认可协会",)
+
+
+def test_measures_applying_on_publication_are_its_effective_date():
+    body = "经审查，国家认监委决定自公告发布之日起，撤销该公司有机产品认证资质。\n特此公告。"
+    assert extract_fields("国家认监委关于撤销某公司认证资质的公告", body, "2014-12-29").effective_date == "2014-12-29"
+
+
+def test_start_of_a_transition_is_not_the_effective_date():
+    body = (
+        "自2019年10月1日起，防爆电气等产品纳入CCC认证管理范围，指定认证机构开始受理认证委托。"
+        "自2020年10月1日起，以上产品未获得强制性产品认证证书的，不得出厂、销售、进口。"
+    )
+    fields = extract_fields("市场监管总局关于防爆电气等产品实施强制性产品认证管理的公告", body, None)
+    assert (fields.effective_date, fields.transition_end) == (None, "2020-09-30")
+
+
+def test_a_past_comment_window_is_not_the_deadline():
+    body = "该条例已于2021年11月22日至12月22日向社会公开征求意见。现再次公开征求意见，请于2023年7月29日前反馈意见。"
+    assert extract_fields("", body, None).comment_deadline == "2023-07-29"
+
+
+def test_an_order_does_not_cite_itself():
+    body = "《某某管理办法》已经局务会议审议通过，现予公布。\n第一条 根据《中华人民共和国计量法》，制定本办法。"
+    assert extract_fields("某某管理办法", body, None).references == ("中华人民共和国计量法",)
