@@ -912,7 +912,7 @@ _ON_PUBLICATION = (
     r"自\s*(?:本?(?:公告|通知|通告|办法|规定|规则|细则|决定|文件|标准|指南|要求))?\s*"
     r"(?:发布|公布|印发|发文|签发|下发|公告)\s*之日起"
 )
-_EFFECTIVE_ON_PUBLICATION = re.compile(rf"{_ON_PUBLICATION}\s*{_TAKES_EFFECT}")
+_EFFECTIVE_ON_PUBLICATION = re.compile(rf"{_ON_PUBLICATION}\s*{_TAKES_EFFECT}|现予(?:以)?(?:发布|公布|印发)(?:施行|实施)")
 # Measures that apply from a day without the word 施行: "自公告发布之日起，撤销…",
 # "自2009年9月1日起，各指定认证机构颁发…" (weaker than an explicit 施行; not a cut-over's 不得…)
 _APPLIES_ON_PUBLICATION = re.compile(rf"{_ON_PUBLICATION}(?![^。；;\n]{{0,6}}?[0-9一二三四五六七八九十]+\s*(?:个)?(?:日|天|月|工作日)内)")
@@ -996,10 +996,13 @@ _TRANSITION_TO = re.compile(
 _TRANSITION_BEFORE = re.compile(rf"(?P<date>{_DATE})\s*(?:前|之前|以前)\s*为\s*过渡期")
 _CUTOVER = re.compile(
     rf"(?P<date>{_DATE})\s*(?:起|后|以后|之后)\s*[,，]?[^。；;\n]{{0,90}}?(?:不得|禁止|停止|不准|不予|不再允许)[^。；;\n]{{0,16}}?"
-    r"(?:出厂|销售|进口|生产|使用|经营|出售|上市|投放|流通|展示|登记|上牌)"
+    r"(?:出厂|销售|进口|生产|制造|使用|经营|出售|上市|投放|流通|展示|登记|上牌)"
 )
 # "证书…应在2016年12月31日前符合新版规则要求，逾期…": the old version's last day
-_COMPLY_BY = re.compile(rf"(?:应|须|需|应当)\s*(?:在|于)\s*(?P<date>{_DATE})\s*(?:前|之前|以前)[^。；;\n]{{0,30}}?(?:符合|转换|换证|换发|满足)")
+_COMPLY_BY = re.compile(
+    rf"(?:(?:应|须|需|应当)\s*(?:在|于)\s*(?P<date>{_DATE})\s*(?:前|之前|以前)[^。；;\n]{{0,30}}?(?:符合|转换|换证|换发|满足)"
+    rf"|(?:在|于)\s*(?P<date2>{_DATE})\s*(?:前|之前|以前)\s*完成[^。；;\n]{{0,20}}?(?:转换|换证|换版))"
+)
 _NEW_VERSION = re.compile(r"新版|换版|新标准|新规则|旧版|逾期")
 _TRANSITION_MONTHS = re.compile(r"过渡期\s*(?:为|是|设|设置)?\s*(?P<n>[0-9]{1,2}|[一二三四五六七八九十]{1,3})\s*个\s*月")
 _RANGE_END = re.compile(rf"\s*(?:至|到|—|–|-|~|～)\s*(?P<date>{_DATE})")
@@ -1024,7 +1027,7 @@ def _transition_end(text: str) -> tuple[str | None, str]:
             return _day_before(iso), _sentence(text, match.start(), match.end())
     for match in _COMPLY_BY.finditer(text):
         sentence = _sentence(text, match.start(), match.end())
-        iso = _iso(match["date"])
+        iso = _iso(match["date"] or match["date2"])
         if iso and _NEW_VERSION.search(sentence) and "证书" in sentence:
             return iso, sentence
     for match in _TRANSITION_MONTHS.finditer(text):
@@ -1125,9 +1128,19 @@ def _references(title: str, body: str, doc_type: str) -> tuple[str, ...]:
     for text in (title, body):
         for match in _BRACKETED_NAME.finditer(text):
             name = re.sub(r"\s+", "", match[1])
-            if name and name not in own:
+            if not name:
+                continue
+            # an older text of the same name that this one repeals is another document
+            if name not in own or _is_repealed_here(text, match.start(), match.end()):
                 names.append(name)
     return _dedupe(names)
+
+
+def _is_repealed_here(text: str, start: int, end: int) -> bool:
+    """"原…发布的《X》…同时废止": this 《X》 is the older text being repealed."""
+    before = _span_back(text, start, _SENTENCE_END, limit=30).rsplit("》", 1)[-1]
+    after = _span_forward(text, end, _SENTENCE_END, limit=40).split("《", 1)[0]
+    return "原" in before or "废止" in after
 
 
 def _own_names(title: str, body: str, doc_type: str) -> frozenset[str]:
