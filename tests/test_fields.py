@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cnca_watch.fields import DOC_TYPES, Fields, diff_fields, extract_fields, fields_changed, prepare
+from cnca_watch.errors import UsageError
+from cnca_watch.fields import DOC_TYPES, Fields, diff_fields, extract_fields, extract_json_line, fields_changed, prepare
 
 # ---------------------------------------------------------------------------------------
 # doc_number: the announcement's own number, normalised
@@ -448,3 +449,28 @@ def test_a_past_comment_window_is_not_the_deadline():
 def test_an_order_does_not_cite_itself():
     body = "《某某管理办法》已经局务会议审议通过，现予公布。\n第一条 根据《中华人民共和国计量法》，制定本办法。"
     assert extract_fields("某某管理办法", body, None).references == ("中华人民共和国计量法",)
+
+
+# ---------------------------------------------------------------------------------------
+# the JSON lines entry point (cnca-watch fields --json)
+
+
+def test_extract_json_line():
+    line = '{"title": "关于X的通知", "body": "本通知自发布之日起施行。", "date": "2024-05-20"}'
+    assert extract_json_line(line)["effective_date"] == "2024-05-20"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{", "line 3: not JSON"),
+        ("[1]", "line 3: expected a JSON object"),
+        ('{"title": 1}', 'line 3: "title" must be a string'),
+        ('{"date": "2024-05-20"}', 'line 3: give a "title" or a "body"'),
+        ('{"title": "x", "date": "20.5.2024"}', 'line 3: "date" must be YYYY-MM-DD'),
+    ],
+)
+def test_extract_json_line_errors_name_the_line(line, message):
+    with pytest.raises(UsageError) as caught:
+        extract_json_line(line, 3)
+    assert str(caught.value).startswith(message)

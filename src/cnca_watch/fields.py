@@ -54,6 +54,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from cnca_watch.errors import UsageError
+
 DOC_TYPES = (
     "announcement",
     "notice",
@@ -1275,6 +1277,29 @@ def _issuers_from_metadata(body: str) -> tuple[tuple[str, ...], str] | None:
 
 def _issuers_in_number(number: str) -> tuple[str, ...]:
     return _dedupe(_org_short(m) for m in _ORG.finditer(number))
+
+
+def extract_json_line(line: str, line_number: int = 1) -> dict[str, Any]:
+    """``cnca-watch fields --json``: one request line ``{"title", "body", "date"}`` → the seven
+    keys.  ``UsageError`` naming the line for anything else."""
+    import json  # only this entry point needs it
+
+    try:
+        request = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f'line {line_number}: not JSON ({exc.msg}); expected {{"title": …, "body": …, "date": "YYYY-MM-DD"}}') from None
+    if not isinstance(request, dict):
+        raise UsageError(f'line {line_number}: expected a JSON object {{"title": …, "body": …, "date": "YYYY-MM-DD"}}')
+    for key in ("title", "body", "date"):
+        value = request.get(key)
+        if value is not None and not isinstance(value, str):
+            raise UsageError(f'line {line_number}: "{key}" must be a string')
+    if not (request.get("title") or request.get("body")):
+        raise UsageError(f'line {line_number}: give a "title" or a "body"')
+    published = request.get("date")
+    if published and _valid_published(published) is None:
+        raise UsageError(f'line {line_number}: "date" must be YYYY-MM-DD, got {published!r}')
+    return extract_fields(request.get("title") or "", request.get("body") or "", published).to_json()
 
 
 # ---------------------------------------------------------------------------------------
