@@ -771,7 +771,7 @@ _PROMULGATED = re.compile(rf"(?:{_DATE})?(?:公布|发布|印发)?[?？]*(?:自?
 _FILE_NAME_AFTER = re.compile(r"\s*[)）]?\s*\.(?:pdf|docx?|wps|ofd|xlsx?|zip|rar)\b", re.IGNORECASE)
 
 
-def _number_candidates(text: str, in_title: bool, title: str) -> list[_NumberCandidate]:  # noqa: ARG001
+def _number_candidates(text: str, in_title: bool) -> list[_NumberCandidate]:
     found: list[_NumberCandidate] = []
     taken: list[tuple[int, int]] = []
     for match in _BRACKET_NUMBER.finditer(text):
@@ -873,14 +873,14 @@ def _house_form(issuer: str, year: str, serial: str, post: str) -> str:
 
 
 def _doc_number(title: str, body: str, issuers: tuple[str, ...]) -> tuple[str | None, str]:
-    for candidate in _number_candidates(title, True, title):
+    for candidate in _number_candidates(title, True):
         # "《…办法》（总局令第178号）" names the title's own text; "关于贯彻《…》（国认监〔2019〕6号）…" cites
         if "关于" in title and _is_cited(title, candidate.start, candidate.end):
             continue
         if _CITING_CUE.search(_span_back(title, candidate.start, _CLAUSE_END, limit=40)):
             continue
         return _complete(candidate, issuers, title), candidate.snippet
-    own = [c for c in _number_candidates(body, False, title) if _is_own_in_body(body, c, title)]
+    own = [c for c in _number_candidates(body, False) if _is_own_in_body(body, c, title)]
     if not own:
         return None, ""
     # an order's number is written several ways (文书字号：…总局第119号, …总局令第119号公布): the
