@@ -474,3 +474,13 @@ def test_extract_json_line_errors_name_the_line(line, message):
     with pytest.raises(UsageError) as caught:
         extract_json_line(line, 3)
     assert str(caught.value).startswith(message)
+
+
+def test_a_standards_date_is_not_the_texts():
+    body = "各有关单位：\nGB 4943.1—2022将于2023年8月1日起实施，请做好准备。\n特此通知。"
+    assert extract_fields("关于做好标准换版工作的通知", body, None).effective_date is None
+
+
+def test_a_cited_laws_date_is_not_the_texts():
+    body = "各有关单位：\n新修订的《中华人民共和国产品质量法》将于2024年1月1日起施行，请做好宣传。\n特此通知。"
+    assert extract_fields("关于做好宣传工作的通知", body, None).effective_date is None

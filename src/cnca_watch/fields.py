@@ -977,6 +977,9 @@ def _issued_names(text: str) -> frozenset[str]:
     return frozenset(names)
 
 
+_STANDARD_CODE = re.compile(r"(?:GB|JJF|JJG|YY|QB|SN)(?:\s*/\s*T)?\s*[0-9]{2,5}", re.IGNORECASE)
+
+
 def _effective_rank(text: str, start: int, end: int, issued: frozenset[str]) -> int | None:
     """0 a corrected date, 1 "本公告自…", 2 any other of this text's (3: without 施行);
     None: not this text's."""
@@ -994,6 +997,8 @@ def _effective_rank(text: str, start: int, end: int, issued: frozenset[str]) -> 
         return 1
     if re.search(r"根据|依据|按照|依照|参照|已于|此前|原", clause):
         return None
+    if _STANDARD_CODE.search(clause):
+        return None  # "GB 4943.1—2022将于2023年8月1日起实施": a standard's date, not this text's
     named = [m[1] for m in _BRACKETED_NAME.finditer(clause)]
     if named and not all(name in issued for name in named):
         return None  # "《认证认可条例》自2003年11月1日起施行": another text's date
