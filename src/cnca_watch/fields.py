@@ -1233,7 +1233,7 @@ def extract_fields(title: str, body: str, published: str | None = None) -> Field
         if not issuers:
             issuers = _issuers_in_number(doc_number)
     if not issuers:
-        issuers = _issuers_of_order(body_text[:1500])
+        issuers = _issuers_of_order(body_text[:1500]) or _issuers_in_own_words(body_text)
 
     if interpreting:
         return Fields(doc_number=doc_number, doc_type=doc_type, issuers=issuers, references=references, evidence=tuple(evidence))
@@ -1292,6 +1292,19 @@ def _issuers_from_metadata(body: str) -> tuple[tuple[str, ...], str] | None:
         return None
     found = _split_issuers(match["org"])
     return (found, match.group()) if found else None
+
+
+_ADOPTED_BY = re.compile(
+    rf"(?:经|已经|已于)[^。\n]{{0,20}}?(?P<org>{_KNOWN_ORG})\s*(?:[0-9]{{4}}\s*年)?\s*(?:第\s*[0-9]+\s*次)?\s*局务会"
+)
+
+
+def _issuers_in_own_words(body: str) -> tuple[str, ...]:
+    """An order adopted "经…国家质量监督检验检疫总局局务会议审议通过"."""
+    adopted = _ADOPTED_BY.search(body[:1500])
+    if adopted:
+        return (_ORG_SHORT[adopted["org"]],)
+    return ()
 
 
 def _issuers_in_number(number: str) -> tuple[str, ...]:
