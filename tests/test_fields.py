@@ -484,3 +484,11 @@ def test_a_standards_date_is_not_the_texts():
 def test_a_cited_laws_date_is_not_the_texts():
     body = "各有关单位：\n新修订的《中华人民共和国产品质量法》将于2024年1月1日起施行，请做好宣传。\n特此通知。"
     assert extract_fields("关于做好宣传工作的通知", body, None).effective_date is None
+
+
+def test_long_tables_of_numbers_and_dates_still_read_the_head_and_the_signature():
+    rows = "\n".join(f"{i}. 根据《某办法》（国认监〔2019〕{i}号），于2019年1月{i % 28 + 1}日发证。" for i in range(1, 2000))
+    body = "国认监〔2024〕3号\n各有关单位：\n" + rows + "\n特此通知。\n国家认监委\n2024年5月20日"
+    fields = extract_fields("关于公布证书情况的通知", body, None)
+    assert fields.doc_number == "国认监〔2024〕3号"
+    assert fields.issuers == ("国家认监委",)

@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from importlib import resources
+from itertools import islice
 from typing import Any
 
 from cnca_watch.errors import UsageError
@@ -317,10 +318,16 @@ class _Date:
 
 def _scan_dates(text: str) -> list[_Date]:
     """Every full date once; the patterns that need one look around these (one scan, not six)."""
-    return [
+    dates = [
         _Date(m.start(), m.end(), _valid(int(m[1]), int(m[2] or m[4]), int(m[3] or m[5])))
         for m in _ANY_DATE_PARTS.finditer(text)
     ]
+    # a table of hundreds of dates: its head and its tail (the signature) are what can matter,
+    # and every date costs a few look-arounds
+    return dates if len(dates) <= _MAX_DATES else dates[: _MAX_DATES - 50] + dates[-50:]
+
+
+_MAX_DATES = 300
 
 
 # ---------------------------------------------------------------------------------------
@@ -785,10 +792,17 @@ _PROMULGATED = re.compile(rf"(?:{_DATE})?(?:公布|发布|印发)?[?？]*(?:自?
 _FILE_NAME_AFTER = re.compile(r"\s*[)）]?\s*\.(?:pdf|docx?|wps|ofd|xlsx?|zip|rar)\b", re.IGNORECASE)
 
 
+_MAX_CANDIDATES = 200  # per kind and text: an own number is near the top or the bottom
+
+
 def _number_candidates(text: str, in_title: bool) -> list[_NumberCandidate]:
     found: list[_NumberCandidate] = []
-    taken: list[tuple[int, int]] = []
-    for match in _BRACKET_NUMBER.finditer(text):
+    taken = bytearray(len(text) + 1)  # characters already inside a found number
+
+    def take(start: int, end: int) -> None:
+        taken[start:end] = b"\x01" * (end - start)
+
+    for match in islice(_BRACKET_NUMBER.finditer(text), _MAX_CANDIDATES):
         head_end = match.start()
         while head_end > 0 and text[head_end - 1] in " \t":
             head_end -= 1
@@ -798,9 +812,9 @@ def _number_candidates(text: str, in_title: bool) -> list[_NumberCandidate]:
         value = f"{prefix}〔{match['year']}〕{int(match['serial'])}号"
         start = head_end - len(prefix)
         found.append(_NumberCandidate(value, match["year"], match["serial"], "", in_title, start, match.end(), text[start : match.end()]))
-        taken.append((start, match.end()))
-    for match in _YEAR_SERIAL.finditer(text):
-        if any(s <= match.start() < e for s, e in taken):
+        take(start, match.end())
+    for match in islice(_YEAR_SERIAL.finditer(text), _MAX_CANDIDATES):
+        if taken[match.start()]:
             continue
         post = re.sub(r"\s+", "", match["post"] or "")
         head = _ORG_BEFORE_SERIAL.search(text[max(0, match.start() - 40) : match.start()].split("\n")[-1])
@@ -813,9 +827,9 @@ def _number_candidates(text: str, in_title: bool) -> list[_NumberCandidate]:
         found.append(
             _NumberCandidate(value, match["year"], match["serial"], post or kw, in_title, start, match.end(), text[start : match.end()], bare)
         )
-        taken.append((match.start(), match.end()))
-    for match in _SERIAL.finditer(text):
-        if any(s <= match.start() < e for s, e in taken):
+        take(match.start(), match.end())
+    for match in islice(_SERIAL.finditer(text), _MAX_CANDIDATES):
+        if taken[match.start()]:
             continue
         candidate = _serial_candidate(text, match, in_title)
         if candidate is not None:
@@ -964,10 +978,10 @@ def _effective_date(text: str, dates: list[_Date], published: str | None, *, cut
         elif (m := _APPLIES_FROM.match(text, d.end)) and text[d.start - 1 : d.start] == "自":
             if not _CUTOVER.match(text, d.start):
                 spans.append((d.start - 1, m.end(), d.iso, False))
-    spans += [(m.start(), m.end(), _iso(m["date"]), True) for m in _EFFECTIVE_LABEL.finditer(text)]
+    spans += [(m.start(), m.end(), _iso(m["date"]), True) for m in islice(_EFFECTIVE_LABEL.finditer(text), _MAX_CANDIDATES)]
     if published:
-        spans += [(m.start(), m.end(), published, True) for m in _EFFECTIVE_ON_PUBLICATION.finditer(text)]
-        spans += [(m.start(), m.end(), published, False) for m in _APPLIES_ON_PUBLICATION.finditer(text)]
+        spans += [(m.start(), m.end(), published, True) for m in islice(_EFFECTIVE_ON_PUBLICATION.finditer(text), _MAX_CANDIDATES)]
+        spans += [(m.start(), m.end(), published, False) for m in islice(_APPLIES_ON_PUBLICATION.finditer(text), _MAX_CANDIDATES)]
     for start, end, iso, explicit in spans:
         if iso is None or (cutover and not explicit):
             continue
@@ -1042,27 +1056,27 @@ _START_IN_SENTENCE = re.compile(rf"自\s*(?P<date>{_DATE})\s*起")
 
 
 def _transition_end(text: str) -> tuple[str | None, str]:
-    for match in _TRANSITION_TO.finditer(text):
+    for match in islice(_TRANSITION_TO.finditer(text), _MAX_CANDIDATES):
         end = _RANGE_END.match(text, match.end())
         iso = _iso(end["date"] if end else match["date"])
         if iso:
             return iso, _sentence(text, match.start(), match.end())
-    for match in _TRANSITION_BEFORE.finditer(text):
+    for match in islice(_TRANSITION_BEFORE.finditer(text), _MAX_CANDIDATES):
         iso = _iso(match["date"])
         if iso:
             return iso, _sentence(text, match.start(), match.end())
-    for match in _CUTOVER.finditer(text):
+    for match in islice(_CUTOVER.finditer(text), _MAX_CANDIDATES):
         if _is_quoted_elsewhere(text, match.start()):
             continue
         iso = _iso(match["date"])
         if iso:
             return _day_before(iso), _sentence(text, match.start(), match.end())
-    for match in _COMPLY_BY.finditer(text):
+    for match in islice(_COMPLY_BY.finditer(text), _MAX_CANDIDATES):
         sentence = _sentence(text, match.start(), match.end())
         iso = _iso(match["date"] or match["date2"])
         if iso and _NEW_VERSION.search(sentence) and "证书" in sentence:
             return iso, sentence
-    for match in _TRANSITION_MONTHS.finditer(text):
+    for match in islice(_TRANSITION_MONTHS.finditer(text), _MAX_CANDIDATES):
         sentence = _sentence(text, match.start(), match.end())
         start = _START_IN_SENTENCE.search(sentence)
         months = int(match["n"]) if match["n"].isdigit() else _cn_small(match["n"])
@@ -1099,7 +1113,7 @@ def _comment_deadline(text: str, dates: list[_Date], doc_type: str, published: s
             return sentence
         return None
 
-    for match in _DEADLINE_LABEL.finditer(text):
+    for match in islice(_DEADLINE_LABEL.finditer(text), _MAX_CANDIDATES):
         sentence = asks(match.start(), match.end())
         iso = _iso(match["date"]) if sentence else None
         if iso:
@@ -1130,7 +1144,7 @@ def _comment_deadline(text: str, dates: list[_Date], doc_type: str, published: s
             return iso, sentence
     year_source = published or next((d.iso for d in dates if d.iso), None)
     if year_source:
-        for match in _DEADLINE_MONTH_DAY.finditer(text):
+        for match in islice(_DEADLINE_MONTH_DAY.finditer(text), _MAX_CANDIDATES):
             if match.start() and text[match.start() - 1] in "0123456789年./-":
                 continue  # the tail of a full date, read above
             sentence = asks(match.start(), match.end())
