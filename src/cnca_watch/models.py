@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from cnca_watch.fields import Fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +114,8 @@ class Announcement:
     list_title: str = ""  # the list row as seen, to decide when to refetch the detail
     list_date: str | None = None
     position: int = 0
+    # read from title + body only when the text is new or changed (None: not read this run)
+    fields: "Fields | None" = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +133,8 @@ class Snapshot:
     listed: bool  # inside the list window at the last successful run
     position: int | None  # position in that window
     removed: bool = False  # a `removed` change was already recorded
+    # the stored fields as JSON, decoded only when the text changed (a steady run never does)
+    fields_json: str | None = None
 
 
 class ChangeKind(StrEnum):
@@ -143,12 +150,15 @@ class Change:
     url: str
     title: str
     date: str | None
-    fields_changed: tuple[str, ...] = ()  # subset of ("title", "date", "body", "attachments")
+    # subset of ("title", "date", "body", "attachments") plus the announcement fields that
+    # moved (``fields.FIELD_NAMES``, e.g. "effective_date")
+    fields_changed: tuple[str, ...] = ()
     diff: str = ""  # inline word diff: "[-old-]{+new+}" (CJK by character)
     attachments: tuple[Attachment, ...] = ()
     areas: tuple[AreaTag, ...] = ()
     detected_at: str = ""  # when cnca-watch saw it (UTC ISO)
     id: int | None = None  # store id, once stored
+    fields: "Fields | None" = None  # what the version says about itself (None: not read)
 
 
 class SourceStatus(StrEnum):

@@ -349,14 +349,18 @@ def _announce(
     tagger: Tagger,
     detail_title: str | None = None,
 ) -> Announcement:
+    from cnca_watch.fields import extract_fields  # new or changed text only: a steady run reads none
+
     title = whole_title(item.title, detail_title)
+    date = item.date or detail_date
     return Announcement(
         url=item.url,
         title=title,
-        date=item.date or detail_date,
+        date=date,
         body=body,
         attachments=tuple(attachments),
         areas=tagger(title, body),
+        fields=extract_fields(title, body, date),
         list_title=item.title,
         list_date=item.date,
         position=item.position,

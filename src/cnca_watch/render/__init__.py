@@ -45,6 +45,9 @@ class RenderOptions:
 
     pretty: bool = False
     stream: Optional[TextIO] = None
+    # "en": an English gloss under each Chinese title (``--lang en``); glossary = config [glossary]
+    language: str = "zh"
+    glossary: Optional[Mapping[str, Any]] = None
     _consoles: dict[bool, "Console"] = field(default_factory=dict, repr=False)
 
     def write(self, text: str) -> None:
@@ -67,6 +70,17 @@ class Renderer:
     soft_wrap: bool = False  # CONSOLE only: long lines wrap at the terminal, not by rich
 
     def __call__(self, payload: Any, options: RenderOptions) -> None:
+        from cnca_watch.render.common import GLOSSARY_OVERRIDES, OUTPUT_LANGUAGE
+
+        language = OUTPUT_LANGUAGE.set(options.language)
+        glossary = GLOSSARY_OVERRIDES.set(options.glossary)
+        try:
+            self._draw(payload, options)
+        finally:
+            OUTPUT_LANGUAGE.reset(language)
+            GLOSSARY_OVERRIDES.reset(glossary)
+
+    def _draw(self, payload: Any, options: RenderOptions) -> None:
         draw = getattr(import_module(f"cnca_watch.render.{self.module}"), self.function)
         if self.shape is Shape.CONSOLE:
             draw(payload, options.console(soft_wrap=self.soft_wrap))

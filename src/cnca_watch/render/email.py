@@ -17,6 +17,7 @@ from typing import Sequence
 from cnca_watch.models import Change, ChangeKind, SourceResult
 from cnca_watch.render import html as html_render
 from cnca_watch.render.common import (
+    under_title,
     KIND_LABEL,
     display_date,
     group_changes,
@@ -65,6 +66,7 @@ def text_body(
             out += [f"-- {one_line(group.source)} --", ""]
             for change in group.changes:
                 out.append(f"* [{KIND_LABEL[change.kind]}] {one_line(change.title) or 'untitled'}")
+                out += [f"  {one_line(line)}" for line in under_title(change)]
                 out.append(f"  {one_line(change.url)}")
                 details = [d for d in (display_date(change.date), ", ".join(short_label(t) for t in change.areas)) if d]
                 if details:

@@ -41,6 +41,7 @@ def change_to_json(change: Change) -> dict[str, Any]:
         "diff": change.diff,
         "attachments": [attachment_to_json(a) for a in change.attachments],
         "areas": [area_to_json(a) for a in change.areas],
+        "fields": None if change.fields is None else change.fields.to_json(),
     }
 
 

@@ -22,6 +22,7 @@ from cnca_watch.models import Change, ChangeKind
 from cnca_watch.render import html as html_render
 from cnca_watch.render import markdown as md_render
 from cnca_watch.render.common import (
+    under_title,
     builtin_area_labels,
     area_order,
     KIND_LABEL,
@@ -169,6 +170,7 @@ def report_text(report: Report) -> str:
             out += ["", f"-- {one_line(source.source)} --"]
             for change in source.changes:
                 out.append(f"* [{KIND_LABEL[change.kind]}] {one_line(change.title) or 'untitled'}")
+                out += [f"  {one_line(line)}" for line in under_title(change)]
                 out.append(f"  {one_line(change.url)}")
                 details = [display_date(change.date), ", ".join(short_label(t) for t in change.areas)]
                 if any(details):
@@ -308,6 +310,8 @@ def report_rich(report: Report, console: Console) -> None:
                 if date:
                     line.append(f"  {date}", style="dim")
                 console.print(line)
+                for shown in under_title(change):
+                    console.print(Text(f"      {one_line(shown)}", style="magenta"))
                 console.print(Text(f"      {one_line(change.url)}", style="dim"))
                 if change.areas:
                     console.print(Text("      " + ", ".join(short_label(t) for t in change.areas), style="dim"))

@@ -187,5 +187,29 @@ def v2_ascii_urls(conn: sqlite3.Connection) -> None:
             conn.execute("UPDATE versions SET attachments_json = ? WHERE id = ?", (new_text, version_id))
 
 
+@migration(3)
+def v3_announcement_fields(conn: sqlite3.Connection) -> None:
+    """v3: each version keeps what it says about itself (``fields.Fields`` as JSON; NULL until
+    read: ``cnca-watch fields --stored`` fills the versions an older store holds), and the
+    reminders sent before a deadline, so that none goes out twice."""
+    run_script(
+        conn,
+        """
+        ALTER TABLE versions ADD COLUMN fields_json TEXT;
+        CREATE TABLE reminders (
+            url TEXT NOT NULL,
+            field TEXT NOT NULL,
+            date TEXT NOT NULL,
+            days_before INTEGER NOT NULL,
+            channel TEXT NOT NULL,
+            queued_at TEXT NOT NULL,
+            delivered_at TEXT,
+            PRIMARY KEY (url, field, date, days_before, channel)
+        );
+        CREATE INDEX reminders_pending ON reminders (channel, delivered_at);
+        """,
+    )
+
+
 # The newest schema this code writes: the last migration's number.
 SCHEMA_VERSION = max(MIGRATIONS)
