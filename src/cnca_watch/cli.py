@@ -251,10 +251,12 @@ def sources_test(
 
 def _register_extra_commands() -> None:
     from cnca_watch.commands_classify import register as register_classify
+    from cnca_watch.commands_fields import register as register_fields
     from cnca_watch.commands_history import register as register_history
 
     register_classify(app)
     register_history(app)
+    register_fields(app)
 
 
 _register_extra_commands()

@@ -89,8 +89,15 @@ def _send_email(config, pending, failed, today: str) -> None:  # type: ignore[no
     from cnca_watch.notify import password_from_env, send_email
     from cnca_watch.render.email import compose_email
 
+    from cnca_watch.render.common import GLOSSARY_OVERRIDES, OUTPUT_LANGUAGE
+
     settings = config.email
-    message = compose_email(pending, failed, settings, today=today)
+    language, glossary = OUTPUT_LANGUAGE.set(config.language), GLOSSARY_OVERRIDES.set(config.glossary)
+    try:
+        message = compose_email(pending, failed, settings, today=today)
+    finally:
+        OUTPUT_LANGUAGE.reset(language)
+        GLOSSARY_OVERRIDES.reset(glossary)
     password = settings.password or password_from_env(settings)
     send_email(settings, message, password=password)
 

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from cnca_watch.render.report import Report
     from cnca_watch.settings import Config, SourceConfig
     from cnca_watch.store import AnnouncementHistory, RetagResult, RunSummary, Store
+    from cnca_watch.store.fields import FieldsFill
+    from cnca_watch.upcoming import Upcoming
 
 
 def open_existing_store(config: "Config", *, write: bool = False) -> "Store":
@@ -163,3 +165,38 @@ def evaluate_file(config: "Config", path: Path) -> "EvalReport":
     vocabulary = load_vocabulary(config.areas)
     known = set(BUILTIN_AREAS) | {a.id for a in vocabulary.areas}
     return evaluate(read_labelled(path, known), vocabulary)
+
+
+# -- announcement fields (issue 11) ----------------------------------------------------
+
+
+def read_fields(title: str, body: str, published: str | None) -> dict[str, Any]:
+    """The seven fields of a text as JSON (what the store keeps per version)."""
+    from cnca_watch.fields import extract_fields
+
+    return extract_fields(title, body, published).to_json()
+
+
+def fill_stored_fields(config: "Config", *, every: bool = False) -> "FieldsFill":
+    """``cnca-watch fields --stored``: read the fields of every stored version that has none
+    (a store from before fields; ``every``: re-read all, e.g. after a better extractor)."""
+    with open_existing_store(config, write=True) as store:
+        return store.fill_fields(read_fields, every=every)
+
+
+def upcoming_dates(
+    config: "Config",
+    *,
+    days: int = 30,
+    sources: "tuple[str, ...]" = (),
+    areas: "tuple[str, ...]" = (),
+    start: str | None = None,
+) -> "Upcoming":
+    """The effective dates, transition ends and comment deadlines from ``start`` (today in
+    Beijing) to ``days`` later, soonest first, each with its announcement."""
+    from cnca_watch.upcoming import Upcoming, beijing_today, deadlines_ahead
+
+    first = start or beijing_today()
+    with open_existing_store(config) as store:
+        versions = store.dated_versions(sources)
+    return Upcoming(start=first, days=days, deadlines=deadlines_ahead(versions, first, days, areas=areas), generated_at=utc_now())

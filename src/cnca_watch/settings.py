@@ -81,4 +81,6 @@ class Config:
     email: EmailSettings | None = None
     webhooks: tuple[WebhookSettings, ...] = ()
     areas: Mapping[str, Any] = field(default_factory=dict)  # [areas] overrides, raw TOML
+    language: str = "zh"  # [output] language: "en" adds an English gloss under every title
+    glossary: Mapping[str, Any] = field(default_factory=dict)  # [glossary] overrides, raw TOML
     path: Path | None = None  # the file it came from, for messages

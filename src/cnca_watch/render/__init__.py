@@ -30,6 +30,7 @@ class OutputFormat(str, Enum):
     markdown = "markdown"
     html = "html"
     json = "json"
+    ics = "ics"  # RFC 5545 calendar (upcoming only)
 
 
 class Shape(Enum):
@@ -130,6 +131,14 @@ RENDERERS: Mapping[str, Mapping[OutputFormat, Renderer]] = {
     "classify": _console("classify", "tags_console", "tags_json_line", Shape.DOCUMENT),
     "classify --stored": _plain("classify", "retag_text", "retag_json_line", Shape.DOCUMENT),
     "eval": _console("evaluation", "eval_console", "eval_json_document", Shape.DOCUMENT),
+    # issue 11: what each announcement says
+    "fields": _plain("fields", "fields_text", "fields_json_line", Shape.DOCUMENT),
+    "fields --stored": _plain("fields", "fill_text", "fill_json_line", Shape.DOCUMENT),
+    "eval-fields": _plain("fields", "eval_fields_text", "eval_fields_json"),
+    "upcoming": {
+        **_plain("fields", "upcoming_text", "upcoming_json"),
+        _F.ics: Renderer("fields", "upcoming_ics", Shape.DOCUMENT),
+    },
 }
 
 
@@ -144,6 +153,10 @@ JSON_SCHEMAS: Mapping[str, str] = {
     "classify": "classify-output.schema.json",
     "classify --stored": "retag-output.schema.json",
     "eval": "eval-output.schema.json",
+    "fields": "fields-output.schema.json",
+    "fields --stored": "fields-stored-output.schema.json",
+    "eval-fields": "eval-fields-output.schema.json",
+    "upcoming": "upcoming-output.schema.json",
 }
 
 

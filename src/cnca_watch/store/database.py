@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from cnca_watch.models import AreaTag, Change
 from cnca_watch.store.codec import CHANGE_SELECT, areas_to_json, change_from_row, in_chunks
 from cnca_watch.store.failures import store_error
+from cnca_watch.store.fields import FieldsStore
 from cnca_watch.store.files import refuse_non_sqlite
 from cnca_watch.store.opening import connect_read_only, connect_writable
 from cnca_watch.store.queries import LookBack
@@ -19,7 +20,7 @@ from cnca_watch.store.run_writer import RunWriter
 from cnca_watch.store.transaction import immediate_transaction
 
 
-class Store(LookBack):
+class Store(LookBack, FieldsStore):
     """An open store.  Use ``Store.open``; a context manager that closes it."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, lock_timeout: float) -> None:
