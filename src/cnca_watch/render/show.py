@@ -44,4 +44,8 @@ def show_text(found: "AnnouncementHistory") -> str:
 
 def show_json(found: "AnnouncementHistory") -> dict[str, Any]:
     """Schema: ``show-output.schema.json`` (the store's record as it is, values as stored)."""
-    return asdict(found)
+    document = asdict(found)
+    for change, shown in zip(found.changes, document["changes"]):
+        # the fields as every other output spells them (the seven keys, no evidence)
+        shown["fields"] = None if change.fields is None else change.fields.to_json()
+    return document
