@@ -9,10 +9,16 @@ them, so a failed delivery goes out with the next successful one.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from cnca_watch.errors import ConfigError, DeliveryError
 from cnca_watch.models import RunResult, SourceStatus
 from cnca_watch.settings import Config
+
+if TYPE_CHECKING:
+    from cnca_watch.store import Store
+    from cnca_watch.store.fields import ReminderKey
+    from cnca_watch.upcoming import Deadline, Upcoming
 
 EMAIL_CHANNEL = "email"
 
@@ -62,14 +68,21 @@ def deliver_pending(
     with Store.open(config.store_path) as store:
         if email and config.email is not None:
             pending = store.pending(EMAIL_CHANNEL)
-            if pending:
+            # The reader's calendar day, not UTC's: a 07:00 run in Beijing is 23:00 UTC.
+            day = today or date.today().isoformat()
+            coming, reminders, obsolete = _dates_ahead(store, day, now)
+            if pending or reminders:
                 try:
-                    # The reader's calendar day, not UTC's: a 07:00 run in Beijing is 23:00 UTC.
-                    _send_email(config, pending, failed, today or date.today().isoformat())
+                    _send_email(config, pending, failed, day, coming, [d for _, d in reminders])
                 except (DeliveryError, ConfigError) as exc:
-                    problems.append(f"email not sent, {len(pending)} change(s) stay queued: {exc}")
+                    problems.append(
+                        f"email not sent, {len(pending)} change(s) and {len(reminders)} reminder(s) stay queued: {exc}"
+                    )
                 else:
                     store.mark_delivered(EMAIL_CHANNEL, [c.id for c in pending if c.id is not None], utc_now())
+                    store.mark_reminders_delivered(EMAIL_CHANNEL, [k for k, _ in reminders], utc_now())
+            # a queued reminder whose date has passed or moved is not news any more
+            store.mark_reminders_delivered(EMAIL_CHANNEL, obsolete, utc_now())
         if webhooks:
             for hook in config.webhooks:
                 channel = webhook_channel(hook.url)
@@ -85,7 +98,25 @@ def deliver_pending(
     return problems
 
 
-def _send_email(config, pending, failed, today: str) -> None:  # type: ignore[no-untyped-def]
+def _dates_ahead(store: "Store", day: str, now: str) -> "tuple[Upcoming, list[tuple[ReminderKey, Deadline]], list[ReminderKey]]":
+    """The next 7 days' dates; the reminders due (queued once each, so never twice) and
+    still pending (so a failed email repeats them); the pending ones that no longer apply."""
+    from cnca_watch.upcoming import COMING_UP_DAYS, Upcoming, deadlines_ahead, reminders_due
+
+    ahead = deadlines_ahead(store.dated_versions(), day, COMING_UP_DAYS)
+    store.queue_reminders(reminders_due(ahead), [EMAIL_CHANNEL], now)
+    current = {(d.url, d.field, d.date): d for d in ahead}
+    reminders, obsolete = [], []
+    for key in store.pending_reminders(EMAIL_CHANNEL):
+        deadline = current.get((key.url, key.field, key.date))
+        if deadline is None:
+            obsolete.append(key)
+        else:
+            reminders.append((key, deadline))
+    return Upcoming(start=day, days=COMING_UP_DAYS, deadlines=ahead, generated_at=now), reminders, obsolete
+
+
+def _send_email(config, pending, failed, today: str, coming=None, reminders=()) -> None:  # type: ignore[no-untyped-def]
     from cnca_watch.notify import password_from_env, send_email
     from cnca_watch.render.email import compose_email
 
@@ -94,7 +125,7 @@ def _send_email(config, pending, failed, today: str) -> None:  # type: ignore[no
     settings = config.email
     language, glossary = OUTPUT_LANGUAGE.set(config.language), GLOSSARY_OVERRIDES.set(config.glossary)
     try:
-        message = compose_email(pending, failed, settings, today=today)
+        message = compose_email(pending, failed, settings, today=today, coming_up=coming, reminders=reminders)
     finally:
         OUTPUT_LANGUAGE.reset(language)
         GLOSSARY_OVERRIDES.reset(glossary)

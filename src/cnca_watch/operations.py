@@ -109,7 +109,7 @@ class ReportQuery:
     baseline: bool = False
 
 
-def build_period_report(config: "Config", query: ReportQuery) -> "Report":
+def build_period_report(config: "Config", query: ReportQuery, *, today: str | None = None) -> "Report":
     """The digest of what was new or changed in a period, grouped by task area."""
     from cnca_watch.render.report import build_report
 
@@ -135,7 +135,14 @@ def build_period_report(config: "Config", query: ReportQuery) -> "Report":
         changes = [c for c in changes if c.source in query.sources]
     if query.areas:
         changes = [c for c in changes if any(tag.id in query.areas for tag in c.areas)]
-    return build_report(changes, since=since_ts, until=until_ts, by=by)
+    from dataclasses import replace
+
+    from cnca_watch.upcoming import COMING_UP_DAYS
+
+    coming = upcoming_dates(
+        config, days=COMING_UP_DAYS, sources=tuple(query.sources), areas=tuple(query.areas), start=today
+    )
+    return replace(build_report(changes, since=since_ts, until=until_ts, by=by), coming_up=coming)
 
 
 def changes_since(config: "Config", since: str) -> "list[Change]":
