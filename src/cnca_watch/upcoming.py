@@ -196,4 +196,4 @@ def to_ics(upcoming: Upcoming) -> str:
         if deadline.modified:
             event.add("last-modified", _utc(deadline.modified))
         calendar.add_component(event)
-    return calendar.to_ical().decode("utf-8")
+    return str(calendar.to_ical().decode("utf-8"))

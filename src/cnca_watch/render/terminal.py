@@ -67,8 +67,8 @@ def _print_change(change: Change, console: Console) -> None:
     heading.append(f"{change.kind.value.upper():<8}", style=KIND_STYLE[change.kind])
     heading.append(one_line(change.title), style="bold")
     console.print(heading)
-    for line in under_title(change):
-        console.print(Text(f"  {one_line(line)}", style="magenta"))
+    for shown in under_title(change):
+        console.print(Text(f"  {one_line(shown)}", style="magenta"))
     console.print(Text(f"  {change.date or 'date unknown'}  ·  {one_line(change.source)}", style="dim"))
     # the link on a line of its own: long URLs wrap there, not after a dangling "·"
     url = one_line(change.url)
