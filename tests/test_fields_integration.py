@@ -156,3 +156,25 @@ def test_fields_command_reads_text_and_json_lines() -> None:
 def test_lang_must_be_en_or_zh() -> None:
     result = invoke("fields", "标题", "--lang", "fr")
     assert result.exit_code == 2 and "--lang fr" in result.output
+
+
+def test_config_language_and_glossary_reach_report_and_feed(mirror, tmp_path: Path) -> None:
+    store = tmp_path / "store.db"
+    run_and_ack(make_config(mirror.base_url, store))
+    mirror.set_day(2)
+    run_and_ack(make_config(mirror.base_url, store))
+    plain = write_config(tmp_path / "plain.toml", mirror.base_url, store)
+    english = write_config(
+        tmp_path / "en.toml", mirror.base_url, store,
+        extra='[output]\nlanguage = "en"\n[glossary]\n"认证机构资质审批" = "QUALIFICATION SIGN-OFF"\n',
+    )
+    report = invoke("report", "--since", "3650d", "--format", "text", "--config", str(english)).output
+    assert "QUALIFICATION SIGN-OFF" in report  # the config's glossary term, in the gloss
+    zh = invoke("report", "--since", "3650d", "--format", "text", "--config", str(plain)).output
+    assert "QUALIFICATION SIGN-OFF" not in zh and "in force 2024-07-01" in zh
+    feed = invoke("feed", "--since", "3650d", "--config", str(plain), "--lang", "en").output
+    assert "CNCA" in feed and "in force 2024-07-01" in feed
+    assert "QUALIFICATION" not in invoke("feed", "--since", "3650d", "--config", str(plain)).output
+    bad = write_config(tmp_path / "bad.toml", mirror.base_url, store, extra='[output]\nlanguage = "fr"\n')
+    refused = invoke("report", "--since", "3650d", "--config", str(bad))
+    assert refused.exit_code != 0 and '[output] language = "fr"' in refused.output

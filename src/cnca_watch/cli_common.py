@@ -4,13 +4,14 @@ place where library errors become exit codes (``guard``)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from contextvars import ContextVar
 import inspect
 import os
 import sys
+from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, TypeVar
 
 import typer
 
@@ -82,6 +83,28 @@ def output_options(kind: str) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+LangOption = typer.Option(
+    None, "--lang", help='"en": an English gloss under each Chinese title (default: [output] language, else zh).'
+)
+
+
+@contextlib.contextmanager
+def output_language(lang: Optional[str], config: "Config") -> Iterator[None]:
+    """For outputs written without ``emit`` (the Atom feed): --lang / [output] language and
+    [glossary] for the time they are drawn."""
+    from cnca_watch.render.common import GLOSSARY_OVERRIDES, OUTPUT_LANGUAGE
+
+    if lang is not None and lang not in ("en", "zh"):
+        raise UsageError(f"--lang {lang}: use en (an English gloss under each title) or zh")
+    language = OUTPUT_LANGUAGE.set(lang or config.language)
+    glossary = GLOSSARY_OVERRIDES.set(config.glossary or None)
+    try:
+        yield
+    finally:
+        OUTPUT_LANGUAGE.reset(language)
+        GLOSSARY_OVERRIDES.reset(glossary)
 
 
 # --lang as given on this command line, and the loaded config's [output] language / [glossary]

@@ -13,6 +13,8 @@ import typer
 from cnca_watch.cli_common import (
     AreaOption,
     ConfigOption,
+    LangOption,
+    output_language,
     OutputFormat,
     QuietOption,
     SourceOption,
@@ -97,16 +99,18 @@ def register(app: typer.Typer) -> None:
         since: str = typer.Option("30d", "--since", help=f"Start: {PERIOD_HELP}."),
         config_path: Optional[Path] = ConfigOption,
         store: Optional[Path] = StoreOption,
+        lang: Optional[str] = LangOption,
     ) -> None:
         """Write an Atom feed of changes to stdout (one entry per change, areas as categories)."""
         from cnca_watch.clock import utc_now
         from cnca_watch.operations import changes_since
         from cnca_watch.render.atom import render_feed
 
-        changes = changes_since(load(config_path, store), since)
-        sys.stdout.write(
-            render_feed(changes, title="cnca-watch: CNCA/SAMR changes", feed_id="urn:cnca-watch:feed", updated=utc_now())
-        )
+        config = load(config_path, store)
+        changes = changes_since(config, since)
+        with output_language(lang, config):
+            document = render_feed(changes, title="cnca-watch: CNCA/SAMR changes", feed_id="urn:cnca-watch:feed", updated=utc_now())
+        sys.stdout.write(document)
 
     @app.command()
     @guard
