@@ -83,3 +83,24 @@ def test_the_report_has_a_coming_up_section(store_after_day2) -> None:  # type: 
     assert any(d["title"] == GUIDE_TITLE for d in report_json(report)["coming_up"])
     later = build_period_report(store_after_day2, ReportQuery(since="3650d"), today="2024-07-02")
     assert later.coming_up is not None and not [d for d in later.coming_up.deadlines if d.title == GUIDE_TITLE]
+
+
+def test_the_email_shows_the_fields_line_and_with_language_en_the_gloss() -> None:
+    from cnca_watch.fields import Fields
+    from cnca_watch.render.common import OUTPUT_LANGUAGE
+    from cnca_watch.render.email import compose_email
+    from notify_helpers import new_change
+
+    fields = Fields(doc_number="市场监管总局公告2024年第3号", doc_type="call-for-comments",
+                    issuers=("市场监管总局",), comment_deadline="2024-02-12")
+    change = replace(new_change(), fields=fields)
+    settings = EmailSettings(host="127.0.0.1", sender="watch@example.org", to=("analyst@example.org",))
+    text = compose_email([change], [], settings, today="2024-01-12").get_body(("plain",)).get_content()
+    line = "call-for-comments · 市场监管总局 · 市场监管总局公告2024年第3号 · comments until 2024-02-12"
+    assert line in text and "SAMR" not in text
+    token = OUTPUT_LANGUAGE.set("en")
+    try:
+        english = compose_email([change], [], settings, today="2024-01-12").get_body(("plain",)).get_content()
+    finally:
+        OUTPUT_LANGUAGE.reset(token)
+    assert line in english and "SAMR · call for comments (until 2024-02-12)" in english
