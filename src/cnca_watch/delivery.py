@@ -75,9 +75,8 @@ def deliver_pending(
                 try:
                     _send_email(config, pending, failed, day, coming, [d for _, d in reminders])
                 except (DeliveryError, ConfigError) as exc:
-                    problems.append(
-                        f"email not sent, {len(pending)} change(s) and {len(reminders)} reminder(s) stay queued: {exc}"
-                    )
+                    queued = f"{len(pending)} change(s)" + (f" and {len(reminders)} reminder(s)" if reminders else "")
+                    problems.append(f"email not sent, {queued} stay queued: {exc}")
                 else:
                     store.mark_delivered(EMAIL_CHANNEL, [c.id for c in pending if c.id is not None], utc_now())
                     store.mark_reminders_delivered(EMAIL_CHANNEL, [k for k, _ in reminders], utc_now())
