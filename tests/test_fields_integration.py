@@ -178,3 +178,14 @@ def test_config_language_and_glossary_reach_report_and_feed(mirror, tmp_path: Pa
     bad = write_config(tmp_path / "bad.toml", mirror.base_url, store, extra='[output]\nlanguage = "fr"\n')
     refused = invoke("report", "--since", "3650d", "--config", str(bad))
     assert refused.exit_code != 0 and '[output] language = "fr"' in refused.output
+
+
+def test_upcoming_refuses_an_unknown_area_and_negative_days(two_days) -> None:  # type: ignore[no-untyped-def]
+    cfg = str(two_days[4])
+    unknown = invoke("upcoming", "--config", cfg, "--area", "nope")
+    assert unknown.exit_code == 2 and "no task area 'nope'" in unknown.output
+    negative = invoke("upcoming", "--config", cfg, "--days", "-1")
+    assert negative.exit_code == 2 and "--days -1" in negative.output
+    regulation = json.loads(invoke("upcoming", "--config", cfg, "--from", "2024-06-01", "--days", "60",
+                                   "--area", "unified-management", "--json").output)
+    assert regulation["deadlines"] and all("unified-management" in d["areas"] for d in regulation["deadlines"])

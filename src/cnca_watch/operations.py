@@ -203,6 +203,7 @@ def upcoming_dates(
     Beijing) to ``days`` later, soonest first, each with its announcement."""
     from cnca_watch.upcoming import Upcoming, beijing_today, deadlines_ahead
 
+    check_areas(config, areas)
     first = start or beijing_today()
     with open_existing_store(config) as store:
         versions = store.dated_versions(sources)
