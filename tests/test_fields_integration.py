@@ -189,3 +189,15 @@ def test_upcoming_refuses_an_unknown_area_and_negative_days(two_days) -> None:  
     regulation = json.loads(invoke("upcoming", "--config", cfg, "--from", "2024-06-01", "--days", "60",
                                    "--area", "unified-management", "--json").output)
     assert regulation["deadlines"] and all("unified-management" in d["areas"] for d in regulation["deadlines"])
+
+
+def test_with_details_off_a_changed_list_row_is_read_again(mirror, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    config = make_config(mirror.base_url, tmp_path / "store.db")
+    config = replace(config, sources=tuple(replace(s, details=False) for s in config.sources))
+    run_and_ack(config)
+    mirror.set_day(2)
+    corrected = next(c for c in run_and_ack(config).changes if c.url == mirror.base_url + GUIDE)
+    assert corrected.fields is not None and corrected.fields.doc_type == "correction"  # from the new title
+    assert "doc_type" in corrected.fields_changed

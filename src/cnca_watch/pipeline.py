@@ -49,6 +49,7 @@ from cnca_watch.tls import start_loading
 
 if TYPE_CHECKING:
     from cnca_watch.classify import Vocabulary
+    from cnca_watch.fields import Fields
     from cnca_watch.models import AreaTag
 
 REPORT_CHANNEL = "report"
@@ -288,10 +289,13 @@ async def _observe_items(
         if not refetch:
             if snap is None:  # details switched off: the list row is all we know
                 return _announce(item, "", (), None, tagger)
+            title, date = whole_title(item.title, snap.title), item.date or snap.date
             return Announcement(
-                url=item.url, title=whole_title(item.title, snap.title), date=item.date or snap.date, body=snap.body,
+                url=item.url, title=title, date=date, body=snap.body,
                 attachments=snap.attachments, areas=snap.areas, list_title=item.title,
                 list_date=item.date, position=item.position,
+                # details off: a changed list row is changed text, read again
+                fields=_read_fields(title, snap.body, date) if (title, date) != (snap.title, snap.date) else None,
             )
         try:
             page = await fetcher.get(item.url, referer=source.url)
@@ -349,8 +353,6 @@ def _announce(
     tagger: Tagger,
     detail_title: str | None = None,
 ) -> Announcement:
-    from cnca_watch.fields import extract_fields  # new or changed text only: a steady run reads none
-
     title = whole_title(item.title, detail_title)
     date = item.date or detail_date
     return Announcement(
@@ -360,11 +362,17 @@ def _announce(
         body=body,
         attachments=tuple(attachments),
         areas=tagger(title, body),
-        fields=extract_fields(title, body, date),
+        fields=_read_fields(title, body, date),
         list_title=item.title,
         list_date=item.date,
         position=item.position,
     )
+
+
+def _read_fields(title: str, body: str, date: str | None) -> "Fields":
+    from cnca_watch.fields import extract_fields  # new or changed text only: a steady run reads none
+
+    return extract_fields(title, body, date)
 
 
 def _lazy_tagger(overrides: Mapping[str, Any], vocabulary: "Vocabulary | None") -> Tagger:
