@@ -192,11 +192,13 @@ def v3_announcement_fields(conn: sqlite3.Connection) -> None:
     """v3: each version keeps what it says about itself (``fields.Fields`` as JSON; NULL until
     read: ``cnca-watch fields --stored`` fills the versions an older store holds), and the
     reminders sent before a deadline, so that none goes out twice."""
+    # idempotent: a store rewound to an older user_version (as tests fake one) keeps working
+    if "fields_json" not in {row[1] for row in conn.execute("PRAGMA table_info(versions)")}:
+        conn.execute("ALTER TABLE versions ADD COLUMN fields_json TEXT")
     run_script(
         conn,
         """
-        ALTER TABLE versions ADD COLUMN fields_json TEXT;
-        CREATE TABLE reminders (
+        CREATE TABLE IF NOT EXISTS reminders (
             url TEXT NOT NULL,
             field TEXT NOT NULL,
             date TEXT NOT NULL,
@@ -206,7 +208,7 @@ def v3_announcement_fields(conn: sqlite3.Connection) -> None:
             delivered_at TEXT,
             PRIMARY KEY (url, field, date, days_before, channel)
         );
-        CREATE INDEX reminders_pending ON reminders (channel, delivered_at);
+        CREATE INDEX IF NOT EXISTS reminders_pending ON reminders (channel, delivered_at);
         """,
     )
 
