@@ -76,7 +76,11 @@ def test_day2_reports_exactly_the_true_changes(mirror, store_path: Path) -> None
     assert [(a.name, a.url.removeprefix(mirror.base_url)) for a in province.attachments] == [
         ("附件：责令整改机构名单.xls", "/province/gg/2024/P020240618390125512345.xls")]
     changed = next(c for c in result.changes if c.kind is ChangeKind.CHANGED)
-    assert changed.fields_changed == ("title", "body")
+    assert changed.fields_changed[:2] == ("title", "body")
+    # the correction moves the date the guide takes effect: a moved field, said in the diff
+    assert "effective_date" in changed.fields_changed
+    assert "effective_date: 2024-06-01 → 2024-07-01" in changed.diff.splitlines()
+    assert changed.fields is not None and changed.fields.effective_date == "2024-07-01"
     assert "{+（更正）+}" in changed.diff
     assert "{+" in changed.diff.split("body:", 1)[1] and "特此更正" in changed.diff
     # the scrolled-off notices were not removed, and are still in the store

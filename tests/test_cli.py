@@ -258,7 +258,8 @@ def test_history_show_report_feed_over_a_real_store(config_file: Path, mirror) -
     assert [v["title"] for v in shown["versions"]] == [
         "关于印发《认证机构资质审批工作指南》的通知", "关于印发《认证机构资质审批工作指南》的通知（更正）"]
     text = invoke("show", url, "--config", str(config_file)).output
-    assert "versions (2):" in text and "changed (title, body)" in text
+    assert "versions (2):" in text and "changed (title, body, " in text  # then the fields that moved
+    assert "effective_date: 2024-06-01 → 2024-07-01" in text
     assert "{+（更正）+}" in text and "body (latest version):" in text and "特此更正" in text
     missing = invoke("show", "https://nowhere.invalid/x", "--config", str(config_file))
     assert missing.exit_code == 2 and "no announcement" in missing.output

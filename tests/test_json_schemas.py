@@ -69,6 +69,11 @@ def test_check_history_report_show_sources_match_their_schemas(two_days: tuple[P
     mirror.set_day(2)
     check = json.loads(cli_json("check", *c))
     validate("check", check)
+    # issue 11: every change carries its fields (additive), a moved date is named
+    day2 = json.loads(cli_json("report", "--since", "3650d", *c))
+    corrected = next(ch for ch in _all_changes(day2) if ch["kind"] == "changed")
+    assert corrected["fields"]["effective_date"] == "2024-07-01"
+    assert "effective_date" in corrected["fields_changed"]
     history = json.loads(cli_json("history", *c))
     validate("history", history)
     assert [run["new"] for run in history][-1] > 0  # the baseline run is in it
@@ -112,6 +117,26 @@ def test_eval_matches_its_schema() -> None:
     document = json.loads(cli_json("eval", str(FIXTURES / "tiny.tsv")))
     validate("eval", document)
     assert document["rows"] > 0
+
+
+def test_fields_upcoming_and_eval_fields_match_their_schemas(two_days: tuple[Path, MirrorServer]) -> None:
+    config, _ = two_days
+    c = ["--config", str(config)]
+    upcoming = json.loads(cli_json("upcoming", "--from", "2024-06-01", "--days", "60", *c))
+    validate("upcoming", upcoming)
+    assert upcoming["deadlines"]
+    filled = json.loads(cli_json("fields", "--stored", *c))
+    validate("fields --stored", filled)
+    assert filled["total"] > 0
+    line = cli_json("fields", stdin='{"title": "关于征求意见的通知", "body": "请于2026年8月25日前将意见反馈。", "date": "2026-07-25"}\n')
+    validate("fields", json.loads(line))
+    assert json.loads(line)["comment_deadline"] == "2026-08-25"
+    labelled = Path(__file__).parent / "fixtures" / "fields" / "labelled.jsonl"
+    scored = json.loads(cli_json("eval-fields", str(labelled)))
+    validate("eval-fields", scored)
+    assert scored["rows"] >= 120
+    with pytest.raises(jsonschema.ValidationError):
+        validate("fields", {"doc_number": None})  # the seven keys are always there
 
 
 def test_a_schema_refuses_what_its_output_never_has() -> None:

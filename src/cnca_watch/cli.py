@@ -265,6 +265,7 @@ def sources_test(
 
 def _register_extra_commands() -> None:
     from cnca_watch.commands_classify import register as register_classify
+    from cnca_watch.commands_fields import register as register_fields
     from cnca_watch.commands_history import register as register_history
     from cnca_watch.commands_review import register as register_review
     from cnca_watch.commands_routes import register as register_routes
@@ -273,6 +274,7 @@ def _register_extra_commands() -> None:
     register_history(app)
     register_routes(app, sources_app)
     register_review(app)
+    register_fields(app)
 
 
 _register_extra_commands()

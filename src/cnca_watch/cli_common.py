@@ -8,6 +8,7 @@ import functools
 import inspect
 import os
 import sys
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
@@ -61,26 +62,44 @@ def output_options(kind: str) -> Callable[[F], F]:
         "as_json", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
         default=typer.Option(False, "--json", help="Same as --format json."),
     )
+    lang_param = inspect.Parameter(
+        "lang", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[str],
+        default=typer.Option(
+            None, "--lang", help='"en": an English gloss under each Chinese title (default: [output] language, else zh).',
+        ),
+    )
 
     def decorate(func: F) -> F:
         signature = inspect.signature(func)
         params = [p for name, p in signature.parameters.items() if name != "output"]
 
         @functools.wraps(func)
-        def wrapper(*args: Any, fmt: Optional[OutputFormat] = None, as_json: bool = False, **kwargs: Any) -> Any:
+        def wrapper(
+            *args: Any, fmt: Optional[OutputFormat] = None, as_json: bool = False, lang: Optional[str] = None, **kwargs: Any
+        ) -> Any:
+            if lang is not None and lang not in ("en", "zh"):
+                raise UsageError(f"--lang {lang}: use en (an English gloss under each title) or zh")
+            _REQUESTED_LANGUAGE.set(lang)
             return func(*args, output=choose_format(fmt, as_json, kind), **kwargs)
 
-        wrapper.__signature__ = signature.replace(parameters=[*params, fmt_param, json_param])  # type: ignore[attr-defined]
+        wrapper.__signature__ = signature.replace(parameters=[*params, fmt_param, json_param, lang_param])  # type: ignore[attr-defined]
         annotations = {k: v for k, v in func.__annotations__.items() if k != "output"}
-        wrapper.__annotations__ = {**annotations, "fmt": Optional[OutputFormat], "as_json": bool}
+        wrapper.__annotations__ = {**annotations, "fmt": Optional[OutputFormat], "as_json": bool, "lang": Optional[str]}
         return wrapper  # type: ignore[return-value]
 
     return decorate
 
 
+# --lang as given on this command line, and the loaded config's [output] language / [glossary]
+_REQUESTED_LANGUAGE: ContextVar[Optional[str]] = ContextVar("_REQUESTED_LANGUAGE", default=None)
+_CONFIGURED_OUTPUT: ContextVar[tuple[str, Any]] = ContextVar("_CONFIGURED_OUTPUT", default=("zh", None))
+
+
 def emit(kind: str, output: OutputFormat, payload: Any) -> None:
     """Render ``payload`` to standard output (JSON indented only for a person at a terminal)."""
-    render(kind, output, payload, RenderOptions(pretty=stdout_is_terminal()))
+    configured, glossary = _CONFIGURED_OUTPUT.get()
+    language = _REQUESTED_LANGUAGE.get() or configured
+    render(kind, output, payload, RenderOptions(pretty=stdout_is_terminal(), language=language, glossary=glossary))
 
 
 # -- plumbing -----------------------------------------------------------------
@@ -270,4 +289,6 @@ def choose_format(fmt: Optional[OutputFormat], as_json: bool, kind: str = "check
 def load(config_path: Optional[Path], store: Optional[Path]) -> "Config":
     from cnca_watch.config import load_config
 
-    return load_config(config_path, store_path=store, warn=print_error)
+    config = load_config(config_path, store_path=store, warn=print_error)
+    _CONFIGURED_OUTPUT.set((config.language, config.glossary or None))
+    return config

@@ -32,7 +32,7 @@ APP_NAME = "cnca-watch"
 CONFIG_ENV = "CNCA_WATCH_CONFIG"
 STORE_ENV = "CNCA_WATCH_STORE"
 
-_TOP_KEYS = {"store", "fetch", "sources", "email", "webhooks", "areas", "routes", "routing", "alerts"}
+_TOP_KEYS = {"store", "fetch", "sources", "email", "webhooks", "areas", "routes", "routing", "alerts", "output", "glossary"}
 _WEBHOOK_KEYS = {"url", "timeout", "name", "format", "secret_env", "default"}
 _SOURCE_KEYS = {"name", "url", "items", "title", "link", "date", "body", "pages", "page_size", "details", "page_url"}
 _EMAIL_KEYS = {
@@ -140,6 +140,14 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
 
     routing, webhooks = parse_routing(data, where, sources=sources, webhooks=webhooks, email=email, areas=areas)
     alerts = parse_alerts(_table(data, "alerts", where), where)
+    output = _table(data, "output", where)
+    _no_unknown(output, {"language"}, where, "[output]")
+    language = output.get("language", "zh")
+    if language not in LANGUAGES:
+        raise ConfigError(f'{where}: [output] language = {_toml_value(language)}; use "en" (English gloss under each title) or "zh"')
+    glossary = _table(data, "glossary", where)
+    if glossary:
+        _check_glossary(glossary, where)
     return Config(
         sources=sources,
         store_path=store_path,
@@ -148,10 +156,24 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         email=email,
         webhooks=webhooks,
         areas=areas,
+        language=language,
+        glossary=glossary,
         path=path,
         routing=routing,
         alerts=alerts,
     )
+
+
+LANGUAGES = ("zh", "en")
+
+
+def _check_glossary(glossary: Mapping[str, Any], where: str) -> None:
+    from cnca_watch.gloss import load_glossary
+
+    try:
+        load_glossary(glossary)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _parse_fetch(table: Mapping[str, Any], where: str) -> tuple[FetchSettings, bool]:

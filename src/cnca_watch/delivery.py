@@ -26,6 +26,11 @@ from cnca_watch.store.run_writer import Router
 if TYPE_CHECKING:
     from cnca_watch.channels import DigestItem
 
+if TYPE_CHECKING:
+    from cnca_watch.store import Store
+    from cnca_watch.store.fields import ReminderKey
+    from cnca_watch.upcoming import Deadline, Upcoming
+
 EMAIL_CHANNEL = "email"
 _DELIVERY_PREFIXES = ("email", "webhook:")
 
@@ -112,19 +117,29 @@ def deliver_pending(
     day = today or date.today().isoformat()
     with Store.open(config.store_path) as store:
         if email and config.email is not None:
+            # the default recipients also get the coming-up section and the reminders
+            coming, reminders, obsolete = _dates_ahead(store, day, now)
             mailboxes = [(EMAIL_CHANNEL, config.email.to)]
             mailboxes += [(email_channel(a), (a,)) for a in route_addresses(config)]
             for channel, to in mailboxes:
                 pending = store.pending(channel)
-                if not pending:
+                due = reminders if channel == EMAIL_CHANNEL else []
+                if not pending and not due:
                     continue
                 try:
-                    _send_email(config, replace(config.email, to=to), pending, failed, day)
+                    _send_email(
+                        config, replace(config.email, to=to), pending, failed, day,
+                        coming if channel == EMAIL_CHANNEL else None, [d for _, d in due],
+                    )
                 except (DeliveryError, ConfigError) as exc:
                     who = "email" if channel == EMAIL_CHANNEL else f"email to {to[0]}"
-                    problems.append(f"{who} not sent, {len(pending)} change(s) stay queued: {exc}")
+                    queued = f"{len(pending)} change(s)" + (f" and {len(due)} reminder(s)" if due else "")
+                    problems.append(f"{who} not sent, {queued} stay queued: {exc}")
                 else:
                     store.mark_delivered(channel, [c.id for c in pending if c.id is not None], utc_now())
+                    store.mark_reminders_delivered(channel, [k for k, _ in due], utc_now())
+            # a queued reminder whose date has passed or moved is not news any more
+            store.mark_reminders_delivered(EMAIL_CHANNEL, obsolete, utc_now())
         if webhooks:
             for hook in config.webhooks:
                 channel = webhook_channel(hook.url)
@@ -212,11 +227,35 @@ def _post_chat(hook: WebhookSettings, pending: Sequence[Change]) -> tuple[list[i
     return accepted, None
 
 
-def _send_email(config, settings, pending, failed, today: str) -> None:  # type: ignore[no-untyped-def]
+def _dates_ahead(store: "Store", day: str, now: str) -> "tuple[Upcoming, list[tuple[ReminderKey, Deadline]], list[ReminderKey]]":
+    """The next 7 days' dates; the reminders due (queued once each, so never twice) and
+    still pending (so a failed email repeats them); the pending ones that no longer apply."""
+    from cnca_watch.upcoming import COMING_UP_DAYS, Upcoming, deadlines_ahead, reminders_due
+
+    ahead = deadlines_ahead(store.dated_versions(), day, COMING_UP_DAYS)
+    store.queue_reminders(reminders_due(ahead), [EMAIL_CHANNEL], now)
+    current = {(d.url, d.field, d.date): d for d in ahead}
+    reminders, obsolete = [], []
+    for key in store.pending_reminders(EMAIL_CHANNEL):
+        deadline = current.get((key.url, key.field, key.date))
+        if deadline is None:
+            obsolete.append(key)
+        else:
+            reminders.append((key, deadline))
+    return Upcoming(start=day, days=COMING_UP_DAYS, deadlines=ahead, generated_at=now), reminders, obsolete
+
+
+def _send_email(config, settings, pending, failed, today: str, coming=None, reminders=()) -> None:  # type: ignore[no-untyped-def]
     from cnca_watch.notify import password_from_env, send_email
+    from cnca_watch.render.common import GLOSSARY_OVERRIDES, OUTPUT_LANGUAGE
     from cnca_watch.render.email import compose_email
 
-    message = compose_email(pending, failed, settings, today=today)
+    language, glossary = OUTPUT_LANGUAGE.set(config.language), GLOSSARY_OVERRIDES.set(config.glossary)
+    try:
+        message = compose_email(pending, failed, settings, today=today, coming_up=coming, reminders=reminders)
+    finally:
+        OUTPUT_LANGUAGE.reset(language)
+        GLOSSARY_OVERRIDES.reset(glossary)
     password = settings.password or password_from_env(settings)
     send_email(settings, message, password=password)
 

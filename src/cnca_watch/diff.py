@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from cnca_watch.models import Announcement, Attachment, Change, ChangeKind, SourceDiff, Snapshot
+
+if TYPE_CHECKING:
+    from cnca_watch.fields import Fields
 
 CONTEXT_CHARS = 40
 ELLIPSIS = "…"
@@ -172,6 +175,7 @@ def diff_source(
                     areas=snap.areas,
                     detected_at=detected_at,
                     area_reason=snap.area_reason,
+                    fields=_stored_fields(snap),
                 )
             )
         else:
@@ -211,7 +215,14 @@ def _change(
         areas=item.areas,
         detected_at=detected_at,
         area_reason=item.area_reason,
+        fields=item.fields,
     )
+
+
+def _stored_fields(snap: Snapshot) -> "Fields | None":
+    from cnca_watch.store.codec import fields_from_json
+
+    return fields_from_json(snap.fields_json)
 
 
 def _compare(snap: Snapshot, item: Announcement) -> tuple[tuple[str, ...], str]:
@@ -231,6 +242,13 @@ def _compare(snap: Snapshot, item: Announcement) -> tuple[tuple[str, ...], str]:
     if old_files != new_files:
         fields.append("attachments")
         lines.extend(_attachment_lines(old_files, new_files))
+    if fields and item.fields is not None:
+        # A moved date is the news in a correction: name the field and show old → new.
+        from cnca_watch.fields import diff_fields, extract_fields, fields_changed
+
+        old = _stored_fields(snap) or extract_fields(snap.title, snap.body, snap.date)
+        fields.extend(fields_changed(old, item.fields))
+        lines.extend(diff_fields(old, item.fields))
     return tuple(fields), "\n".join(lines)
 
 

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from cnca_watch.fields import Fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +115,8 @@ class Announcement:
     list_date: str | None = None
     position: int = 0
     area_reason: str | None = None  # why these areas (or none): the classifier's reason
+    # read from title + body only when the text is new or changed (None: not read this run)
+    fields: "Fields | None" = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +135,8 @@ class Snapshot:
     position: int | None  # position in that window
     removed: bool = False  # a `removed` change was already recorded
     area_reason: str | None = None
+    # the stored fields as JSON, decoded only when the text changed (a steady run never does)
+    fields_json: str | None = None
 
 
 class ChangeKind(StrEnum):
@@ -145,13 +152,16 @@ class Change:
     url: str
     title: str
     date: str | None
-    fields_changed: tuple[str, ...] = ()  # subset of ("title", "date", "body", "attachments")
+    # subset of ("title", "date", "body", "attachments") plus the announcement fields that
+    # moved (``fields.FIELD_NAMES``, e.g. "effective_date")
+    fields_changed: tuple[str, ...] = ()
     diff: str = ""  # inline word diff: "[-old-]{+new+}" (CJK by character)
     attachments: tuple[Attachment, ...] = ()
     areas: tuple[AreaTag, ...] = ()
     detected_at: str = ""  # when cnca-watch saw it (UTC ISO)
     id: int | None = None  # store id, once stored
     area_reason: str | None = None  # why these areas, or why none ("in the domain, no task-area signal")
+    fields: "Fields | None" = None  # what the version says about itself (None: not read)
 
 
 class SourceStatus(StrEnum):

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from cnca_watch.review import Review
     from cnca_watch.settings import Config, SourceConfig
     from cnca_watch.store import AnnouncementHistory, RetagResult, RunSummary, Store
+    from cnca_watch.store.fields import FieldsFill
+    from cnca_watch.upcoming import Upcoming
 
 
 def open_existing_store(config: "Config", *, write: bool = False) -> "Store":
@@ -111,7 +113,7 @@ class ReportQuery:
     baseline: bool = False
 
 
-def build_period_report(config: "Config", query: ReportQuery) -> "Report":
+def build_period_report(config: "Config", query: ReportQuery, *, today: str | None = None) -> "Report":
     """The digest of what was new or changed in a period, grouped by task area."""
     from cnca_watch.render.report import build_report
 
@@ -137,7 +139,14 @@ def build_period_report(config: "Config", query: ReportQuery) -> "Report":
         changes = [c for c in changes if c.source in query.sources]
     if query.areas:
         changes = [c for c in changes if any(tag.id in query.areas for tag in c.areas)]
-    return build_report(changes, since=since_ts, until=until_ts, by=by)
+    from dataclasses import replace
+
+    from cnca_watch.upcoming import COMING_UP_DAYS
+
+    coming = upcoming_dates(
+        config, days=COMING_UP_DAYS, sources=tuple(query.sources), areas=tuple(query.areas), start=today
+    )
+    return replace(build_report(changes, since=since_ts, until=until_ts, by=by), coming_up=coming)
 
 
 def changes_since(config: "Config", since: str) -> "list[Change]":
@@ -220,3 +229,39 @@ def build_store_review(
         for s in stored
     ]
     return build_review(items, period, area_order())
+
+
+# -- announcement fields (issue 11) ----------------------------------------------------
+
+
+def read_fields(title: str, body: str, published: str | None) -> dict[str, Any]:
+    """The seven fields of a text as JSON (what the store keeps per version)."""
+    from cnca_watch.fields import extract_fields
+
+    return extract_fields(title, body, published).to_json()
+
+
+def fill_stored_fields(config: "Config", *, every: bool = False) -> "FieldsFill":
+    """``cnca-watch fields --stored``: read the fields of every stored version that has none
+    (a store from before fields; ``every``: re-read all, e.g. after a better extractor)."""
+    with open_existing_store(config, write=True) as store:
+        return store.fill_fields(read_fields, every=every)
+
+
+def upcoming_dates(
+    config: "Config",
+    *,
+    days: int = 30,
+    sources: "tuple[str, ...]" = (),
+    areas: "tuple[str, ...]" = (),
+    start: str | None = None,
+) -> "Upcoming":
+    """The effective dates, transition ends and comment deadlines from ``start`` (today in
+    Beijing) to ``days`` later, soonest first, each with its announcement."""
+    from cnca_watch.upcoming import Upcoming, beijing_today, deadlines_ahead
+
+    check_areas(config, areas)
+    first = start or beijing_today()
+    with open_existing_store(config) as store:
+        versions = store.dated_versions(sources)
+    return Upcoming(start=first, days=days, deadlines=deadlines_ahead(versions, first, days, areas=areas), generated_at=utc_now())

@@ -50,6 +50,7 @@ from cnca_watch.tls import start_loading
 
 if TYPE_CHECKING:
     from cnca_watch.classify import Classification, Vocabulary
+    from cnca_watch.fields import Fields
 
 REPORT_CHANNEL = "report"
 Tagger = Callable[[str, str], "Classification"]
@@ -309,10 +310,13 @@ async def _observe_items(
         if not refetch:
             if snap is None:  # details switched off: the list row is all we know
                 return _announce(item, "", (), None, tagger)
+            title, date = whole_title(item.title, snap.title), item.date or snap.date
             return Announcement(
-                url=item.url, title=whole_title(item.title, snap.title), date=item.date or snap.date, body=snap.body,
+                url=item.url, title=title, date=date, body=snap.body,
                 attachments=snap.attachments, areas=snap.areas, list_title=item.title,
                 list_date=item.date, position=item.position, area_reason=snap.area_reason,
+                # details off: a changed list row is changed text, read again
+                fields=_read_fields(title, snap.body, date) if (title, date) != (snap.title, snap.date) else None,
             )
         try:
             return await read_announcement(source, item, fetcher, tagger)
@@ -379,19 +383,27 @@ def _announce(
     detail_title: str | None = None,
 ) -> Announcement:
     title = whole_title(item.title, detail_title)
+    date = item.date or detail_date
     classified = tagger(title, body)
     return Announcement(
         url=item.url,
         title=title,
-        date=item.date or detail_date,
+        date=date,
         body=body,
         attachments=tuple(attachments),
         areas=classified.tags,
+        fields=_read_fields(title, body, date),
         list_title=item.title,
         list_date=item.date,
         position=item.position,
         area_reason=classified.reason,
     )
+
+
+def _read_fields(title: str, body: str, date: str | None) -> "Fields":
+    from cnca_watch.fields import extract_fields  # new or changed text only: a steady run reads none
+
+    return extract_fields(title, body, date)
 
 
 def _lazy_tagger(overrides: Mapping[str, Any], vocabulary: "Vocabulary | None") -> Tagger:

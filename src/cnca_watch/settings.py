@@ -103,6 +103,8 @@ class Config:
     email: EmailSettings | None = None
     webhooks: tuple[WebhookSettings, ...] = ()
     areas: Mapping[str, Any] = field(default_factory=dict)  # [areas] overrides, raw TOML
+    language: str = "zh"  # [output] language: "en" adds an English gloss under every title
+    glossary: Mapping[str, Any] = field(default_factory=dict)  # [glossary] overrides, raw TOML
     path: Path | None = None  # the file it came from, for messages
     routing: RoutingTable = field(default_factory=RoutingTable)  # [[routes]] and [routing]
     alerts: AlertSettings = field(default_factory=AlertSettings)

@@ -31,6 +31,7 @@ class OutputFormat(str, Enum):
     html = "html"
     json = "json"
     atom = "atom"
+    ics = "ics"  # RFC 5545 calendar (upcoming only)
 
 
 class Shape(Enum):
@@ -46,6 +47,9 @@ class RenderOptions:
 
     pretty: bool = False
     stream: Optional[TextIO] = None
+    # "en": an English gloss under each Chinese title (``--lang en``); glossary = config [glossary]
+    language: str = "zh"
+    glossary: Optional[Mapping[str, Any]] = None
     _consoles: dict[bool, "Console"] = field(default_factory=dict, repr=False)
 
     def write(self, text: str) -> None:
@@ -68,6 +72,17 @@ class Renderer:
     soft_wrap: bool = False  # CONSOLE only: long lines wrap at the terminal, not by rich
 
     def __call__(self, payload: Any, options: RenderOptions) -> None:
+        from cnca_watch.render.common import GLOSSARY_OVERRIDES, OUTPUT_LANGUAGE
+
+        language = OUTPUT_LANGUAGE.set(options.language)
+        glossary = GLOSSARY_OVERRIDES.set(options.glossary)
+        try:
+            self._draw(payload, options)
+        finally:
+            OUTPUT_LANGUAGE.reset(language)
+            GLOSSARY_OVERRIDES.reset(glossary)
+
+    def _draw(self, payload: Any, options: RenderOptions) -> None:
         draw = getattr(import_module(f"cnca_watch.render.{self.module}"), self.function)
         if self.shape is Shape.CONSOLE:
             draw(payload, options.console(soft_wrap=self.soft_wrap))
@@ -131,6 +146,14 @@ RENDERERS: Mapping[str, Mapping[OutputFormat, Renderer]] = {
         _F.html: Renderer("review", "review_html", Shape.DOCUMENT),
         _F.json: Renderer("review", "review_json", Shape.JSON),
     },
+    # issue 11: what each announcement says
+    "fields": _plain("fields", "fields_text", "fields_json_line", Shape.DOCUMENT),
+    "fields --stored": _plain("fields", "fill_text", "fill_json_line", Shape.DOCUMENT),
+    "eval-fields": _plain("fields", "eval_fields_text", "eval_fields_json"),
+    "upcoming": {
+        **_plain("fields", "upcoming_text", "upcoming_json"),
+        _F.ics: Renderer("fields", "upcoming_ics", Shape.DOCUMENT),
+    },
 }
 
 
@@ -150,6 +173,10 @@ JSON_SCHEMAS: Mapping[str, str] = {
     "sources health": "sources-health-output.schema.json",
     "backfill": "backfill-output.schema.json",
     "review": "review-output.schema.json",
+    "fields": "fields-output.schema.json",
+    "fields --stored": "fields-stored-output.schema.json",
+    "eval-fields": "eval-fields-output.schema.json",
+    "upcoming": "upcoming-output.schema.json",
 }
 
 

@@ -8,11 +8,15 @@ official order as areas.toml lists them, unknown ids after them, "No task area" 
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from cnca_watch.models import AreaTag, Change, ChangeKind, RunResult, SourceResult, SourceStatus
 from cnca_watch.render.safe import one_line
+
+if TYPE_CHECKING:
+    from cnca_watch.fields import Fields
 
 def area_order() -> tuple[str, ...]:
     """The built-in task areas in their official order (as areas.toml lists them)."""
@@ -220,3 +224,67 @@ def source_note(source: SourceResult) -> str:
     if source.backfilled:
         return f"{source.backfilled} older announcements came into view below the known ones (recorded, not news)"
     return ""
+
+
+# --- announcement fields and the English gloss (issue 11) ---------------------------------
+
+# Set by ``Renderer.__call__`` from ``RenderOptions`` for the time one output is drawn, so
+# that every renderer can add the gloss without each signature growing an argument.
+OUTPUT_LANGUAGE: ContextVar[str] = ContextVar("OUTPUT_LANGUAGE", default="zh")
+GLOSSARY_OVERRIDES: ContextVar[Mapping[str, Any] | None] = ContextVar("GLOSSARY_OVERRIDES", default=None)
+
+
+def fields_line(fields: "Fields | None") -> str:
+    """The fields a version states, on one short line ('' when it states none beyond "news").
+
+    e.g. ``call-for-comments · 市场监管总局 · comments until 2026-10-17``."""
+    if fields is None:
+        return ""
+    parts: list[str] = []
+    if fields.doc_type != "news":
+        parts.append(fields.doc_type)
+    if fields.issuers:
+        parts.append("、".join(fields.issuers))
+    if fields.doc_number:
+        parts.append(fields.doc_number)
+    if fields.effective_date:
+        parts.append(f"in force {fields.effective_date}")
+    if fields.transition_end:
+        parts.append(f"transition ends {fields.transition_end}")
+    if fields.comment_deadline:
+        parts.append(f"comments until {fields.comment_deadline}")
+    if not parts or parts == ["、".join(fields.issuers)]:
+        return ""  # an issuer alone says nothing the title does not
+    return " · ".join(parts)
+
+
+def gloss_line(change: Change) -> str:
+    """The English gloss under the Chinese title when ``--lang en`` asked for it, else ''."""
+    if OUTPUT_LANGUAGE.get() != "en" or change.fields is None:
+        return ""
+    return english_line(change.title, change.fields, change.date)
+
+
+def english_line(title: str, fields: "Fields", published: str | None) -> str:
+    from cnca_watch.gloss import english_gloss
+
+    return english_gloss(title, fields, published, glossary=_glossary(GLOSSARY_OVERRIDES.get()))
+
+
+_GLOSSARIES: dict[str, Any] = {}
+
+
+def _glossary(overrides: Mapping[str, Any] | None) -> Any:
+    from cnca_watch.gloss import load_glossary, package_glossary
+
+    if not overrides:
+        return package_glossary()
+    key = repr(sorted(overrides.items()))
+    if key not in _GLOSSARIES:
+        _GLOSSARIES[key] = load_glossary(overrides)
+    return _GLOSSARIES[key]
+
+
+def under_title(change: Change) -> list[str]:
+    """The lines shown under a change's title: its fields, then (``--lang en``) the gloss."""
+    return [line for line in (fields_line(change.fields), gloss_line(change)) if line]

@@ -12,11 +12,12 @@ from datetime import datetime, timezone
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from cnca_watch.models import Change, ChangeKind, SourceResult
 from cnca_watch.render import html as html_render
 from cnca_watch.render.common import (
+    under_title,
     KIND_LABEL,
     display_date,
     group_changes,
@@ -26,6 +27,9 @@ from cnca_watch.render.common import (
 )
 from cnca_watch.render.safe import clean_text, one_line
 from cnca_watch.settings import EmailSettings
+
+if TYPE_CHECKING:
+    from cnca_watch.upcoming import Deadline, Upcoming
 
 
 def subject_line(template: str, *, summary_text: str, today: str) -> str:
@@ -65,6 +69,7 @@ def text_body(
             out += [f"-- {one_line(group.source)} --", ""]
             for change in group.changes:
                 out.append(f"* [{KIND_LABEL[change.kind]}] {one_line(change.title) or 'untitled'}")
+                out += [f"  {one_line(line)}" for line in under_title(change)]
                 out.append(f"  {one_line(change.url)}")
                 details = [d for d in (display_date(change.date), ", ".join(short_label(t) for t in change.areas)) if d]
                 if details:
@@ -87,6 +92,8 @@ def compose_email(
     today: str,
     source_order: Sequence[str] = (),
     now: datetime | None = None,
+    coming_up: "Upcoming | None" = None,
+    reminders: "Sequence[Deadline]" = (),
 ) -> EmailMessage:
     """The notification message for these changes and failed sources.
 
@@ -105,19 +112,39 @@ def compose_email(
     message["X-Mailer"] = "cnca-watch"
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
 
+    dates = _dates_text(coming_up, reminders)
+    body = text_body(result_changes, failed_sources, heading=subject, source_order=source_order)
+    if dates:  # above the signature
+        cut = body.rfind("-- \n")
+        body = body[:cut] + dates + "\n" + body[cut:] if cut >= 0 else body + "\n" + dates
     message.set_content(
-        text_body(result_changes, failed_sources, heading=subject, source_order=source_order),
+        body,
         subtype="plain",
         charset="utf-8",
     )
-    message.add_alternative(
-        html_render.render_changes(
-            result_changes, failed_sources, title=subject, source_order=source_order
-        ),
-        subtype="html",
-        charset="utf-8",
-    )
+    page = html_render.render_changes(result_changes, failed_sources, title=subject, source_order=source_order)
+    if dates:
+        page = page.replace("</body>", f"<pre>{html_render.h(dates)}</pre>\n</body>", 1)
+    message.add_alternative(page, subtype="html", charset="utf-8")
     return message
+
+
+def _dates_text(coming_up: "Upcoming | None", reminders: "Sequence[Deadline]") -> str:
+    """REMINDERS (7 days / 1 day before a deadline) and COMING UP (the next 7 days)."""
+    from cnca_watch.render.fields import coming_up_lines
+
+    out: list[str] = []
+    if reminders:
+        out.append("REMINDERS")
+        for deadline in reminders:
+            when = "tomorrow" if deadline.days_left == 1 else f"in {deadline.days_left} days"
+            out.append(f"  {deadline.date} ({when})  {deadline.label}: {one_line(deadline.title)}")
+            out.append(f"    {one_line(deadline.url)}")
+        out.append("")
+    coming = coming_up_lines(coming_up)
+    if coming:
+        out += [*coming, ""]
+    return "\n".join(out)
 
 
 class EncodedSubject(str):

@@ -12,6 +12,7 @@ from typing import Sequence
 
 from cnca_watch.models import Change, ChangeKind, RunResult, SourceResult
 from cnca_watch.render.common import (
+    under_title,
     KIND_LABEL,
     display_date,
     failed_sources,
@@ -67,6 +68,8 @@ def change_html(change: Change) -> str:
     if date:
         parts.append(f"<time>{date}</time>")
     line = " · ".join(parts)
+    for shown in under_title(change):
+        line += f"<br>\n<small>{h(shown)}</small>"
     if change.areas:
         tags = "".join(f'<span style="{_TAG_STYLE}">{h(short_label(t))}</span>' for t in change.areas)
         line += f"<br>\n{tags}"

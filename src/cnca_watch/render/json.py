@@ -45,6 +45,7 @@ def change_to_json(change: Change) -> dict[str, Any]:
         "attachments": [attachment_to_json(a) for a in change.attachments],
         "areas": [area_to_json(a) for a in change.areas],
         "reason": change.area_reason,
+        "fields": None if change.fields is None else change.fields.to_json(),
     }
 
 

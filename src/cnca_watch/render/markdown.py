@@ -13,6 +13,7 @@ from typing import Sequence
 
 from cnca_watch.models import Change, ChangeKind, RunResult, SourceResult
 from cnca_watch.render.common import (
+    under_title,
     KIND_LABEL,
     display_date,
     failed_sources,
@@ -71,6 +72,7 @@ def change_lines(change: Change) -> list[str]:
     if change.areas:
         parts.append("areas: " + ", ".join(md_escape(short_label(tag)) for tag in change.areas))
     lines = ["- " + " · ".join(parts)]
+    lines += [f"  {md_escape(one_line(line))}" for line in under_title(change)]
     if change.kind is ChangeKind.CHANGED and change.fields_changed:
         lines.append("  changed: " + ", ".join(md_escape(one_line(f)) for f in change.fields_changed))
     if change.diff:

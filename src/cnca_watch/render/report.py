@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from rich.console import Console
 from rich.table import Table
@@ -22,6 +22,7 @@ from cnca_watch.models import Change, ChangeKind
 from cnca_watch.render import html as html_render
 from cnca_watch.render import markdown as md_render
 from cnca_watch.render.common import (
+    under_title,
     builtin_area_labels,
     area_order,
     KIND_LABEL,
@@ -33,7 +34,11 @@ from cnca_watch.render.common import (
     short_label,
 )
 from cnca_watch.render.json import change_to_json
+from cnca_watch.render.fields import coming_up_lines
 from cnca_watch.render.safe import clean_text, one_line
+
+if TYPE_CHECKING:
+    from cnca_watch.upcoming import Upcoming
 
 BY_DETECTED = "detected"  # month = when cnca-watch first saw the change
 BY_PUBLISHED = "published"  # month = the announcement's publication date
@@ -59,6 +64,7 @@ class Report:
     sources: tuple[tuple[str, int], ...]  # most changes first
     months: tuple[tuple[str, int], ...]  # YYYY-MM ascending, gaps filled with 0; "undated" last
     groups: tuple[AreaGroup, ...]
+    coming_up: "Upcoming | None" = None  # deadlines in the next 7 days (issue 11)
 
 
 def change_month(change: Change, by: str) -> str:
@@ -163,12 +169,16 @@ def report_text(report: Report) -> str:
     out += ["", "By month:"]
     largest = max((n for _, n in report.months), default=0)
     out += [f"  {m:<7}  {n:>5}  {bar(n, largest)}".rstrip() for m, n in report.months] or ["  (none)"]
+    coming = coming_up_lines(report.coming_up)
+    if coming:
+        out += ["", *coming]
     for group in report.groups:
         out += ["", f"== {group.label} ({group.count} as primary area) =="]
         for source in group.sources:
             out += ["", f"-- {one_line(source.source)} --"]
             for change in source.changes:
                 out.append(f"* [{KIND_LABEL[change.kind]}] {one_line(change.title) or 'untitled'}")
+                out += [f"  {one_line(line)}" for line in under_title(change)]
                 out.append(f"  {one_line(change.url)}")
                 details = [display_date(change.date), ", ".join(short_label(t) for t in change.areas)]
                 if any(details):
@@ -190,6 +200,11 @@ def report_markdown(report: Report) -> str:
     out += [f"| {esc(one_line(name))} | {n} |" for name, n in report.sources]
     out += ["", "## By month", "", "| Month | Changes |", "|---|---:|"]
     out += [f"| {m} | {n} |" for m, n in report.months]
+    if report.coming_up is not None and report.coming_up.deadlines:
+        out += ["", f"## Coming up (next {report.coming_up.days} days)", ""]
+        out += [
+            f"- {d.date} · {esc(d.label)} · {md_render.md_link(d.title, d.url)}" for d in report.coming_up.deadlines
+        ]
     for group in report.groups:
         out += ["", f"## {esc(group.label)} ({group.count} as primary area)"]
         for source in group.sources:
@@ -223,6 +238,13 @@ def report_html(report: Report) -> str:
     out.append(table("By task area (a change counts in every area it is tagged with)", [(a.label, a.count) for a in report.areas]))
     out.append(table("By source", list(report.sources)))
     out.append(table("By month", list(report.months), with_bars=True))
+    if report.coming_up is not None and report.coming_up.deadlines:
+        out.append(f"<h2>Coming up (next {report.coming_up.days} days)</h2>\n<ul>")
+        out += [
+            f"<li><time>{h(d.date)}</time> · {h(d.label)} · {html_render.link(d.title, d.url)}</li>"
+            for d in report.coming_up.deadlines
+        ]
+        out.append("</ul>")
     for group in report.groups:
         out.append(f"<h2>{h(group.label)} ({group.count} as primary area)</h2>")
         for source in group.sources:
@@ -248,6 +270,7 @@ def report_json(report: Report) -> dict[str, Any]:
         ],
         "sources": [{"name": name, "count": n} for name, n in report.sources],
         "months": [{"month": m, "count": n} for m, n in report.months],
+        "coming_up": [d.to_json() for d in report.coming_up.deadlines] if report.coming_up else [],
         "groups": [
             {
                 "area": group.area_id or None,
@@ -295,6 +318,8 @@ def report_rich(report: Report, console: Console) -> None:
         months.add_row(Text(m), Text(str(n)), Text(bar(n, largest), style="cyan"))
     console.print(months)
 
+    for shown in coming_up_lines(report.coming_up):
+        console.print(Text(shown, style="bold" if not shown.startswith(" ") else ""))
     for group in report.groups:
         console.print()
         console.print(Text(f"{group.label} ({group.count} as primary area)", style="bold underline"))
@@ -308,6 +333,8 @@ def report_rich(report: Report, console: Console) -> None:
                 if date:
                     line.append(f"  {date}", style="dim")
                 console.print(line)
+                for shown in under_title(change):
+                    console.print(Text(f"      {one_line(shown)}", style="magenta"))
                 console.print(Text(f"      {one_line(change.url)}", style="dim"))
                 if change.areas:
                     console.print(Text("      " + ", ".join(short_label(t) for t in change.areas), style="dim"))

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cnca_watch.models import Change, ChangeKind, RunResult, SourceStatus
-from cnca_watch.render.common import area_labels, parse_diff, source_note, split_baseline, summary_line
+from cnca_watch.render.common import area_labels, parse_diff, source_note, split_baseline, summary_line, under_title
 from cnca_watch.render.safe import clean_text, one_line
 
 STATUS_STYLE = {
@@ -67,6 +67,8 @@ def _print_change(change: Change, console: Console) -> None:
     heading.append(f"{change.kind.value.upper():<8}", style=KIND_STYLE[change.kind])
     heading.append(one_line(change.title), style="bold")
     console.print(heading)
+    for shown in under_title(change):
+        console.print(Text(f"  {one_line(shown)}", style="magenta"))
     console.print(Text(f"  {change.date or 'date unknown'}  ·  {one_line(change.source)}", style="dim"))
     # the link on a line of its own: long URLs wrap there, not after a dangling "·"
     url = one_line(change.url)

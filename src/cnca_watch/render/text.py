@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from cnca_watch.models import ChangeKind, RunResult
-from cnca_watch.render.common import area_labels, source_note, split_baseline, summary_line
+from cnca_watch.render.common import area_labels, source_note, split_baseline, summary_line, under_title
 from cnca_watch.render.safe import clean_text, one_line
 
 KIND_LABEL = {ChangeKind.NEW: "NEW", ChangeKind.CHANGED: "CHANGED", ChangeKind.REMOVED: "REMOVED"}
@@ -30,6 +30,8 @@ def _lines(result: RunResult) -> Iterable[str]:
     for change in listed:
         yield ""
         yield f"{KIND_LABEL[change.kind]}: {one_line(change.title)}"
+        for line in under_title(change):
+            yield f"  {one_line(line)}"
         yield f"  date:    {change.date or 'unknown'}"
         yield f"  source:  {one_line(change.source)}"
         yield f"  link:    {one_line(change.url)}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
-from typing import Any, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Iterator, Sequence, TypeVar
 
 from cnca_watch.models import (
     Announcement,
@@ -19,6 +19,9 @@ from cnca_watch.models import (
     area_tag_to_dict,
     attachment_to_dict,
 )
+
+if TYPE_CHECKING:
+    from cnca_watch.fields import Fields
 
 CHUNK = 500  # values per IN (...) query, well under SQLite's variable limit
 
@@ -64,7 +67,7 @@ def attachments_from_json(text: str) -> tuple[Attachment, ...]:
 
 CHANGE_SELECT = """
     SELECT c.id, c.kind, s.name, a.url, v.title, v.date, c.fields_changed_json, c.diff,
-           v.attachments_json, v.areas_json, c.detected_at, v.area_reason
+           v.attachments_json, v.areas_json, c.detected_at, v.area_reason, v.fields_json
     FROM changes c
     JOIN announcements a ON a.id = c.announcement_id
     JOIN sources s ON s.id = a.source_id
@@ -73,7 +76,7 @@ CHANGE_SELECT = """
 
 
 def change_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Change:
-    cid, kind, source, url, title, date, fields, diff, attachments, areas, detected_at, reason = row
+    cid, kind, source, url, title, date, fields, diff, attachments, areas, detected_at, reason, fields_json = row
     return Change(
         kind=ChangeKind(kind),
         source=source,
@@ -87,7 +90,21 @@ def change_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Change:
         detected_at=detected_at,
         id=cid,
         area_reason=reason,
+        fields=fields_from_json(fields_json),
     )
+
+
+def fields_to_json(fields: "Fields | None") -> str | None:
+    return None if fields is None else dumps(fields.to_json())
+
+
+def fields_from_json(text: str | None) -> "Fields | None":
+    """A stored version's fields; None where they were never read (NULL)."""
+    if not text:
+        return None
+    from cnca_watch.fields import Fields  # only what shows stored changes reads them
+
+    return Fields.from_json(json.loads(text))
 
 
 
@@ -100,13 +117,13 @@ ANNOUNCEMENT_SELECT = """
 
 SNAPSHOT_SELECT = """
     SELECT a.url, v.title, v.date, v.body, v.attachments_json, v.areas_json, v.list_title, v.list_date,
-           a.listed, a.position, a.removed, v.area_reason
+           a.listed, a.position, a.removed, v.area_reason, v.fields_json
     FROM announcements a JOIN versions v ON v.id = a.latest_version_id
 """
 
 
 def snapshot_from_row(row: tuple[Any, ...]) -> Snapshot:
-    url, title, date, body, attachments, areas, list_title, list_date, listed, position, removed, reason = row
+    url, title, date, body, attachments, areas, list_title, list_date, listed, position, removed, reason, fields_json = row
     return Snapshot(
         url=url,
         title=title,
@@ -120,6 +137,7 @@ def snapshot_from_row(row: tuple[Any, ...]) -> Snapshot:
         position=position,
         removed=bool(removed),
         area_reason=reason,
+        fields_json=fields_json,
     )
 
 
@@ -130,6 +148,7 @@ def announcement_from_change(change: Change) -> Announcement:
         date=change.date,
         attachments=change.attachments,
         areas=change.areas,
+        fields=change.fields,
         list_title=change.title,
         list_date=change.date,
         area_reason=change.area_reason,

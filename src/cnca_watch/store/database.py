@@ -12,6 +12,7 @@ from cnca_watch.models import Change
 from cnca_watch.store.backfill import STORED_ITEMS_SELECT, BackfillSession, StoredItem, stored_items
 from cnca_watch.store.codec import CHANGE_SELECT, areas_to_json, change_from_row, in_chunks
 from cnca_watch.store.failures import store_error
+from cnca_watch.store.fields import FieldsStore
 from cnca_watch.store.files import refuse_non_sqlite
 from cnca_watch.store.opening import connect_read_only, connect_writable
 from cnca_watch.store.health import HealthQueries
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from cnca_watch.classify import Classification
 
 
-class Store(LookBack, HealthQueries, RoutingQueries):
+class Store(LookBack, HealthQueries, RoutingQueries, FieldsStore):
     """An open store.  Use ``Store.open``; a context manager that closes it."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, lock_timeout: float) -> None:

@@ -236,5 +236,31 @@ def v5_backfill(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration(6)
+def v6_announcement_fields(conn: sqlite3.Connection) -> None:
+    """v6: each version keeps what it says about itself (``fields.Fields`` as JSON; NULL until
+    read: ``cnca-watch fields --stored`` fills the versions an older store holds), and the
+    reminders sent before a deadline, so that none goes out twice."""
+    # idempotent: a store rewound to an older user_version (as tests fake one) keeps working
+    if "fields_json" not in {row[1] for row in conn.execute("PRAGMA table_info(versions)")}:
+        conn.execute("ALTER TABLE versions ADD COLUMN fields_json TEXT")
+    run_script(
+        conn,
+        """
+        CREATE TABLE IF NOT EXISTS reminders (
+            url TEXT NOT NULL,
+            field TEXT NOT NULL,
+            date TEXT NOT NULL,
+            days_before INTEGER NOT NULL,
+            channel TEXT NOT NULL,
+            queued_at TEXT NOT NULL,
+            delivered_at TEXT,
+            PRIMARY KEY (url, field, date, days_before, channel)
+        );
+        CREATE INDEX IF NOT EXISTS reminders_pending ON reminders (channel, delivered_at);
+        """,
+    )
+
+
 # The newest schema this code writes: the last migration's number.
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -25,6 +25,7 @@ from cnca_watch.store.codec import (
     areas_to_json,
     attachments_to_json,
     dumps,
+    fields_to_json,
     in_chunks,
     snapshot_from_row,
 )
@@ -246,20 +247,27 @@ class RunWriter:
         latest = conn.execute(
             """
             SELECT v.id, v.title, v.date, v.body, v.attachments_json, v.list_title, v.list_date, v.areas_json,
-                   v.area_reason
+                   v.area_reason, v.fields_json
             FROM announcements a JOIN versions v ON v.id = a.latest_version_id WHERE a.id = ?
             """,
             (aid,),
         ).fetchone()
-        if latest is not None and tuple(latest[1:]) == values:
+        stored_fields = latest[9] if latest is not None else None
+        if latest is not None and tuple(latest[1:9]) == values:
+            if item.fields is not None and stored_fields is None:
+                # read for the first time (a store from before fields): keep what was read
+                conn.execute("UPDATE versions SET fields_json = ? WHERE id = ?", (fields_to_json(item.fields), latest[0]))
             return int(latest[0])
+        fields_json = fields_to_json(item.fields)
+        if fields_json is None and latest is not None and latest[1:4] == values[0:3]:
+            fields_json = stored_fields  # same title, date and body (only the list row moved): same fields
         cursor = conn.execute(
             """
             INSERT INTO versions (announcement_id, run_id, seen_at, title, date, body,
-                                  attachments_json, list_title, list_date, areas_json, area_reason)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  attachments_json, list_title, list_date, areas_json, area_reason, fields_json)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            (aid, self.id, self.started_at, *values),
+            (aid, self.id, self.started_at, *values, fields_json),
         )
         version_id = int(cursor.lastrowid or 0)
         conn.execute("UPDATE announcements SET latest_version_id = ? WHERE id = ?", (version_id, aid))
