@@ -147,7 +147,8 @@ def _parse_pdf(data: bytes, out: Collected) -> None:
     out.pages = len(reader.pages)
     chars_before = out.chars
     for page in reader.pages:
-        out.add_text((page.extract_text() or "").strip() + "\n")
+        if page_text := (page.extract_text() or "").strip():
+            out.add_text(page_text + "\n")
         if out.text_full:
             break
     if out.pages and not "".join(out.parts)[chars_before:].strip():
