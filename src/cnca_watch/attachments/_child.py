@@ -1,4 +1,4 @@
-"""Child-process entry point: ``python -m cnca_watch.attachments._child KIND MEMORY_MB MAX_TEXT MAX_ROWS``.
+"""Child-process entry point: ``python -m cnca_watch.attachments._child KIND MEMORY_MB CPU_SECONDS LIMITS_JSON``.
 
 Reads the file from stdin, writes one JSON object to stdout.  The address-space limit is set
 before any parser is imported, so a file that makes a parser balloon ends this process with a
@@ -12,13 +12,13 @@ import sys
 
 
 def main(argv: list[str]) -> int:
-    kind_name, memory_mb, max_text, max_rows, cpu_seconds = argv
+    kind_name, memory_mb, cpu_seconds, limits_json = argv
     _limit_resources(int(memory_mb), int(cpu_seconds))
     from cnca_watch.attachments._parsers import Collected, Limits, parse
     from cnca_watch.attachments.sniff import FileKind
 
     data = sys.stdin.buffer.read()
-    out = Collected(limits=Limits(max_text_chars=int(max_text), max_rows=int(max_rows)))
+    out = Collected(limits=Limits(**json.loads(limits_json)))
     parse(FileKind(kind_name), data, out)
     sys.stdout.buffer.write(json.dumps(out.as_json(kind_name), ensure_ascii=False).encode("utf-8"))
     sys.stdout.buffer.flush()

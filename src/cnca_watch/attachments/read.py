@@ -13,7 +13,7 @@ import os
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from cnca_watch.attachments._parsers import Limits, decode_text, not_extracted_reason
@@ -92,8 +92,7 @@ def _in_child(kind: FileKind, data: bytes, time_limit_s: float, memory_limit_mb:
     env["PYTHONWARNINGS"] = "ignore"
     command = [
         sys.executable, "-m", "cnca_watch.attachments._child",
-        kind.value, str(memory_limit_mb), str(limits.max_text_chars), str(limits.max_rows),
-        str(int(time_limit_s) + 1),
+        kind.value, str(memory_limit_mb), str(int(time_limit_s) + 1), json.dumps(asdict(limits)),
     ]  # fmt: skip
     try:
         done = subprocess.run(

@@ -65,7 +65,7 @@ def sniff_kind(data: bytes, name: str = "", content_type: str | None = None) -> 
     if head.startswith(_ZIP_MAGICS):
         return _zip_flavour(data)
     if head.startswith(_OLE_MAGIC):
-        return _ole_flavour(head, by_name)
+        return _ole_flavour(data, by_name)
     if _HTML_START.match(head):
         return FileKind.HTML
     mime = (content_type or "").split(";")[0].strip().lower()
@@ -90,15 +90,13 @@ def _zip_flavour(data: bytes) -> FileKind:
     return FileKind.ZIP
 
 
-def _ole_flavour(head: bytes, by_name: FileKind) -> FileKind:
-    if by_name in (FileKind.DOC, FileKind.WPS, FileKind.XLS):
-        return by_name
-    # Directory entries hold stream names in UTF-16LE; they sit early in small files.
-    if "Workbook".encode("utf-16-le") in head or "Book".encode("utf-16-le") + b"\x00\x00" in head:
+def _ole_flavour(data: bytes, by_name: FileKind) -> FileKind:
+    # OLE directory entries hold stream names in UTF-16LE; the directory may sit anywhere.
+    if "Workbook".encode("utf-16-le") in data or "Book".encode("utf-16-le") + b"\x00\x00" in data:
         return FileKind.XLS
-    if "WordDocument".encode("utf-16-le") in head:
-        return FileKind.DOC
-    return FileKind.DOC if by_name is FileKind.UNKNOWN else by_name
+    if "WordDocument".encode("utf-16-le") in data:
+        return FileKind.WPS if by_name is FileKind.WPS else FileKind.DOC
+    return by_name if by_name in (FileKind.DOC, FileKind.WPS, FileKind.XLS) else FileKind.UNKNOWN
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -122,6 +120,7 @@ _FILENAME_STAR = re.compile(r"""filename\*\s*=\s*([^';\s]*)'[^']*'([^;\s]+)""", 
 _FILENAME = re.compile(r"""filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]+))""", re.IGNORECASE)
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]+")
 _MAX_NAME = 200
+_SCRIPT_EXTENSIONS = frozenset({".jsp", ".do", ".action", ".asp", ".aspx", ".php", ".cgi", ".jspx"})  # download handlers, not files
 
 
 def attachment_name(url: str, content_disposition: str | None = None) -> str:
@@ -167,19 +166,31 @@ def _from_query(url: str) -> str:
 def _from_path(url: str) -> str:
     path = urlsplit(url).path
     last = path.rsplit("/", 1)[-1]
-    if not last or "." not in last:
+    if not last or "." not in last or PurePosixPath(last.lower()).suffix in _SCRIPT_EXTENSIONS:
         return ""
     return _decode_bytes(unquote_to_bytes(last))
 
 
 def _decode_bytes(raw: bytes, prefer: str = "utf-8") -> str:
-    codecs = [prefer.lower(), "utf-8", "gb18030"]
-    for codec in dict.fromkeys("gb18030" if c in ("gbk", "gb2312") else c for c in codecs):
+    """Decode a name whose charset nobody declared: UTF-8 unless GBK reads as Chinese and UTF-8 does not.
+
+    Short GBK names are often valid UTF-8 too (目录 = C4BF C2BC reads as "Ŀ¼"), so validity alone
+    cannot decide.
+    """
+    prefer = "gb18030" if prefer.lower() in ("gbk", "gb2312", "gb18030") else prefer.lower()
+    readings = []
+    for codec in dict.fromkeys((prefer, "utf-8", "gb18030")):
         try:
-            return raw.decode(codec)
+            readings.append(raw.decode(codec))
         except (UnicodeDecodeError, LookupError):
             continue
-    return raw.decode("utf-8", errors="replace")
+    if not readings:
+        return raw.decode("utf-8", errors="replace")
+    return max(readings, key=_cjk_count) if not _cjk_count(readings[0]) else readings[0]
+
+
+def _cjk_count(text: str) -> int:
+    return sum(1 for char in text if "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf")
 
 
 def _repair_latin1(text: str) -> str:
