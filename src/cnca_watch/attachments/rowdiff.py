@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 Row = tuple[str, ...]
 
@@ -62,19 +62,25 @@ def diff_sheets(old_rows: Sequence[Sequence[str]], new_rows: Sequence[Sequence[s
         raise KeyColumnError(f"key column {key_column!r} is not in the sheet header (columns: {shown}); set one of those")
     key_index = columns.index(key_column) if key_column is not None else detect_key_column(columns, old_records, new_records)
     if key_index is None:
-        added, removed = _multiset_diff(old_records, new_records)
+        positional = {i for i in range(len(columns)) if _is_serial_column(columns[i], i, old_records, new_records)}
+        added, removed = _multiset_diff(old_records, new_records, positional)
         return SheetDiff(columns, None, added, removed, (), columns_added, columns_removed)
 
+    # A running number (序号) shifts when a row is inserted above; it says nothing about the row.
+    positional = {i for i in range(len(columns)) if i != key_index and _is_serial_column(columns[i], i, old_records, new_records)}
     old_by_key = _keyed(old_records, key_index)
     new_by_key = _keyed(new_records, key_index)
     added = tuple(row for key, row in new_by_key.items() if key not in old_by_key)
     removed = tuple(row for key, row in old_by_key.items() if key not in new_by_key)
-    changed = tuple(
-        RowChange(key[0], old, new, tuple(columns[i] for i, (a, b) in enumerate(zip(old, new)) if a != b))
-        for key, new in new_by_key.items()
-        if (old := old_by_key.get(key)) is not None and old != new
-    )
-    return SheetDiff(columns, columns[key_index], added, removed, changed, columns_added, columns_removed)
+    changed = []
+    for key, new in new_by_key.items():
+        old = old_by_key.get(key)
+        if old is None:
+            continue
+        differing = tuple(columns[i] for i, (a, b) in enumerate(zip(old, new)) if a != b and i not in positional)
+        if differing:
+            changed.append(RowChange(key[0], old, new, differing))
+    return SheetDiff(columns, columns[key_index], added, removed, tuple(changed), columns_added, columns_removed)
 
 
 def detect_key_column(columns: Sequence[str], old: Sequence[Row], new: Sequence[Row]) -> int | None:
@@ -99,6 +105,13 @@ def _uniqueness(values: list[str]) -> float | None:
     if any(not value.strip() for value in values):
         return None
     return len(set(values)) / len(values)
+
+
+def _is_serial_column(name: str, index: int, old: Sequence[Row], new: Sequence[Row]) -> bool:
+    if name.strip().lower() in _SERIAL_HEADERS:
+        return True
+    sides = [[row[index] for row in rows] for rows in (old, new) if rows]
+    return bool(sides) and all(_is_serial(values) for values in sides)
 
 
 def _is_serial(values: list[str]) -> bool:
@@ -145,19 +158,22 @@ def _keyed(records: Sequence[Row], key_index: int) -> dict[tuple[str, int], Row]
     return keyed
 
 
-def _multiset_diff(old: Sequence[Row], new: Sequence[Row]) -> tuple[tuple[Row, ...], tuple[Row, ...]]:
-    old_count, new_count = Counter(old), Counter(new)
-    return _take(new, new_count - old_count), _take(old, old_count - new_count)
+def _multiset_diff(old: Sequence[Row], new: Sequence[Row], positional: set[int]) -> tuple[tuple[Row, ...], tuple[Row, ...]]:
+    def identity(row: Row) -> Row:
+        return tuple(value for i, value in enumerate(row) if i not in positional)
+
+    old_count, new_count = Counter(map(identity, old)), Counter(map(identity, new))
+    return _take(new, new_count - old_count, identity), _take(old, old_count - new_count, identity)
 
 
-def _take(rows: Sequence[Row], wanted: Counter[Row]) -> tuple[Row, ...]:
+def _take(rows: Sequence[Row], wanted: Counter[Row], identity: Callable[[Row], Row]) -> tuple[Row, ...]:
     """Rows in their sheet order, each taken as many times as ``wanted`` says."""
     left = Counter(wanted)
     taken = []
     for row in rows:
-        if left[row] > 0:
+        if left[identity(row)] > 0:
             taken.append(row)
-            left[row] -= 1
+            left[identity(row)] -= 1
     return tuple(taken)
 
 
