@@ -169,8 +169,9 @@ def sizes(conn: sqlite3.Connection) -> dict[str, int]:
 
 
 QUERIES = {
-    "3-char": ("认监委", "锂离子", "实施规", "电动车", "获证机"),
+    "3-char": ("认监委", "锂离子", "实施规", "自行车", "获证机"),
     "2-char": ("认证", "3C", "玩具", "光伏", "暂停"),
+    "1-char (no target)": ("认", "C"),
     "longer / mixed": ("强制性产品认证", '"电动汽车供电设备"', "儿童玩具 OR 婴童用品", "CCC认证 GB", "ISO 9001"),
 }
 
