@@ -14,6 +14,7 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
+    "AttachmentReader": "cnca_watch.attachments.read",
     "FileKind": "cnca_watch.attachments.sniff",
     "KeyColumnError": "cnca_watch.attachments.rowdiff",
     "Limits": "cnca_watch.attachments._parsers",

@@ -41,6 +41,7 @@ class Collected:
     members: int | None = None
     text_full: bool = False
     rows_full: bool = False
+    failed: bool = False  # a parser raised: this process's state is no longer trusted for another file
 
     def add_text(self, text: str) -> None:
         if self.text_full or not text:
@@ -79,6 +80,7 @@ class Collected:
             "notes": self.notes,
             "pages": self.pages,
             "members": self.members,
+            "failed": self.failed,
         }
 
 
@@ -102,8 +104,10 @@ def parse(kind: FileKind, data: bytes, out: Collected) -> None:
     try:
         parser(data, out)
     except MemoryError:
+        out.failed = True
         out.note("text not extracted: the file needs more memory than the limit allows")
     except Exception as exc:  # noqa: BLE001 - a hostile file may raise anything from any library
+        out.failed = True
         out.note(f"text not extracted: unreadable {kind.upper()} ({type(exc).__name__}: {_short(exc)})")
 
 
