@@ -7,7 +7,7 @@ Why this shape:
 * Chinese has no spaces, so the ``trigram`` tokenizer: every query term is a literal,
   case-insensitive substring.
 * ``detail='column'``: the index records which column holds a trigram but not where, which
-  keeps it near 1.4× the text instead of ~2.3× with positions (bench/bench_search.py).  The
+  keeps it at 1.2–1.4× the text instead of ~2.3× with positions (bench/bench_search.py).  The
   price: FTS5 runs no phrases, so a term of 4+ characters is asked as the AND of its
   trigrams (a superset) and every candidate is confirmed with ``instr`` on its text.
 * Trigrams cannot hold a 1–2 character term (认证, 3C).  Each column is indexed with two
