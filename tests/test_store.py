@@ -479,6 +479,10 @@ def test_v2_respells_raw_non_ascii_urls_so_announcements_keep_their_identity(tmp
         "INSERT INTO announcements (source_id, url, first_seen_run, listed, position) VALUES (?, ?, 1, 1, 3)",
         (source_id, "https://www.cnca.gov.cn/zwxx/gg/两次.html"),
     )
+    # and without what schema v3 added (attachment files, the search index)
+    for table in ("search_vocab", "search_fts", "search_doc", "version_files", "attachment_urls", "files"):
+        conn.execute(f"DROP TABLE {table}")
+    conn.execute("DROP VIEW search_doc_padded")
     conn.execute("PRAGMA user_version = 1")
     conn.commit()
     conn.close()

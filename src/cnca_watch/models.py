@@ -58,6 +58,20 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class AttachmentFile:
+    """One attachment link's file as captured: identity is its SHA-256 (stored once)."""
+
+    url: str  # the attachment link
+    name: str  # from Content-Disposition, the query or the path
+    sha256: str
+    size: int
+    kind: str  # attachments.FileKind value: pdf, docx, xlsx, xls, zip, html, …
+    text: str = ""  # extracted text ('' when none could be read)
+    note: str | None = None  # e.g. "text not extracted: encrypted PDF (a password is needed)"
+    sheets_json: str = "[]"  # sheets as [{"name", "rows": [[cell, …], …]}] for row diffs
+
+
+@dataclass(frozen=True, slots=True)
 class Detail:
     """What a detail page says about an announcement.  Produced by ``extract.detail``."""
 
@@ -111,6 +125,12 @@ class Announcement:
     list_title: str = ""  # the list row as seen, to decide when to refetch the detail
     list_date: str | None = None
     position: int = 0
+    files: tuple[AttachmentFile, ...] = ()  # the captured files of ``attachments`` (by link)
+
+
+def attachment_files_text(files: tuple[AttachmentFile, ...]) -> str:
+    """The text of every captured file, one after another: what search and classification read."""
+    return "\n".join(f.text for f in files if f.text)
 
 
 @dataclass(frozen=True, slots=True)

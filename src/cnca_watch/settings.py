@@ -50,6 +50,12 @@ class FetchSettings:
     max_redirects: int = 5
     user_agent: str = DEFAULT_USER_AGENT
     verify_tls: bool = True
+    # attachment files (PDF, DOCX, XLSX, …) of new and changed announcements
+    attachments: bool = True
+    max_attachment_bytes: int = 30 * 1024 * 1024  # a larger file is noted, not read
+    attachment_budget_bytes: int = 200 * 1024 * 1024  # per run, across all files
+    recheck_attachments_days: int = 30  # files of announcements this recent are revalidated each run
+    attachment_time_limit: float = 20.0  # seconds one file's text extraction may take
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,3 +88,4 @@ class Config:
     webhooks: tuple[WebhookSettings, ...] = ()
     areas: Mapping[str, Any] = field(default_factory=dict)  # [areas] overrides, raw TOML
     path: Path | None = None  # the file it came from, for messages
+    keep_files: bool = True  # [store] keep_files: keep attachment files, not only their text

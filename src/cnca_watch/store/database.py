@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from cnca_watch.models import AreaTag, Change
+from cnca_watch.store.attachments import StoredFile, stored_file
+from cnca_watch.store.search import SearchFilters, SearchHit, search_versions
 from cnca_watch.store.codec import CHANGE_SELECT, areas_to_json, change_from_row, in_chunks
 from cnca_watch.store.failures import store_error
 from cnca_watch.store.files import refuse_non_sqlite
@@ -85,6 +87,24 @@ class Store(LookBack):
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         try:
             return self._conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.path, "nothing was saved") from None
+
+    # ---- attachments and search (read-only)
+
+    def search(
+        self, query: str, *, fields: Sequence[str], limit: int, filters: SearchFilters = SearchFilters()
+    ) -> list[SearchHit]:
+        """Ranked hits over every stored version (see ``store.search``)."""
+        try:
+            return search_versions(self._conn, query, fields=fields, limit=limit, filters=filters)
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.path, "nothing was saved") from None
+
+    def attachment_file(self, key: str) -> StoredFile | None:
+        """A stored attachment file by SHA-256 (or a unique 8+ digit prefix) or by its link."""
+        try:
+            return stored_file(self._conn, key)
         except sqlite3.Error as exc:
             raise store_error(exc, self.path, "nothing was saved") from None
 
