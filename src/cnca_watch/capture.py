@@ -125,16 +125,16 @@ async def _fetch_one(
             f"([fetch] attachment_budget_bytes = {run.settings.attachment_budget_bytes}) is spent"
         )
         return
+    limit = min(run.settings.max_attachment_bytes, max(run.budget_left, 1))
     try:
         page = await fetcher.get(
-            url,
-            referer=item.url,
-            validators=known.validators if known else None,
-            max_bytes=min(run.settings.max_attachment_bytes, max(run.budget_left, 1)),
-            binary=True,
+            url, referer=item.url, validators=known.validators if known else None, max_bytes=limit, binary=True
         )
     except FetchError as exc:  # BlockedError and GoneError included
-        keep_known(f"attachment not downloaded: {exc}")
+        if limit < run.settings.max_attachment_bytes and "exceeds" in str(exc):
+            keep_known(f"{url}: not downloaded, larger than what is left of this run's attachment budget")
+        else:
+            keep_known(f"attachment not downloaded: {exc}")
         return
     if page.not_modified:
         if known is not None:
