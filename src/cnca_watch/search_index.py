@@ -247,7 +247,8 @@ def _ranked(
     if totals is None:
         return []
     documents, average_lengths = totals
-    where, parameters = ["search_fts MATCH ?"], [_in_fields(expression, fields)]
+    where: list[str] = ["search_fts MATCH ?"]
+    parameters: list[object] = [_in_fields(expression, fields)]
     if doc_filter:
         where.append(f"rowid IN ({doc_filter[0]})")
         parameters += list(doc_filter[1])
@@ -338,7 +339,8 @@ def _totals(conn: sqlite3.Connection) -> tuple[int, dict[str, float]] | None:
     row = conn.execute("SELECT block FROM search_fts_data WHERE id = 1").fetchone()
     if row is None or not row[0]:
         return None
-    values, offset = [], 0
+    values: list[int] = []
+    offset = 0
     while offset < len(row[0]) and len(values) < 1 + len(FIELDS):
         value, offset = _varint(row[0], offset)
         values.append(value)
@@ -371,7 +373,7 @@ def _fts_expression(conn: sqlite3.Connection, query: Query) -> str | None:
     for group in query.groups:
         parts = [_term_expression(conn, term) for term in group]
         if all(part is not None for part in parts):
-            groups.append("(" + " AND ".join(f"({part})" for part in parts) + ")")  # type: ignore[misc]
+            groups.append("(" + " AND ".join(f"({part})" for part in parts) + ")")
     return " OR ".join(groups) if groups else None
 
 
@@ -409,7 +411,8 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 
 def _confirmation(query: Query, fields: Sequence[str]) -> tuple[str, list[object]]:
     """SQL over ``d`` (search_doc) true exactly when the document matches ``query`` in ``fields``."""
-    groups, parameters = [], []
+    groups: list[str] = []
+    parameters: list[object] = []
     for group in query.groups:
         terms = []
         for term in group:
