@@ -288,3 +288,33 @@ def test_a_store_from_before_attachments_is_indexed_on_upgrade(tmp_path: Path) -
     conn = sqlite3.connect(old)
     assert conn.execute("SELECT count(*) FROM search_doc").fetchone()[0] == versions
     conn.close()
+
+
+# ---------------------------------------------------------------------------- the demo's story
+
+RULES_PAGE = "/zwxx/gg/2024/art/2024/art_5550a5fe35acc39a718ac200fd822820.html"
+STATS_PAGE = "/zwxx/gg/2024/art/2024/art_7fac1dccde2fa8e3e03a2cde12e1998f.html"
+
+
+def test_the_demo_day2_replaces_a_pdf_and_adds_rows_to_a_sheet(tmp_path: Path) -> None:
+    from mirror_helpers import make_config
+
+    from cnca_watch.demo.server import MirrorServer
+
+    with MirrorServer(day=1) as mirror:
+        # the mirror's announcements are from 2024: revalidate them all, as `cnca-watch demo` does
+        config = make_config(mirror.base_url, tmp_path / "demo.db", recheck_attachments_days=36500)
+        run(config)
+        mirror.set_day(2)
+        result = run(config)
+        base = mirror.base_url
+    by_url = {c.url.removeprefix(base): c for c in result.changes}
+    rules, stats = by_url[RULES_PAGE], by_url[STATS_PAGE]
+    assert rules.kind is ChangeKind.CHANGED and rules.fields_changed == ("attachments",)
+    assert "file replaced under the same link" in rules.diff and "初始工厂检查" in rules.diff.replace("{+", "").replace("+}", "")
+    assert stats.kind is ChangeKind.CHANGED and stats.fields_changed == ("attachments",)
+    assert "2 rows added (key 机构类型)" in stats.diff and "认可的检验机构" in stats.diff
+    with Store.open(tmp_path / "demo.db") as store:
+        history = store.announcement(base + STATS_PAGE)
+    assert history is not None and [len(v.files) for v in history.versions] == [1, 1]
+    assert "认可的实验室" in history.versions[0].files[0].text

@@ -181,7 +181,9 @@ def demo(
         config = Config(
             sources=demo_sources(server.base_url),
             store_path=store or Path(tmp) / "demo.db",
-            fetch=FetchSettings(retries=0, connect_timeout=5.0, read_timeout=10.0),
+            # the mirror's announcements are from 2024: revalidate all their attachments, so that
+            # day 2's replaced PDF and grown sheet show (a real store revalidates the last 30 days)
+            fetch=FetchSettings(retries=0, connect_timeout=5.0, read_timeout=10.0, recheck_attachments_days=36500),
         )
         for day in (1, 2):
             server.set_day(day)
