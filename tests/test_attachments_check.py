@@ -189,6 +189,7 @@ def test_a_hostile_file_is_a_note_and_never_a_failed_source_or_a_lost_change(
         result = run(config_for(site.url("/list.html"), store_path))
     assert [s.status for s in result.sources] == [SourceStatus.OK]
     assert {c.url for c in result.changes} == {site.url("/a.html"), site.url("/b.html")}
+    assert any("/files/rules.pdf" in n for n in result.sources[0].attachment_notes)  # reported with the run
     captured = latest_files(store_path, site.url("/a.html"))
     hostile = captured["附件1：实施规则.pdf"]
     assert hostile.note is not None and note.lower() in hostile.note.lower()  # type: ignore[attr-defined]

@@ -191,6 +191,7 @@ class SourceResult:
     removed: int = 0
     requests: int = 0
     backfilled: int = 0  # older announcements that came into view below the known ones
+    attachment_notes: tuple[str, ...] = ()  # per-file notes (not downloaded, not read); never a failure
 
 
 @dataclass(frozen=True, slots=True)

@@ -499,6 +499,7 @@ def _record(run: RunWriter, obs: _Observation, *, keep_files: bool = True) -> So
         removed=sum(c.kind is ChangeKind.REMOVED for c in changes),
         requests=obs.requests,
         backfilled=len(obs.diff.backfilled) if obs.diff else 0,
+        attachment_notes=tuple(obs.files.notes) if obs.files else (),
     )
     run.record_source(result)
     if obs.files is not None:
