@@ -260,6 +260,9 @@ def test_search_three_two_character_latin_phrase_and_boolean_queries(search_conf
     assert sorted(found(config, "电线 OR 评审")) == ["s1.html", "s2.html"]
     assert found(config, "accreditation") == ["s3.html"]
     assert found(config, "电线", fields=("title",)) == []
+    assert found(config, "互认", sources=("site",)) == ["s3.html"] and found(config, "互认", sources=("other",)) == []
+    assert found(config, "互认", since="2999-01-01") == [] and found(config, "互认", kinds=("removed",)) == []
+    assert found(config, "互认", kinds=("new",)) == ["s3.html"]
 
 
 def test_search_cli_json_has_spans_and_text_marks_the_match(search_config) -> None:  # type: ignore[no-untyped-def]
