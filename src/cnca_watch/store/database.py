@@ -158,9 +158,20 @@ class Store(LookBack):
                 ORDER BY a.id
                 """
             ).fetchall()
+            # attachment text is classified as the run does: as body text, after the body
+            attached = dict(
+                self._conn.execute(
+                    """
+                    SELECT vf.version_id, group_concat(f.text, char(10))
+                    FROM announcements a JOIN version_files vf ON vf.version_id = a.latest_version_id
+                    JOIN files f ON f.sha256 = vf.sha256 WHERE f.text != '' GROUP BY vf.version_id
+                    """
+                ).fetchall()
+            )
             changed = 0
             for version_id, title, body, old_json in rows:
-                new_json = areas_to_json(classify(title, body))
+                text = attached.get(version_id)
+                new_json = areas_to_json(classify(title, f"{body}\n{text}" if text else body))
                 if new_json == old_json:
                     continue
                 changed += 1
