@@ -167,6 +167,19 @@ def test_a_replaced_pdf_and_a_sheet_that_gained_rows_are_changes_with_their_diff
     assert old.sha256 != new.sha256 and "修订版" in new.text and "修订版" not in old.text
     # every version stays searchable: the old text and the new one
     assert [h.version_id for h in search_store(config, "修订版", fields=("attachments",)).hits] == [history.versions[1].id]
+    # show lists every version's file: hash, size, type and its text (an excerpt, or --full)
+    shown = CliRunner().invoke(app, ["show", site.url("/a.html"), "--format", "text", "--store", str(store_path)])
+    assert shown.exit_code == 0, shown.output
+    for version_file in (old, new):
+        assert f"pdf · {version_file.size} bytes · sha256 {version_file.sha256}" in shown.output
+    assert "| 关于发布强制性产品认证实施规则修订版的公告" in shown.output
+    long_text = "认证" * 400
+    with Store.open(store_path) as store:  # a long text is cut without --full
+        store._conn.execute("UPDATE files SET text = ? WHERE sha256 = ?", (long_text, new.sha256))
+        store._conn.commit()
+    short = CliRunner().invoke(app, ["show", site.url("/a.html"), "-f", "text", "--store", str(store_path)]).output
+    full = CliRunner().invoke(app, ["show", site.url("/a.html"), "-f", "text", "--full", "--store", str(store_path)]).output
+    assert long_text not in short and "--full for all of it" in short and long_text in full
 
 
 @pytest.mark.parametrize(
