@@ -5,7 +5,9 @@
         site.requests  # [(path, headers), ...] in arrival order
 
 Pages are served as UTF-8 HTML with an ETag of their content; a matching If-None-Match gets
-304, as the real static list pages do.  Unknown paths answer 404.
+304, as the real static list pages do.  Unknown paths answer 404.  A ``bytes`` value is a file
+(application/octet-stream); a ``(bytes, headers)`` pair a file with its own headers
+(Content-Type, Content-Disposition).
 """
 
 from __future__ import annotations
@@ -29,19 +31,27 @@ class _Handler(BaseHTTPRequestHandler):
         if page is None:
             self._answer(404, b"not found")
             return
-        body = page.encode("utf-8")
+        headers = {"Content-Type": "text/html; charset=utf-8"}
+        if isinstance(page, tuple):
+            body, extra = page
+            headers = {"Content-Type": "application/octet-stream", **extra}
+        elif isinstance(page, bytes):
+            body, headers = page, {"Content-Type": "application/octet-stream"}
+        else:
+            body = page.encode("utf-8")
         etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
         if self.headers.get("If-None-Match") == etag:
             self._answer(304, b"", etag)
             return
-        self._answer(200, body, etag)
+        self._answer(200, body, etag, headers)
 
-    def _answer(self, status: int, body: bytes, etag: str | None = None) -> None:
+    def _answer(self, status: int, body: bytes, etag: str | None = None, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         if etag:
             self.send_header("ETag", etag)
         if status != 304:
-            self.send_header("Content-Type", "text/html; charset=utf-8")
+            for name, value in (headers or {"Content-Type": "text/html; charset=utf-8"}).items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if status != 304:
@@ -57,7 +67,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class PageServer:
-    def __init__(self, pages: dict[str, str]) -> None:
+    def __init__(self, pages: dict[str, str | bytes | tuple[bytes, dict[str, str]]]) -> None:
         self.pages = dict(pages)
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.lock = threading.Lock()

@@ -140,6 +140,10 @@ def test_a_run_killed_at_any_point_loses_nothing_doubles_nothing(tmp_path: Path)
             reached += 1
             with sqlite3.connect(store) as db:
                 assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",), (target, nth)
+                # the search index is written in the run's transaction: it matches the versions
+                indexed = db.execute("SELECT count(*) FROM search_doc").fetchone()
+                assert indexed == db.execute("SELECT count(*) FROM versions").fetchone(), (target, nth)
+                db.execute("INSERT INTO search_fts (search_fts) VALUES ('integrity-check')")
             # The killed run's output never got out; the next run reports every change once.
             after = _cli(store, config_file)
             assert after.returncode == 0, after.stderr

@@ -205,7 +205,10 @@ def test_demo_runs_two_days_offline() -> None:
     result = invoke("demo")
     assert result.exit_code == 0
     assert "Day 1" in result.output and "Day 2" in result.output
-    assert "3 new, 1 changed, 1 removed" in result.output
+    # the demo revalidates every attachment: day 2's replaced PDF and grown sheet are two more
+    # changes (STORY.md, "Day 2 in the attachment files")
+    assert "3 new, 3 changed, 1 removed" in result.output
+    assert "2 rows added (key 机构类型)" in result.output and "{+初始工厂检查加+}" in result.output
 
 
 # -- email: delivered only after acceptance ---------------------------------------------

@@ -91,6 +91,15 @@ def test_check_history_report_show_sources_match_their_schemas(two_days: tuple[P
     assert tested["items"] and tested["detail"] is not None
 
 
+def test_search_and_show_full_match_their_schemas(two_days: tuple[Path, MirrorServer]) -> None:
+    config, _mirror = two_days
+    found = json.loads(cli_json("search", "认证", "--config", str(config)))
+    assert found["hits"] and found["query"] == "认证"
+    validate("search", found)
+    shown = json.loads(cli_json("show", found["hits"][0]["url"], "--full", "--config", str(config)))
+    validate("show --full", shown)
+
+
 def test_classify_stored_and_text_match_their_schemas(two_days: tuple[Path, MirrorServer]) -> None:
     config, _ = two_days
     retag = json.loads(cli_json("classify", "--stored", "--config", str(config)))

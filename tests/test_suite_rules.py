@@ -58,12 +58,17 @@ def _modules_after(args: list[str], home: Path) -> tuple[int, set[str]]:
 def test_help_and_a_steady_check_load_neither_the_classifier_nor_rich(tmp_path: Path) -> None:
     # issue 11: fields are read only for new or changed text; the calendar library only for ics
     heavy = {"cnca_watch.classify", "rich", "rich.console", "cnca_watch.fields", "cnca_watch.gloss", "icalendar"}
+    # the attachment readers: never in the CLI's own process (a child reads), and the
+    # reader's driver only in a run that has files to read
+    parsers = {"pypdf", "docx", "openpyxl", "xlrd"}
+    reader = {"cnca_watch.attachments.read", "cnca_watch.attachments._parsers"}
     code, loaded = _modules_after(["--help"], tmp_path)
-    assert code == 0 and not heavy & loaded
+    assert code == 0 and not (heavy | parsers | reader) & loaded
     with MirrorServer(day=1) as mirror:
         config = write_config(tmp_path / "c.toml", mirror.base_url, tmp_path / "store.db")
         code, loaded = _modules_after(["check", "--format", "text", "--config", str(config)], tmp_path)
         assert code == 0 and "cnca_watch.classify" in loaded  # the baseline is classified
         assert "cnca_watch.fields" in loaded and "icalendar" not in loaded  # ... and read for its fields
+        assert "cnca_watch.attachments.read" in loaded and not parsers & loaded  # its files read in the child
         code, loaded = _modules_after(["check", "--format", "text", "--config", str(config)], tmp_path)
-        assert code == 0 and not heavy & loaded, sorted(heavy & loaded)
+        assert code == 0 and not (heavy | parsers | reader) & loaded, sorted((heavy | parsers | reader) & loaded)

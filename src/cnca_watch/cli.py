@@ -187,7 +187,12 @@ def demo(
         config = Config(
             sources=demo_sources(server.base_url),
             store_path=store or Path(tmp) / "demo.db",
-            fetch=FetchSettings(retries=0, connect_timeout=5.0, read_timeout=10.0, backfill_pause=0.0),
+            fetch=FetchSettings(
+                retries=0, connect_timeout=5.0, read_timeout=10.0, backfill_pause=0.0,
+                # the mirror's announcements are from 2024: revalidate all their attachments, so that
+                # day 2's replaced PDF and grown sheet show (a real store revalidates the last 30 days)
+                recheck_attachments_days=36500,
+            ),
         )
         if archive:
             from cnca_watch.commands_review import demo_backfill
@@ -267,6 +272,7 @@ def _register_extra_commands() -> None:
     from cnca_watch.commands_classify import register as register_classify
     from cnca_watch.commands_fields import register as register_fields
     from cnca_watch.commands_history import register as register_history
+    from cnca_watch.commands_attachments import register as register_attachments
     from cnca_watch.commands_review import register as register_review
     from cnca_watch.commands_routes import register as register_routes
 
@@ -275,6 +281,7 @@ def _register_extra_commands() -> None:
     register_routes(app, sources_app)
     register_review(app)
     register_fields(app)
+    register_attachments(app)
 
 
 _register_extra_commands()

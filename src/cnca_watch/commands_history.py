@@ -82,13 +82,14 @@ def register(app: typer.Typer) -> None:
     def show(
         output: OutputFormat,
         key: str = typer.Argument(..., help="An announcement URL, or a change id as `check --json` prints it."),
+        full: bool = typer.Option(False, "--full", help="Each attachment file's whole text, not an excerpt."),
         config_path: Optional[Path] = ConfigOption,
         store: Optional[Path] = StoreOption,
     ) -> None:
-        """One announcement with all its versions, tags and the diffs between versions."""
+        """One announcement with all its versions (attachment files: hash, size, type, text), tags and diffs."""
         from cnca_watch.operations import find_announcement
 
-        emit("show", output, find_announcement(load(config_path, store), key))
+        emit("show --full" if full else "show", output, find_announcement(load(config_path, store), key))
 
     @app.command()
     @guard

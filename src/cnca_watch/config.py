@@ -42,7 +42,7 @@ _SECURITY = ("starttls", "ssl", "none")
 # Longer than an hour is never meant for a daily check, and sockets refuse timeouts near 1e300.
 MAX_SECONDS = 3600.0
 _FETCH_ZERO_OK = {"backfill_pause"}  # float keys where 0 is allowed
-_FETCH_MIN = {"retries": 0}  # the smallest whole number each [fetch] key allows; 1 when not listed
+_FETCH_MIN = {"retries": 0, "recheck_attachments_days": 0}  # the smallest whole number each [fetch] key allows; 1 when not listed
 
 
 def default_config_path() -> Path:
@@ -107,10 +107,13 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     _no_unknown(data, _TOP_KEYS, where, "top level")
 
     store = _table(data, "store", where)
-    _no_unknown(store, {"path"}, where, "[store]")
+    _no_unknown(store, {"path", "keep_files"}, where, "[store]")
     store_path = default_store_path()
     if "path" in store:
         store_path = Path(os.path.expanduser(_str(store, "path", where, "[store]")))
+    keep_files = store.get("keep_files", True)
+    if not isinstance(keep_files, bool):
+        raise ConfigError(f"{where}: [store] keep_files must be true or false (false keeps only the files' text)")
 
     fetch_table = _table(data, "fetch", where)
     fetch, details = _parse_fetch(fetch_table, where)
@@ -161,6 +164,7 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         path=path,
         routing=routing,
         alerts=alerts,
+        keep_files=keep_files,
     )
 
 

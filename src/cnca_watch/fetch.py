@@ -249,8 +249,13 @@ class Fetcher:
         accept_json: bool = False,
         params: dict[str, str] | None = None,
         validators: Validators | None = None,
+        max_bytes: int | None = None,
+        binary: bool = False,
     ) -> Page:
-        """GET ``url``; see the module docstring for what can go wrong."""
+        """GET ``url``; see the module docstring for what can go wrong.
+
+        ``max_bytes`` overrides ``settings.max_bytes`` for this request (attachment files have
+        their own limit); ``binary`` answers are not decoded (``Page.text`` is '')."""
         if self._client is None:
             raise RuntimeError("Fetcher.get() called outside 'async with Fetcher(...)'")
         try:
@@ -266,11 +271,11 @@ class Fetcher:
         visited: set[str] = set()
         for _hop in range(self.settings.max_redirects + 1):
             visited.add(str(current))
-            answer = await self._get_with_retries(current, headers)
+            answer = await self._get_with_retries(current, headers, max_bytes or self.settings.max_bytes)
             if answer.status in REDIRECT_STATUSES:
                 current = self._redirect_target(answer, visited)
                 continue
-            return self._to_page(answer)
+            return self._to_page(answer, binary=binary)
         raise FetchError(
             f"too many redirects (more than {self.settings.max_redirects}) starting at {url}",
             url=url,
@@ -323,11 +328,11 @@ class Fetcher:
             self._per_host[host] = semaphore
         return semaphore
 
-    async def _get_with_retries(self, url: httpx.URL, headers: dict[str, str]) -> _Answer:
+    async def _get_with_retries(self, url: httpx.URL, headers: dict[str, str], max_bytes: int) -> _Answer:
         attempts = max(0, self.settings.retries) + 1
         for attempt in range(attempts):
             try:
-                return await self._attempt(url, headers)
+                return await self._attempt(url, headers, max_bytes)
             except _Retryable as transient:
                 last_attempt = attempt == attempts - 1
                 if transient.retry_after is not None and transient.retry_after > self.settings.max_retry_after:
@@ -357,7 +362,7 @@ class Fetcher:
             return type(error)(message, url=error.url, status=error.status)
         return type(error)(message, url=error.url)
 
-    async def _attempt(self, url: httpx.URL, headers: dict[str, str]) -> _Answer:
+    async def _attempt(self, url: httpx.URL, headers: dict[str, str], max_bytes: int) -> _Answer:
         assert self._client is not None
         async with self._host_semaphore(url), self._global:
             self.request_count += 1
@@ -365,14 +370,12 @@ class Fetcher:
                 async with self._client.stream("GET", url, headers=headers) as response:
                     status = response.status_code
                     answer_headers = _flat_headers(response)
-                    limit = self.settings.max_bytes if status < 400 else min(
-                        self.settings.max_bytes, ERROR_BODY_BYTES
-                    )
+                    limit = max_bytes if status < 400 else min(max_bytes, ERROR_BODY_BYTES)
                     if status in REDIRECT_STATUSES or status == 304:
                         content = b""
                     else:
                         content = await self._read_capped(
-                            response, url, limit, truncate_quietly=status >= 400
+                            response, url, limit, truncate_quietly=status >= 400, max_bytes=max_bytes
                         )
             except httpx.HTTPError as exc:
                 raise self._network_error(exc, url) from exc
@@ -381,12 +384,12 @@ class Fetcher:
         return self._check_status(_Answer(url=url, status=status, headers=answer_headers, content=content))
 
     async def _read_capped(
-        self, response: httpx.Response, url: httpx.URL, limit: int, *, truncate_quietly: bool
+        self, response: httpx.Response, url: httpx.URL, limit: int, *, truncate_quietly: bool, max_bytes: int
     ) -> bytes:
         """Read the body up to ``limit`` bytes; bigger bodies are an error (or cut, for error pages)."""
         declared = response.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit and not truncate_quietly:
-            raise FetchError(self._too_big(url), url=str(url))
+            raise FetchError(self._too_big(url, max_bytes), url=str(url))
         body = bytearray()
         received_raw = 0
         try:
@@ -396,7 +399,7 @@ class Fetcher:
                     if truncate_quietly:
                         del body[limit:]
                         break
-                    raise FetchError(self._too_big(url), url=str(url))
+                    raise FetchError(self._too_big(url, max_bytes), url=str(url))
             received_raw = response.num_bytes_downloaded
         except httpx.RemoteProtocolError as exc:
             received_raw = response.num_bytes_downloaded
@@ -411,8 +414,8 @@ class Fetcher:
             raise
         return bytes(body)
 
-    def _too_big(self, url: httpx.URL) -> str:
-        return f"answer from {url} exceeds {_human_bytes(self.settings.max_bytes)}; refusing to read more"
+    def _too_big(self, url: httpx.URL, max_bytes: int) -> str:
+        return f"answer from {url} exceeds {_human_bytes(max_bytes)}; refusing to read more"
 
     def _network_error(self, exc: httpx.HTTPError, url: httpx.URL) -> Exception:
         host = _host_of(url)
@@ -493,8 +496,8 @@ class Fetcher:
             raise _Retryable(error, parse_retry_after(answer.headers.get("retry-after")))
         raise error
 
-    def _to_page(self, answer: _Answer) -> Page:
-        if answer.status == 304:
+    def _to_page(self, answer: _Answer, *, binary: bool = False) -> Page:
+        if answer.status == 304 or binary:
             text, codec = "", "utf-8"
         else:
             text, codec = decode_body(answer.content, answer.headers.get("content-type"))

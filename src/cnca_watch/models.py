@@ -61,6 +61,20 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class AttachmentFile:
+    """One attachment link's file as captured: identity is its SHA-256 (stored once)."""
+
+    url: str  # the attachment link
+    name: str  # from Content-Disposition, the query or the path
+    sha256: str
+    size: int
+    kind: str  # attachments.FileKind value: pdf, docx, xlsx, xls, zip, html, …
+    text: str = ""  # extracted text ('' when none could be read)
+    note: str | None = None  # e.g. "text not extracted: encrypted PDF (a password is needed)"
+    sheets_json: str = "[]"  # sheets as [{"name", "rows": [[cell, …], …]}] for row diffs
+
+
+@dataclass(frozen=True, slots=True)
 class Detail:
     """What a detail page says about an announcement.  Produced by ``extract.detail``."""
 
@@ -117,6 +131,12 @@ class Announcement:
     area_reason: str | None = None  # why these areas (or none): the classifier's reason
     # read from title + body only when the text is new or changed (None: not read this run)
     fields: "Fields | None" = None
+    files: tuple[AttachmentFile, ...] = ()  # the captured files of ``attachments`` (by link)
+
+
+def attachment_files_text(files: tuple[AttachmentFile, ...]) -> str:
+    """The text of every captured file, one after another: what search and classification read."""
+    return "\n".join(f.text for f in files if f.text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +205,7 @@ class SourceResult:
     requests: int = 0
     backfilled: int = 0  # older announcements that came into view below the known ones
     final_url: str | None = None  # where the list page answered from, after redirects
+    attachment_notes: tuple[str, ...] = ()  # per-file notes (not downloaded, not read); never a failure
 
 
 @dataclass(frozen=True, slots=True)

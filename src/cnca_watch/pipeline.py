@@ -17,6 +17,15 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 import httpx
 
 from cnca_watch import diff as diffing
+from cnca_watch.capture import (
+    RunCapture,
+    SourceFiles,
+    attachment_links,
+    capture_source,
+    recent_cutoff,
+    replaced_file_diff,
+    with_files,
+)
 from cnca_watch.clock import utc_now
 from cnca_watch.errors import BlockedError, ExtractError, FetchError, GoneError
 from cnca_watch.extract import (
@@ -33,6 +42,7 @@ from cnca_watch.fetch import Fetcher
 from cnca_watch.models import (
     Announcement,
     Attachment,
+    Change,
     Detail,
     ChangeKind,
     ListedItem,
@@ -43,6 +53,7 @@ from cnca_watch.models import (
     SourceResult,
     SourceStatus,
     Validators,
+    attachment_files_text,
 )
 from cnca_watch.settings import Config, SourceConfig
 from cnca_watch.store import RunWriter, SourceState, Store
@@ -72,6 +83,8 @@ class _Observation:
     validators: dict[str, Validators] = field(default_factory=dict)
     requests: int = 0
     final_url: str | None = None  # the list page's URL after redirects
+    tagged: set[str] = field(default_factory=set)  # announcements classified afresh in this run
+    files: SourceFiles | None = None  # attachment files captured in this run
 
 
 def check(
@@ -110,7 +123,7 @@ def check(
             observations = asyncio.run(
                 _observe_all(config, sources, run, tagger, transport, progress, frozenset(accept_layout))
             )
-            results = tuple(_record(run, obs) for obs in observations)
+            results = tuple(_record(run, obs, keep_files=config.keep_files) for obs in observations)
             finished_at = utc_now()
             failed = any(r.status is not SourceStatus.OK for r in results)
             run.finish(finished_at, "partial" if failed else "ok")
@@ -137,12 +150,16 @@ async def _observe_all(
     progress: Progress | None,
     accept_layout: frozenset[str] = frozenset(),
 ) -> list[_Observation]:
-    async with Fetcher(config.fetch, transport=transport) as fetcher:
-        tasks = [
-            _observe_source(source, fetcher, run, tagger, progress, source.name in accept_layout)
-            for source in sources
-        ]
-        return list(await asyncio.gather(*tasks))
+    capture = RunCapture(config.fetch)
+    try:
+        async with Fetcher(config.fetch, transport=transport) as fetcher:
+            tasks = [
+                _observe_source(source, fetcher, run, tagger, progress, source.name in accept_layout, capture)
+                for source in sources
+            ]
+            return list(await asyncio.gather(*tasks))
+    finally:
+        capture.close()
 
 
 async def _observe_source(
@@ -152,6 +169,7 @@ async def _observe_source(
     tagger: Tagger,
     progress: Progress | None,
     accept_layout: bool = False,
+    capture: RunCapture | None = None,
 ) -> _Observation:
     obs = _Observation(source=source)
     counted = _CountingFetcher(fetcher)
@@ -165,6 +183,8 @@ async def _observe_source(
             obs.items_seen = state.items_seen or 0
         else:
             await _observe_items(source, listed, state, counted, tagger, obs, accept_layout, moved)
+        if capture is not None and source.details:
+            await _capture_attachments(obs, state, counted, run, capture, tagger)
     except BlockedError as exc:
         obs.status, obs.error = SourceStatus.BLOCKED, str(exc)
     except (FetchError, ExtractError) as exc:
@@ -319,12 +339,14 @@ async def _observe_items(
                 fields=_read_fields(title, snap.body, date) if (title, date) != (snap.title, snap.date) else None,
             )
         try:
-            return await read_announcement(source, item, fetcher, tagger)
+            announcement = await read_announcement(source, item, fetcher, tagger)
         except GoneError:
             return _keep(snap, item) if snap is not None else _announce(item, "", (), None, tagger)
         except (FetchError, ExtractError) as exc:
             detail_errors.append(f"{item.url}: {exc}")
             return None if snap is None else _keep(snap, item)
+        obs.tagged.add(item.url)
+        return announcement
 
     announced = await asyncio.gather(*(observe(item) for item in listed))
     current = [a for a in announced if a is not None]
@@ -372,6 +394,91 @@ async def read_announcement(
     page = await fetcher.get(item.url, referer=source.url)
     detail = extract_detail(page.text, page.url, source.selectors)
     return _announce(item, detail.body, detail.attachments, detail.date, tagger, detail.title)
+
+
+async def _capture_attachments(
+    obs: _Observation,
+    state: SourceState,
+    fetcher: _CountingFetcher,
+    run: RunWriter,
+    capture: RunCapture,
+    tagger: Tagger,
+) -> None:
+    """Capture the attachment files of this source's window; a replaced file is a change."""
+    if obs.unchanged:
+        candidates = [_from_snapshot(s) for s in state.snapshots.values() if s.listed and not s.removed]
+    elif obs.diff is not None:
+        candidates = obs.current
+    else:
+        return
+    links = attachment_links(candidates)
+    if not links:
+        return
+    cutoff = recent_cutoff(utc_now(), capture.settings.recheck_attachments_days)
+    changed = {c.url for c in obs.diff.changes if c.kind is not ChangeKind.REMOVED} if obs.diff else set()
+    to_fetch = changed | {a.url for a in candidates if obs.first_run or (a.date is not None and a.date >= cutoff)}
+    try:
+        files = await capture_source(candidates, to_fetch, run.known_attachments(links), fetcher, capture)
+    except Exception as exc:  # noqa: BLE001 - attachments must never cost the announcements
+        obs.files = SourceFiles(notes=[f"attachments not captured: unexpected {type(exc).__name__}: {exc}"])
+        return
+    obs.files = files
+    if obs.unchanged and not files.replaced:
+        return  # nothing to store but the validators
+    updated: list[Announcement] = []
+    for item in candidates:
+        captured = with_files(item, files.by_url)
+        fresh = any(f.url in files.replaced or f.url in files.first_seen for f in captured.files)
+        text = attachment_files_text(captured.files)
+        if text and (item.url in obs.tagged or fresh):
+            # attachment text reads as body, after it: below the title's weight
+            classified = tagger(captured.title, f"{captured.body}\n{text}")
+            captured = replace(
+                captured, areas=classified.tags, area_reason=classified.reason,
+                # dates and deadlines are often only in the attachment
+                fields=_read_fields(captured.title, f"{captured.body}\n{text}", captured.date),
+            )
+        updated.append(captured)
+    by_url = {a.url: a for a in updated}
+    changes = [
+        replace(c, areas=by_url[c.url].areas, area_reason=by_url[c.url].area_reason, fields=by_url[c.url].fields or c.fields)
+        if c.url in by_url and c.kind is not ChangeKind.REMOVED
+        else c
+        for c in (obs.diff.changes if obs.diff else ())
+    ]
+    detected_at = utc_now()
+    for item in updated:
+        replaced_files = [files.replaced[f.url] for f in item.files if f.url in files.replaced]
+        if not replaced_files:
+            continue
+        text = "\n".join(replaced_file_diff(old, new) for old, new in replaced_files)
+        index = next((i for i, c in enumerate(changes) if c.url == item.url), None)
+        if index is None:
+            changes.append(
+                Change(
+                    kind=ChangeKind.CHANGED, source=obs.source.name, url=item.url, title=item.title, date=item.date,
+                    fields_changed=("attachments",), diff=text, attachments=item.attachments, areas=item.areas,
+                    detected_at=detected_at, area_reason=item.area_reason, fields=item.fields,
+                )
+            )
+        elif changes[index].kind is ChangeKind.CHANGED:
+            old = changes[index]
+            fields = old.fields_changed if "attachments" in old.fields_changed else (*old.fields_changed, "attachments")
+            changes[index] = replace(old, fields_changed=fields, diff="\n".join(t for t in (old.diff, text) if t))
+    obs.current = updated
+    obs.diff = SourceDiff(
+        changes=tuple(changes),
+        unlisted=obs.diff.unlisted if obs.diff else frozenset(),
+        backfilled=obs.diff.backfilled if obs.diff else frozenset(),
+    )
+
+
+def _from_snapshot(snap: Snapshot) -> Announcement:
+    return Announcement(
+        url=snap.url, title=snap.title, date=snap.date, body=snap.body, attachments=snap.attachments,
+        areas=snap.areas, list_title=snap.list_title, list_date=snap.list_date, position=snap.position or 0,
+        area_reason=snap.area_reason,
+    )
 
 
 def _announce(
@@ -431,7 +538,7 @@ def _keep(snap: Snapshot, item: ListedItem) -> Announcement:
     )
 
 
-def _record(run: RunWriter, obs: _Observation) -> SourceResult:
+def _record(run: RunWriter, obs: _Observation, *, keep_files: bool = True) -> SourceResult:
     changes = obs.diff.changes if obs.diff else ()
     result = SourceResult(
         name=obs.source.name,
@@ -446,8 +553,13 @@ def _record(run: RunWriter, obs: _Observation) -> SourceResult:
         requests=obs.requests,
         backfilled=len(obs.diff.backfilled) if obs.diff else 0,
         final_url=obs.final_url,
+        attachment_notes=tuple(obs.files.notes) if obs.files else (),
     )
     run.record_source(result)
+    if obs.files is not None:
+        run.record_files(obs.files.new_files, obs.files.contents, keep_files=keep_files)
+        for captured, validators in obs.files.remembered:
+            run.remember_attachment(captured, validators)
     if obs.diff is not None:
         run.record_observations(obs.source.name, obs.source.url, obs.current, obs.diff)
     if obs.status is SourceStatus.OK:

@@ -54,6 +54,12 @@ class FetchSettings:
     user_agent: str = DEFAULT_USER_AGENT
     verify_tls: bool = True
     backfill_pause: float = 1.0  # seconds between two list pages of a backfill (0 in tests)
+    # attachment files (PDF, DOCX, XLSX, …) of new and changed announcements
+    attachments: bool = True
+    max_attachment_bytes: int = 30 * 1024 * 1024  # a larger file is noted, not read
+    attachment_budget_bytes: int = 200 * 1024 * 1024  # per run, across all files
+    recheck_attachments_days: int = 30  # files of announcements this recent are revalidated each run
+    attachment_time_limit: float = 20.0  # seconds one file's text extraction may take
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,3 +114,4 @@ class Config:
     path: Path | None = None  # the file it came from, for messages
     routing: RoutingTable = field(default_factory=RoutingTable)  # [[routes]] and [routing]
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    keep_files: bool = True  # [store] keep_files: keep attachment files, not only their text

@@ -19,7 +19,7 @@ from types import TracebackType
 from urllib.parse import parse_qs, urlsplit
 
 from cnca_watch.demo import pages
-from cnca_watch.demo.sitedata import Column, Item, Site, load_site
+from cnca_watch.demo.sitedata import DEFAULT_ROOT, Column, Item, Site, load_site
 
 HTML_UTF8 = "text/html; charset=utf-8"
 HTML_NO_CHARSET = "text/html"  # the provincial server declares the charset only in the page
@@ -53,6 +53,8 @@ class Mirror:
     def __init__(self, root: Path | None = None, *, archive: bool = False) -> None:
         self.site: Site = load_site(root)
         self.archive = archive
+        # real attachment files (tests/fixtures/demo/make_demo_files.py); day2/ holds replacements
+        self.files = (root or DEFAULT_ROOT) / "files"
         self.templates = pages.Templates(root) if root else pages.default_templates()
         self._cache: dict[tuple[object, ...], Resource | None] = {}
         self._lock = threading.Lock()
@@ -106,9 +108,19 @@ class Mirror:
                 if path in pages.attachment_paths(item) or (
                     path == _DOWNLOAD_GATEWAY and any(_DOWNLOAD_GATEWAY in a.href for a in item.attachments)
                 ):
-                    return _stub_file(path)
+                    return self._file(day, path) or _stub_file(path)
         if path == _UNITBUILD_JS:
             return Resource(b"/* jpaas unit build loader (demo stub) */\n", "application/javascript")
+        return None
+
+    def _file(self, day: int, path: str) -> Resource | None:
+        """The real file shipped for this attachment path on ``day`` (its latest replacement)."""
+        name = path.rsplit("/", 1)[-1]
+        for folder in [self.files / f"day{d}" for d in range(day, 1, -1)] + [self.files]:
+            candidate = folder / name
+            if name and candidate.is_file():
+                ext = name.rsplit(".", 1)[-1].lower()
+                return Resource(candidate.read_bytes(), _STUB_TYPES.get(ext, "application/octet-stream"))
         return None
 
     def _api(self, day: int, page_id: str, page_no: int, page_size: int) -> Resource:

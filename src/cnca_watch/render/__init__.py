@@ -126,6 +126,12 @@ RENDERERS: Mapping[str, Mapping[OutputFormat, Renderer]] = {
     },
     "history": _plain("history", "history_text", "history_json"),
     "show": _plain("show", "show_text", "show_json"),
+    "show --full": _plain("show", "show_text_full", "show_json"),
+    "search": {
+        _F.terminal: Renderer("search", "search_console", Shape.CONSOLE, soft_wrap=True),
+        _F.text: Renderer("search", "search_text", Shape.DOCUMENT),
+        _F.json: Renderer("search", "search_json", Shape.JSON),
+    },
     "sources list": _plain("sources", "sources_list_text", "sources_list_json"),
     "sources test": _plain("sources", "sources_test_text", "sources_test_json"),
     # one JSON object per line (JSON Lines), as classify has always printed
@@ -163,6 +169,8 @@ JSON_SCHEMAS: Mapping[str, str] = {
     "report": "report-output.schema.json",
     "history": "history-output.schema.json",
     "show": "show-output.schema.json",
+    "show --full": "show-output.schema.json",
+    "search": "search-output.schema.json",
     "sources list": "sources-list-output.schema.json",
     "sources test": "sources-test-output.schema.json",
     "classify": "classify-output.schema.json",

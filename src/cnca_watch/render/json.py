@@ -62,6 +62,7 @@ def source_to_json(source: SourceResult) -> dict[str, Any]:
         "removed": source.removed,
         "requests": source.requests,
         "backfilled": source.backfilled,
+        "attachment_notes": list(source.attachment_notes),
     }
 
 

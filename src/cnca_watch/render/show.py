@@ -9,12 +9,35 @@ from cnca_watch.render.common import area_labels
 from cnca_watch.render.safe import clean_text, one_line
 
 if TYPE_CHECKING:
+    from cnca_watch.models import AttachmentFile
     from cnca_watch.store import AnnouncementHistory
 
 
-def show_text(found: "AnnouncementHistory") -> str:
-    """For a person: its versions (with tags), the changes between them, and the latest
-    body in full."""
+EXCERPT_CHARS = 300  # of each attachment file's text, without --full
+
+
+def show_text_full(found: "AnnouncementHistory") -> str:
+    """``show --full``: as ``show_text``, with every attachment file's whole text."""
+    return show_text(found, excerpt=None)
+
+
+def _file_lines(file: "AttachmentFile", excerpt: int | None) -> list[str]:
+    lines = [
+        f"      file: {one_line(file.name)} <{one_line(file.url)}>",
+        f"        {file.kind} · {file.size} bytes · sha256 {file.sha256}",
+    ]
+    if file.note:
+        lines.append(f"        note: {one_line(file.note)}")
+    text = clean_text(file.text).strip()
+    if text:
+        shown = text if excerpt is None or len(text) <= excerpt else text[:excerpt] + " … (--full for all of it)"
+        lines += [f"        | {line}" for line in shown.splitlines() if line.strip()]
+    return lines
+
+
+def show_text(found: "AnnouncementHistory", excerpt: int | None = EXCERPT_CHARS) -> str:
+    """For a person: its versions (with tags and attachment files: hash, size, type, text),
+    the changes between them, and the latest body in full."""
     state = "removed" if found.removed else "listed" if found.listed else "no longer in the list window"
     lines = [
         f"announcement {found.id} · {one_line(found.source)} · {state}",
@@ -29,8 +52,12 @@ def show_text(found: "AnnouncementHistory") -> str:
         for retag in version.previous_tags:
             old = ", ".join(one_line(a.id) for a in retag.areas) or "none"
             lines.append(f"      before re-tagging {retag.retag_id} at {retag.at}: {old}")
+        captured = {f.url: f for f in version.files}
         for attachment in version.attachments:
-            lines.append(f"      file: {one_line(attachment.name)} <{one_line(attachment.url)}>")
+            if attachment.url in captured:
+                lines += _file_lines(captured[attachment.url], excerpt)
+            else:
+                lines.append(f"      file: {one_line(attachment.name)} <{one_line(attachment.url)}> (not captured)")
     lines += ["", f"changes ({len(found.changes)}):"]
     for change in found.changes:
         fields = f" ({', '.join(change.fields_changed)})" if change.fields_changed else ""

@@ -27,6 +27,8 @@ Layout (each module one job):
 * ``transaction``  — ``BEGIN IMMEDIATE`` … ``COMMIT`` with errors turned into ``StoreError``
 * ``failures``     — sqlite3 errors → person-readable ``StoreError``
 * ``codec``        — JSON columns, shared SELECTs and their row decoders (pure)
+* ``attachments``  — attachment files once by SHA-256, each version's files, per-link validators
+* ``search``       — each version indexed for full-text search (``search_index``) and searched
 * ``records``      — the frozen values the store returns
 """
 

@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from cnca_watch.models import Change
+from cnca_watch.store.attachments import StoredFile, stored_file
 from cnca_watch.store.backfill import STORED_ITEMS_SELECT, BackfillSession, StoredItem, stored_items
+from cnca_watch.store.search import SearchFilters, SearchHit, search_versions
 from cnca_watch.store.codec import CHANGE_SELECT, areas_to_json, change_from_row, in_chunks
 from cnca_watch.store.failures import store_error
 from cnca_watch.store.fields import FieldsStore
@@ -105,6 +107,24 @@ class Store(LookBack, HealthQueries, RoutingQueries, FieldsStore):
         except sqlite3.Error as exc:
             raise store_error(exc, self.path, "nothing was saved") from None
 
+    # ---- attachments and search (read-only)
+
+    def search(
+        self, query: str, *, fields: Sequence[str], limit: int, filters: SearchFilters = SearchFilters()
+    ) -> list[SearchHit]:
+        """Ranked hits over every stored version (see ``store.search``)."""
+        try:
+            return search_versions(self._conn, query, fields=fields, limit=limit, filters=filters)
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.path, "nothing was saved") from None
+
+    def attachment_file(self, key: str) -> StoredFile | None:
+        """A stored attachment file by SHA-256 (or a unique 8+ digit prefix) or by its link."""
+        try:
+            return stored_file(self._conn, key)
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.path, "nothing was saved") from None
+
     # ---- outbox
 
     def pending(self, channel: str) -> tuple[Change, ...]:
@@ -155,9 +175,20 @@ class Store(LookBack, HealthQueries, RoutingQueries, FieldsStore):
                 ORDER BY a.id
                 """
             ).fetchall()
+            # attachment text is classified as the run does: as body text, after the body
+            attached = dict(
+                self._conn.execute(
+                    """
+                    SELECT vf.version_id, group_concat(f.text, char(10))
+                    FROM announcements a JOIN version_files vf ON vf.version_id = a.latest_version_id
+                    JOIN files f ON f.sha256 = vf.sha256 WHERE f.text != '' GROUP BY vf.version_id
+                    """
+                ).fetchall()
+            )
             changed = 0
             for version_id, title, body, old_json, old_reason in rows:
-                classified = classify(title, body)
+                text = attached.get(version_id)
+                classified = classify(title, f"{body}\n{text}" if text else body)
                 new_json = areas_to_json(classified.tags)
                 if new_json != old_json:
                     changed += 1

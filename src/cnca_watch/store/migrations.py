@@ -262,5 +262,51 @@ def v6_announcement_fields(conn: sqlite3.Connection) -> None:
     )
 
 
+@migration(7)
+def v7_attachment_files_and_search(conn: sqlite3.Connection) -> None:
+    """v7: attachment files stored once by SHA-256, which file each version had under each
+    link, the conditional-GET state of each attachment link, and the full-text search index
+    (every version stored so far indexed here, so an upgraded store is searchable at once)."""
+    from cnca_watch import search_index
+
+    run_script(
+        conn,
+        """
+        CREATE TABLE files (
+            sha256 TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            content BLOB,                 -- NULL with [store] keep_files = false
+            text TEXT NOT NULL,
+            note TEXT,
+            sheets_json TEXT NOT NULL DEFAULT '[]',
+            first_seen_run INTEGER REFERENCES runs(id)
+        );
+        CREATE TABLE attachment_urls (
+            url TEXT PRIMARY KEY,
+            sha256 TEXT REFERENCES files(sha256),
+            name TEXT NOT NULL,
+            etag TEXT,
+            last_modified TEXT,
+            checked_at TEXT NOT NULL
+        );
+        CREATE TABLE version_files (
+            version_id INTEGER NOT NULL REFERENCES versions(id),
+            position INTEGER NOT NULL,
+            url TEXT NOT NULL,
+            name TEXT NOT NULL,
+            sha256 TEXT NOT NULL REFERENCES files(sha256),
+            PRIMARY KEY (version_id, position)
+        );
+        CREATE INDEX version_files_by_sha ON version_files (sha256);
+        CREATE INDEX version_files_by_url ON version_files (url);
+        """,
+    )
+    search_index.ensure_schema(conn)
+    conn.execute("INSERT INTO search_doc (doc_id, title, body, attachments) SELECT id, title, body, '' FROM versions")
+    search_index.rebuild_index(conn)
+    search_index.optimize_index(conn)
+
+
 # The newest schema this code writes: the last migration's number.
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -6,15 +6,19 @@ rows, sqlite3 failures turned into ``StoreError``s).
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any, Sequence
 
 from cnca_watch.models import Change
+from cnca_watch.store.attachments import files_of_versions
 from cnca_watch.store.codec import ANNOUNCEMENT_SELECT, CHANGE_SELECT, areas_from_json, attachments_from_json, change_from_row
 from cnca_watch.store.records import AnnouncementHistory, Retagging, RetagResult, RunSummary, VersionRecord
 
 
 class LookBack:
-    """The read-only questions; a subclass provides ``_read``."""
+    """The read-only questions; a subclass provides ``_read`` and ``_conn``."""
+
+    _conn: sqlite3.Connection
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError
@@ -114,6 +118,14 @@ class LookBack:
             old_tags.setdefault(version_id, []).append(
                 Retagging(retag_id, at, vocabulary_hash, areas_from_json(areas))
             )
+        rows = self._read(
+            """
+            SELECT id, run_id, seen_at, title, date, body, attachments_json, areas_json, list_title, list_date
+            FROM versions WHERE announcement_id = ? ORDER BY id
+            """,
+            (aid,),
+        )
+        files = files_of_versions(self._conn, [r[0] for r in rows])
         versions = [
             VersionRecord(
                 id=vid,
@@ -127,14 +139,9 @@ class LookBack:
                 list_title=list_title,
                 list_date=list_date,
                 previous_tags=tuple(old_tags.get(vid, ())),
+                files=files.get(vid, ()),
             )
-            for vid, run_id, seen_at, title, date, body, attachments, areas, list_title, list_date in self._read(
-                """
-                SELECT id, run_id, seen_at, title, date, body, attachments_json, areas_json, list_title, list_date
-                FROM versions WHERE announcement_id = ? ORDER BY id
-                """,
-                (aid,),
-            )
+            for vid, run_id, seen_at, title, date, body, attachments, areas, list_title, list_date in rows
         ]
         changes = [
             change_from_row(r)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cnca_watch.models import AreaTag, Attachment, Change, Snapshot
+from cnca_watch.models import AreaTag, Attachment, AttachmentFile, Change, Snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,8 @@ class VersionRecord:
     list_title: str
     list_date: str | None
     previous_tags: tuple[Retagging, ...] = ()  # oldest first
+    # the captured file of each attachment link, with its text (what the fields work reads)
+    files: tuple[AttachmentFile, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 from cnca_watch.errors import StoreError
 from cnca_watch.models import (
     Announcement,
+    AttachmentFile,
     Change,
     ChangeKind,
     Snapshot,
@@ -29,7 +30,10 @@ from cnca_watch.store.codec import (
     in_chunks,
     snapshot_from_row,
 )
+from cnca_watch.models import attachment_files_text
+from cnca_watch.store import attachments as attachment_rows
 from cnca_watch.store.failures import store_error
+from cnca_watch.store.search import index_version
 from cnca_watch.store.records import SourceState
 
 
@@ -106,7 +110,24 @@ class RunWriter:
             row = conn.execute("SELECT etag, last_modified FROM http_cache WHERE url = ?", (url,)).fetchone()
         return Validators(*row) if row else Validators()
 
+    def known_attachments(self, urls: Iterable[str]) -> dict[str, attachment_rows.KnownAttachment]:
+        """What the store remembers of these attachment links (file, validators)."""
+        with self._sql() as conn:
+            return attachment_rows.known_attachments(conn, urls)
+
     # ---- writing
+
+    def record_files(
+        self, files: Sequence[AttachmentFile], contents: dict[str, bytes], *, keep_files: bool
+    ) -> None:
+        """Store each captured file once (by SHA-256); ``contents`` are kept if ``keep_files``."""
+        with self._sql() as conn:
+            attachment_rows.save_files(conn, files, contents, keep_files=keep_files, run_id=self.id)
+
+    def remember_attachment(self, file: AttachmentFile, validators: Validators) -> None:
+        """The file now served under ``file.url`` and its validators (for the next conditional GET)."""
+        with self._sql() as conn:
+            attachment_rows.remember_fetch(conn, file.url, file.name, file.sha256, validators, self.started_at)
 
     def set_validators(self, url: str, validators: Validators) -> None:
         with self._sql() as conn:
@@ -253,7 +274,12 @@ class RunWriter:
             (aid,),
         ).fetchone()
         stored_fields = latest[9] if latest is not None else None
-        if latest is not None and tuple(latest[1:9]) == values:
+        # a file replaced under the same link is a new version too
+        if (
+            latest is not None
+            and tuple(latest[1:9]) == values
+            and attachment_rows.version_file_keys(conn, int(latest[0])) == attachment_rows.file_keys(item.files)
+        ):
             if item.fields is not None and stored_fields is None:
                 # read for the first time (a store from before fields): keep what was read
                 conn.execute("UPDATE versions SET fields_json = ? WHERE id = ?", (fields_to_json(item.fields), latest[0]))
@@ -271,4 +297,6 @@ class RunWriter:
         )
         version_id = int(cursor.lastrowid or 0)
         conn.execute("UPDATE announcements SET latest_version_id = ? WHERE id = ?", (version_id, aid))
+        attachment_rows.save_version_files(conn, version_id, item.files)
+        index_version(conn, version_id, item.title, item.body, attachment_files_text(item.files))
         return version_id
