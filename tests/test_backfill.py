@@ -348,3 +348,40 @@ def test_a_v2_store_gains_the_backfill_schema_and_keeps_its_runs(tmp_path: Path)
         assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
         assert conn.execute("SELECT kind FROM runs").fetchall() == [("check",)]
         assert conn.execute("SELECT COUNT(*) FROM backfill_cursors").fetchone() == (0,)
+
+
+def test_review_email_carries_the_inline_svg_chart_and_the_table(
+    backfilled: tuple[Path, MirrorServer, dict[str, Any]], tmp_path: Path
+) -> None:
+    import email
+    import email.policy
+
+    from notify_helpers import running_smtp_server
+
+    config, _, _ = backfilled
+    with running_smtp_server() as (controller, handler):
+        mailed = tmp_path / "mail.toml"
+        mailed.write_text(
+            config.read_text()
+            + f'\n[email]\nhost = "127.0.0.1"\nport = {controller.port}\nsecurity = "none"\n'
+            'from = "watch@example.org"\nto = ["desk@example.org"]\n',
+            encoding="utf-8",
+        )
+        cli("review", "--year", "2024", "--email", "--format", "text", "--config", str(mailed))
+    (envelope,) = handler.envelopes
+    assert envelope.rcpt_tos == ["desk@example.org"]
+    message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    assert "2024" in str(message["Subject"])
+    html = message.get_body(("html",)).get_content()
+    text = message.get_body(("plain",)).get_content()
+    svg = html[html.index("<svg") : html.index("</svg>") + len("</svg>")]
+    ET.fromstring(svg)  # the chart is well-formed XML
+    assert "<table" in html and "<script" not in html.lower()
+    assert "href" not in svg and "<image" not in svg  # no external assets in the chart
+    assert f"{ITEMS_2024} announcements" in text  # the counts line, as the text review prints it
+
+
+def test_review_email_without_an_email_table_says_what_to_add(backfilled: tuple[Path, MirrorServer, dict[str, Any]]) -> None:
+    config, _, _ = backfilled
+    result = cli("review", "--year", "2024", "--email", "--config", str(config), code=2)
+    assert "--email needs an [email] table" in result.stderr

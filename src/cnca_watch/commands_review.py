@@ -73,12 +73,19 @@ def register(app: typer.Typer) -> None:
         until: Optional[str] = typer.Option(None, "--until", help="Last publication day (YYYY-MM-DD, included)."),
         config_path: Optional[Path] = ConfigOption,
         store: Optional[Path] = StoreOption,
+        email: bool = typer.Option(
+            False, "--email", help="Also mail it to the [email] recipients (text + HTML with the inline SVG chart)."
+        ),
     ) -> None:
         """A year (or period) by task area and publication month: counts, trend chart, the most
         important items, items with no area, and the previous year beside it."""
-        from cnca_watch.operations import build_store_review
+        from cnca_watch.operations import build_store_review, email_review
 
-        emit("review", output, build_store_review(load(config_path, store), year=year, since=since, until=until))
+        config = load(config_path, store)
+        result = build_store_review(config, year=year, since=since, until=until)
+        if email:
+            email_review(config, result)
+        emit("review", output, result)
 
 
 def _side_stream(output: OutputFormat) -> "typing.TextIO":

@@ -192,6 +192,19 @@ def evaluate_file(config: "Config", path: Path) -> "EvalSummary":
     return evaluate_modes(read_labelled(path, known), vocabulary)
 
 
+def email_review(config: "Config", review: "Review") -> list[str]:
+    """Send ``review`` to the ``[email]`` recipients; the addresses it went to."""
+    from cnca_watch.notify import password_from_env, send_email
+    from cnca_watch.render.email import compose_review_email
+
+    settings = config.email
+    if settings is None:
+        raise UsageError("--email needs an [email] table (host, from, to) in the config; see config.example.toml")
+    message = compose_review_email(review, settings)
+    send_email(settings, message, password=settings.password or password_from_env(settings))
+    return list(settings.to)
+
+
 def build_store_review(
     config: "Config", *, year: int | None = None, since: str | None = None, until: str | None = None
 ) -> "Review":

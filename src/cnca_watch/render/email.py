@@ -29,6 +29,7 @@ from cnca_watch.render.safe import clean_text, one_line
 from cnca_watch.settings import EmailSettings
 
 if TYPE_CHECKING:
+    from cnca_watch.review import Review
     from cnca_watch.upcoming import Deadline, Upcoming
 
 
@@ -84,6 +85,30 @@ def text_body(
     return "\n".join(out) + "\n"
 
 
+def _new_message(settings: EmailSettings, subject: str, now: datetime | None) -> EmailMessage:
+    """The headers every cnca-watch message carries."""
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["Subject"] = EncodedSubject(subject)
+    message["From"] = one_line(settings.sender)
+    message["To"] = ", ".join(one_line(address) for address in settings.to)
+    message["Date"] = format_datetime(now or datetime.now(timezone.utc))
+    message["Message-ID"] = make_msgid("cnca-watch", domain=_domain_of(settings.sender))
+    message["X-Mailer"] = "cnca-watch"
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
+    return message
+
+
+def compose_review_email(review: "Review", settings: EmailSettings, *, now: datetime | None = None) -> EmailMessage:
+    """``review --email``: the review as plain text and as HTML with its inline SVG chart and
+    the table of the same numbers (mail clients that drop SVG still show the table)."""
+    from cnca_watch.render.review import review_html, review_subject, review_text
+
+    message = _new_message(settings, review_subject(review), now)
+    message.set_content(review_text(review), subtype="plain", charset="utf-8")
+    message.add_alternative(review_html(review), subtype="html", charset="utf-8")
+    return message
+
+
 def compose_email(
     result_changes: Sequence[Change],
     failed_sources: Sequence[SourceResult],
@@ -103,14 +128,7 @@ def compose_email(
     summary_text = summary(result_changes, failed_sources)
     subject = subject_line(settings.subject, summary_text=summary_text, today=today)
 
-    message = EmailMessage(policy=email.policy.SMTP)
-    message["Subject"] = EncodedSubject(subject)
-    message["From"] = one_line(settings.sender)
-    message["To"] = ", ".join(one_line(address) for address in settings.to)
-    message["Date"] = format_datetime(now or datetime.now(timezone.utc))
-    message["Message-ID"] = make_msgid("cnca-watch", domain=_domain_of(settings.sender))
-    message["X-Mailer"] = "cnca-watch"
-    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
+    message = _new_message(settings, subject, now)
 
     dates = _dates_text(coming_up, reminders)
     body = text_body(result_changes, failed_sources, heading=subject, source_order=source_order)

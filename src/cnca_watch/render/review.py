@@ -93,6 +93,11 @@ def review_markdown(review: Review) -> str:
 # --- HTML: the inline SVG chart and its table; no script, no external asset ----------------
 
 
+def review_subject(review: Review) -> str:
+    """The review email's subject line."""
+    return f"cnca-watch: {_title(review)}"
+
+
 def review_html(review: Review) -> str:
     from cnca_watch.render import html as html_render
     from cnca_watch.render.chart_svg import review_figure_html
