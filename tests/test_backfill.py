@@ -385,3 +385,14 @@ def test_review_email_without_an_email_table_says_what_to_add(backfilled: tuple[
     config, _, _ = backfilled
     result = cli("review", "--year", "2024", "--email", "--config", str(config), code=2)
     assert "--email needs an [email] table" in result.stderr
+
+
+def test_review_ranks_an_areas_items_by_their_document_type(backfilled: tuple[Path, MirrorServer, dict[str, Any]]) -> None:
+    config, _, _ = backfilled
+    review = cli_json("review", "--year", "2024", "--config", str(config))
+    tops = [item for area in review["period"]["areas"] for item in area["top"]]
+    assert any(item["doc_type"] for item in tops)  # the fields read while backfilling reach the review
+    order = ["call-for-comments", "rules", "list"]  # review.toml
+    for area in review["period"]["areas"]:
+        ranks = [order.index(i["doc_type"]) if i["doc_type"] in order else len(order) for i in area["top"]]
+        assert ranks == sorted(ranks), area["id"]

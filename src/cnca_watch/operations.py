@@ -237,7 +237,7 @@ def build_store_review(
     items = [
         ReviewItem(
             url=s.url, title=s.title, source=s.source, published=s.published, areas=s.areas,
-            kind="backfilled" if s.backfilled else "checked",
+            doc_type=s.doc_type, kind="backfilled" if s.backfilled else "checked",
         )
         for s in stored
     ]

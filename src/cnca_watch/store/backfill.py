@@ -10,6 +10,8 @@ keeps exactly the pages it finished.
 
 from __future__ import annotations
 
+import json
+
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,6 +44,7 @@ class StoredItem:
     published: str | None
     areas: tuple[tuple[str, float], ...]
     backfilled: bool
+    doc_type: str | None = None  # from the version's fields, once they are read
 
 
 class BackfillSession:
@@ -144,7 +147,7 @@ class PageWriter:
 
 
 STORED_ITEMS_SELECT = """
-    SELECT a.url, v.title, s.name, v.date, v.areas_json, a.backfilled
+    SELECT a.url, v.title, s.name, v.date, v.areas_json, a.backfilled, v.fields_json
     FROM announcements a
     JOIN sources s ON s.id = a.source_id
     JOIN versions v ON v.id = a.latest_version_id
@@ -155,8 +158,9 @@ STORED_ITEMS_SELECT = """
 def stored_items(rows: Iterable[tuple[object, ...]]) -> list[StoredItem]:
     """Rows of ``STORED_ITEMS_SELECT`` as values (areas primary first, with their scores)."""
     out = []
-    for url, title, source, date, areas_json, backfilled in rows:
+    for url, title, source, date, areas_json, backfilled, fields_json in rows:
         tags = areas_from_json(str(areas_json))
+        doc_type = json.loads(str(fields_json)).get("doc_type") if fields_json else None
         out.append(
             StoredItem(
                 url=str(url),
@@ -165,6 +169,7 @@ def stored_items(rows: Iterable[tuple[object, ...]]) -> list[StoredItem]:
                 published=str(date)[:10] if date else None,
                 areas=tuple((t.id, t.score) for t in tags),
                 backfilled=bool(backfilled),
+                doc_type=doc_type if isinstance(doc_type, str) else None,
             )
         )
     return out
