@@ -74,7 +74,7 @@ def _root(
 def check(
     output: OutputFormat,
     config_path: Optional[Path] = ConfigOption,
-    store: Optional[Path] = StoreOption,
+    store: Optional[str] = StoreOption,
     quiet: bool = QuietOption,
     exit_code: bool = typer.Option(False, "--exit-code", help="Exit 5 when changes were found (like git diff --exit-code)."),
     email: bool = typer.Option(False, "--email", help="Email the changes ([email] in the config)."),
@@ -167,7 +167,7 @@ def _progress_bar(total: int, *, enabled: bool) -> Iterator[Optional[Callable[[s
 @output_options("check")
 def demo(
     output: OutputFormat,
-    store: Optional[Path] = StoreOption,
+    store: Optional[str] = StoreOption,
 ) -> None:
     """Run two days of `check` against a bundled local mirror of the CNCA/SAMR pages (no network)."""
     import tempfile
@@ -178,9 +178,13 @@ def demo(
     from cnca_watch.settings import Config, FetchSettings
 
     with tempfile.TemporaryDirectory(prefix="cnca-watch-demo-") as tmp, MirrorServer(day=1) as server:
+        from cnca_watch.config import store_location
+
+        file, url = store_location(store) if store else (None, None)
         config = Config(
             sources=demo_sources(server.base_url),
-            store_path=store or Path(tmp) / "demo.db",
+            store_path=file or Path(tmp) / "demo.db",
+            store_url=url,
             fetch=FetchSettings(retries=0, connect_timeout=5.0, read_timeout=10.0),
         )
         for day in (1, 2):

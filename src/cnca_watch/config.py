@@ -61,10 +61,23 @@ def resolve_config_path(explicit: Path | None) -> Path | None:
     return default if default.is_file() else None
 
 
+def store_location(text: str | Path) -> tuple[Path | None, str | None]:
+    """A store given as text: ``postgresql://…`` → (None, url); a path or ``sqlite:///…``
+    → (path, None)."""
+    if isinstance(text, str) and text.startswith(("postgresql://", "postgres://")):
+        return None, text
+    raw = str(text)
+    if isinstance(text, str) and raw.startswith("sqlite://"):
+        raw = raw[len("sqlite://") :]
+        if raw.startswith("//"):  # sqlite:////abs/path
+            raw = raw[1:]
+    return Path(os.path.expanduser(raw)), None
+
+
 def load_config(
     path: Path | None = None,
     *,
-    store_path: Path | None = None,
+    store_path: Path | str | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> Config:
     """Load the config the CLI would use; ``store_path`` (e.g. --store) wins over the file."""
@@ -75,9 +88,10 @@ def load_config(
         config = parse_config(_read_toml(resolved), resolved)
         if warn is not None:
             _warn_if_secret_exposed(resolved, config, warn)
-    override = store_path or (Path(os.environ[STORE_ENV]) if os.environ.get(STORE_ENV) else None)
+    override = store_path or os.environ.get(STORE_ENV) or None
     if override is not None:
-        config = replace(config, store_path=override)
+        file, url = store_location(override)
+        config = replace(config, store_path=file or config.store_path, store_url=url)
     return config
 
 
@@ -105,10 +119,21 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     _no_unknown(data, _TOP_KEYS, where, "top level")
 
     store = _table(data, "store", where)
-    _no_unknown(store, {"path"}, where, "[store]")
+    _no_unknown(store, {"path", "url"}, where, "[store]")
     store_path = default_store_path()
+    store_url: str | None = None
+    if "path" in store and "url" in store:
+        raise ConfigError(f"{where}: [store] has both path and url; keep one")
     if "path" in store:
         store_path = Path(os.path.expanduser(_str(store, "path", where, "[store]")))
+    if "url" in store:
+        text = _str(store, "url", where, "[store]")
+        if not text.startswith(("postgresql://", "postgres://", "sqlite://")):
+            raise ConfigError(
+                f"{where}: [store] url must start with postgresql:// or sqlite:///, not {text.split(':', 1)[0]!r}"
+            )
+        file, store_url = store_location(text)
+        store_path = file or store_path
 
     fetch_table = _table(data, "fetch", where)
     fetch, details = _parse_fetch(fetch_table, where)
@@ -137,6 +162,7 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     return Config(
         sources=sources,
         store_path=store_path,
+        store_url=store_url,
         fetch=fetch,
         details=details,
         email=email,

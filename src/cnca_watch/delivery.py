@@ -59,29 +59,31 @@ def deliver_pending(
     problems: list[str] = []
     failed = [s for s in run.sources if s.status is not SourceStatus.OK] if run else []
     now = utc_now()
-    with Store.open(config.store_path) as store:
+    with Store.open(config.store_target) as store:
         if email and config.email is not None:
-            pending = store.pending(EMAIL_CHANNEL)
-            if pending:
-                try:
-                    # The reader's calendar day, not UTC's: a 07:00 run in Beijing is 23:00 UTC.
-                    _send_email(config, pending, failed, today or date.today().isoformat())
-                except (DeliveryError, ConfigError) as exc:
-                    problems.append(f"email not sent, {len(pending)} change(s) stay queued: {exc}")
-                else:
-                    store.mark_delivered(EMAIL_CHANNEL, [c.id for c in pending if c.id is not None], utc_now())
+            with store.delivering(EMAIL_CHANNEL) as batch:
+                pending = batch.changes
+                if pending:
+                    try:
+                        # The reader's calendar day, not UTC's: a 07:00 run in Beijing is 23:00 UTC.
+                        _send_email(config, pending, failed, today or date.today().isoformat())
+                    except (DeliveryError, ConfigError) as exc:
+                        problems.append(f"email not sent, {len(pending)} change(s) stay queued: {exc}")
+                    else:
+                        batch.sent(utc_now())
         if webhooks:
             for hook in config.webhooks:
                 channel = webhook_channel(hook.url)
-                pending = store.pending(channel)
-                if not pending:
-                    continue
-                try:
-                    _post_webhook(hook, pending, run, now)
-                except DeliveryError as exc:
-                    problems.append(f"webhook not delivered, {len(pending)} change(s) stay queued: {exc}")
-                else:
-                    store.mark_delivered(channel, [c.id for c in pending if c.id is not None], utc_now())
+                with store.delivering(channel) as batch:
+                    pending = batch.changes
+                    if not pending:
+                        continue
+                    try:
+                        _post_webhook(hook, pending, run, now)
+                    except DeliveryError as exc:
+                        problems.append(f"webhook not delivered, {len(pending)} change(s) stay queued: {exc}")
+                    else:
+                        batch.sent(utc_now())
     return problems
 
 

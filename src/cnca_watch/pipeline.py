@@ -97,7 +97,7 @@ def check(
         start_loading()  # while the store opens
     tagger = _lazy_tagger(config.areas, vocabulary)
     channels = tuple(dict.fromkeys((REPORT_CHANNEL, *channels)))
-    with Store.open(config.store_path, lock_timeout=lock_timeout) as store:
+    with Store.open(config.store_target, lock_timeout=lock_timeout) as store:
         started_at = utc_now()
         with store.run(started_at=started_at, channels=channels) as run:
             observations = asyncio.run(
@@ -117,7 +117,7 @@ def acknowledge(config: Config, result: RunResult, channel: str = REPORT_CHANNEL
     ids = [c.id for c in result.changes if c.id is not None]
     if not ids:
         return
-    with Store.open(config.store_path) as store:
+    with Store.open(config.store_target) as store:
         store.mark_delivered(channel, ids, utc_now())
 
 

@@ -5,17 +5,20 @@ To change the schema, append a function decorated ``@migration(N)`` with the nex
 at the end of this file; ``SCHEMA_VERSION`` follows.  Never edit a released migration.
 A migration runs inside the opening transaction: it must not COMMIT (use ``run_script``,
 not ``executescript``), and an exception undoes every migration of that opening.
+Migrations run on SQLite and on PostgreSQL: write DDL in SQLite's spelling through
+``run_script`` (``backend.postgres_ddl`` translates it) and portable SQL otherwise;
+``conn.dialect`` tells the two apart where they must differ (e.g. SQLite's FTS5).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Callable
 
+from cnca_watch.store.backend import Db
 from cnca_watch.store.codec import dumps
 
-Migration = Callable[[sqlite3.Connection], None]
+Migration = Callable[[Db], None]
 
 # Filled by ``@migration`` below, in version order.
 MIGRATIONS: dict[int, Migration] = {}
@@ -34,22 +37,22 @@ def migration(version: int) -> Callable[[Migration], Migration]:
     return register
 
 
-def upgrade(conn: sqlite3.Connection, from_version: int, to_version: int) -> None:
+def upgrade(conn: Db, from_version: int, to_version: int) -> None:
     """Run migrations ``from_version + 1`` … ``to_version`` on ``conn`` (inside its transaction)."""
     for target in range(from_version + 1, to_version + 1):
         MIGRATIONS[target](conn)
 
 
-def run_script(conn: sqlite3.Connection, script: str) -> None:
-    """Statement by statement: ``executescript`` would COMMIT the migration's transaction."""
-    for statement in script.split(";"):
-        if statement.strip():
-            conn.execute(statement)
+def run_script(conn: Db, script: str) -> None:
+    """Statement by statement (``executescript`` would COMMIT the migration's transaction),
+    each in the spelling of the database under ``conn`` (see ``backend.postgres_ddl``)."""
+    for statement in conn.ddl(script):
+        conn.execute(statement)
 
 
 
 @migration(1)
-def v1_initial_schema(conn: sqlite3.Connection) -> None:
+def v1_initial_schema(conn: Db) -> None:
     run_script(
         conn,
         """
@@ -151,7 +154,7 @@ def v1_initial_schema(conn: sqlite3.Connection) -> None:
 
 
 @migration(2)
-def v2_ascii_urls(conn: sqlite3.Connection) -> None:
+def v2_ascii_urls(conn: Db) -> None:
     """v2: URLs are plain-ASCII URIs (non-ASCII percent-encoded as UTF-8, escapes upper-case).
 
     Re-spell what v1 stored raw ("…/公告.html") so that the same announcement, and the same

@@ -1,7 +1,8 @@
 """Looking back: the read-only questions asked of a store (runs, changes, one announcement).
 
 ``LookBack`` holds them; ``Store`` inherits them and supplies ``_read`` (one SELECT, its
-rows, sqlite3 failures turned into ``StoreError``s).
+rows, database failures turned into ``StoreError``s).  The SQL here is portable: it runs on
+SQLite and, through ``backend.PostgresDb``, on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ class LookBack:
                 " AND rs.source_id = a.source_id AND rs.first_run = 1)"
             )
         sql = CHANGE_SELECT + (" WHERE " + " AND ".join(where) if where else "")
-        sql += f" ORDER BY {column}, c.id"
+        sql += f" ORDER BY {column} NULLS FIRST, c.id"  # SQLite's order, spelled out for PostgreSQL
         found = [change_from_row(r) for r in self._read(sql, params)]
         if area is not None:
             found = [c for c in found if any(tag.id == area for tag in c.areas)]

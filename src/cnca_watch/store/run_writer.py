@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from cnca_watch.errors import StoreError
@@ -28,18 +26,15 @@ from cnca_watch.store.codec import (
     in_chunks,
     snapshot_from_row,
 )
-from cnca_watch.store.failures import store_error
+from cnca_watch.store.backend import Db
 from cnca_watch.store.records import SourceState
 
 
 class RunWriter:
     """Everything a check run reads and writes, inside the run's transaction."""
 
-    def __init__(
-        self, conn: sqlite3.Connection, path: Path, run_id: int, started_at: str, channels: Sequence[str]
-    ) -> None:
-        self._conn = conn
-        self._path = path
+    def __init__(self, db: Db, run_id: int, started_at: str, channels: Sequence[str]) -> None:
+        self._db = db
         self.id = run_id
         self.started_at = started_at
         self.channels = tuple(dict.fromkeys(channels))
@@ -47,13 +42,13 @@ class RunWriter:
         self.closed = False
 
     @contextmanager
-    def _sql(self) -> Iterator[sqlite3.Connection]:
+    def _sql(self) -> Iterator[Db]:
         if self.closed:
-            raise StoreError(f"run {self.id} on {self._path} is over; open a new run to write")
+            raise StoreError(f"run {self.id} on {self._db.label} is over; open a new run to write")
         try:
-            yield self._conn
-        except sqlite3.Error as exc:
-            raise store_error(exc, self._path) from None
+            yield self._db
+        except self._db.errors as exc:
+            raise self._db.failure(exc) from None
 
     # ---- reading
 
@@ -111,9 +106,13 @@ class RunWriter:
             source_id = self._source_id(conn, result.name, result.url)
             conn.execute(
                 """
-                INSERT OR REPLACE INTO run_sources
+                INSERT INTO run_sources
                     (run_id, source_id, status, error, items_seen, first_run, new, changed, removed, requests)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (run_id, source_id) DO UPDATE SET
+                    status = excluded.status, error = excluded.error, items_seen = excluded.items_seen,
+                    first_run = excluded.first_run, new = excluded.new, changed = excluded.changed,
+                    removed = excluded.removed, requests = excluded.requests
                 """,
                 (
                     self.id,
@@ -157,7 +156,7 @@ class RunWriter:
                     conn.execute(
                         "UPDATE announcements SET removed = 1, listed = 0, position = NULL WHERE id = ?", (aid,)
                     )
-                cursor = conn.execute(
+                change_id = conn.insert(
                     """
                     INSERT INTO changes
                         (run_id, announcement_id, version_id, kind, fields_changed_json, diff, detected_at)
@@ -173,7 +172,6 @@ class RunWriter:
                         change.detected_at or self.started_at,
                     ),
                 )
-                change_id = int(cursor.lastrowid or 0)
                 conn.executemany(
                     "INSERT INTO outbox (change_id, channel) VALUES (?, ?)",
                     [(change_id, channel) for channel in self.channels],
@@ -188,30 +186,29 @@ class RunWriter:
 
     # ---- helpers
 
-    def _source_id(self, conn: sqlite3.Connection, name: str, url: str) -> int:
+    def _source_id(self, conn: Db, name: str, url: str) -> int:
         conn.execute(
             "INSERT INTO sources (name, url) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET url = excluded.url",
             (name, url),
         )
         return int(conn.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()[0])
 
-    def _announcement_id(self, conn: sqlite3.Connection, source_id: int, url: str) -> int:
+    def _announcement_id(self, conn: Db, source_id: int, url: str) -> int:
         row = conn.execute(
             "SELECT id FROM announcements WHERE source_id = ? AND url = ?", (source_id, url)
         ).fetchone()
         if row:
             return int(row[0])
-        cursor = conn.execute(
+        return conn.insert(
             "INSERT INTO announcements (source_id, url, first_seen_run) VALUES (?, ?, ?)",
             (source_id, url, self.id),
         )
-        return int(cursor.lastrowid or 0)
 
-    def _latest_version(self, conn: sqlite3.Connection, aid: int) -> int | None:
+    def _latest_version(self, conn: Db, aid: int) -> int | None:
         row = conn.execute("SELECT latest_version_id FROM announcements WHERE id = ?", (aid,)).fetchone()
         return row[0] if row else None
 
-    def _upsert_version(self, conn: sqlite3.Connection, aid: int, item: Announcement) -> int:
+    def _upsert_version(self, conn: Db, aid: int, item: Announcement) -> int:
         """The id of a version equal to ``item``: the latest one if nothing differs, else a new one."""
         values = (
             item.title,
@@ -231,7 +228,7 @@ class RunWriter:
         ).fetchone()
         if latest is not None and tuple(latest[1:]) == values:
             return int(latest[0])
-        cursor = conn.execute(
+        version_id = conn.insert(
             """
             INSERT INTO versions (announcement_id, run_id, seen_at, title, date, body,
                                   attachments_json, list_title, list_date, areas_json)
@@ -239,6 +236,5 @@ class RunWriter:
             """,
             (aid, self.id, self.started_at, *values),
         )
-        version_id = int(cursor.lastrowid or 0)
         conn.execute("UPDATE announcements SET latest_version_id = ? WHERE id = ?", (version_id, aid))
         return version_id
