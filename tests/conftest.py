@@ -30,3 +30,51 @@ def mirror() -> Iterator["MirrorServer"]:  # noqa: F821
 @pytest.fixture
 def store_path(tmp_path: Path) -> Path:
     return tmp_path / "store" / "snapshots.db"
+
+
+# ---------------------------------------------------------------- both store backends
+
+_databases = iter(range(1, 1_000_000))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator["PostgresServer"]:  # noqa: F821
+    """One real PostgreSQL server for the session, on 127.0.0.1, in a temporary data dir."""
+    from pg_server import PostgresServer
+
+    server = PostgresServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: "PostgresServer") -> str:  # noqa: F821
+    """A database already at the current store schema: each test's copy of it is cheap."""
+    from cnca_watch.store import Store
+
+    url = postgres_server.create_database("cnca_template")
+    Store.open(url).close()
+    return "cnca_template"
+
+
+@pytest.fixture
+def postgres_url(postgres_server: "PostgresServer") -> str:  # noqa: F821
+    """A fresh, empty database of its own (no schema yet)."""
+    return postgres_server.create_database(f"empty_{next(_databases)}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """The store of a test run on both backends: a SQLite file (a Path), or a
+    ``postgresql://`` URL of a database of its own, copied from the migrated template."""
+    if request.param == "sqlite":
+        return tmp_path / "store" / "snapshots.db"
+    server = request.getfixturevalue("postgres_server")
+    template = request.getfixturevalue("postgres_template")
+    name = f"test_{next(_databases)}"
+    with server.admin() as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+    return str(server.url(name))

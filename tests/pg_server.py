@@ -18,9 +18,23 @@ SERVICE_USER = "pgserver"  # postgres refuses to run as root: the wheel's helper
 
 
 def _bin_dir() -> Path:
-    import pgserver  # noqa: F401  (its wheel carries the server binaries)
+    """The server binaries the ``pgserver`` wheel carries (its Python side is not needed)."""
+    import importlib.util
 
-    return Path(pgserver.__file__).parent / "pginstall" / "bin"
+    spec = importlib.util.find_spec("pgserver")
+    assert spec is not None and spec.submodule_search_locations, "pip install -e '.[test]' brings pgserver"
+    return Path(list(spec.submodule_search_locations)[0]) / "pginstall" / "bin"
+
+
+def _service_user() -> tuple[int, int]:
+    import pwd
+
+    try:
+        entry = pwd.getpwnam(SERVICE_USER)
+    except KeyError:
+        subprocess.run(["useradd", "-s", "/bin/false", SERVICE_USER], check=True, capture_output=True)
+        entry = pwd.getpwnam(SERVICE_USER)
+    return entry.pw_uid, entry.pw_gid
 
 
 def _free_port() -> int:
@@ -38,14 +52,10 @@ class PostgresServer:
         self.data = self.root / "data"
         self.port = _free_port()
         self._run_as: dict[str, Any] = {}
-        if os.geteuid() == 0:
-            from pgserver.utils import ensure_prefix_permissions, ensure_user_exists
-
-            entry = ensure_user_exists(SERVICE_USER)
-            assert entry is not None
-            ensure_prefix_permissions(self.root)
-            os.chown(self.root, entry.pw_uid, entry.pw_gid)
-            self._run_as = {"user": entry.pw_uid, "group": entry.pw_gid}
+        if os.geteuid() == 0:  # the temporary dir's parents (/tmp) are world-traversable
+            uid, gid = _service_user()
+            os.chown(self.root, uid, gid)
+            self._run_as = {"user": uid, "group": gid}
 
     def _run(self, *args: str, timeout: float = 60.0) -> None:
         result = subprocess.run(

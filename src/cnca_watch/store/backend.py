@@ -197,6 +197,11 @@ def postgres_ddl(script: str) -> list[str]:
     return statements + foreign
 
 
+def without_nul(params: Sequence[Any]) -> tuple[Any, ...]:
+    """PostgreSQL text cannot hold NUL: it becomes U+FFFD, as an HTML parser makes of it."""
+    return tuple(p.replace("\x00", "\ufffd") if isinstance(p, str) and "\x00" in p else p for p in params)
+
+
 class PostgresDb:
     dialect = "postgresql"
 
@@ -217,12 +222,12 @@ class PostgresDb:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         if params:
-            return self.conn.execute(postgres_sql(sql), tuple(params))  # type: ignore[arg-type]
+            return self.conn.execute(postgres_sql(sql), without_nul(params))  # type: ignore[arg-type]
         return self.conn.execute(sql)  # type: ignore[arg-type]  # no parameters: sent as written
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self.conn.cursor() as cursor:
-            cursor.executemany(postgres_sql(sql), [tuple(r) for r in rows])  # type: ignore[arg-type]
+            cursor.executemany(postgres_sql(sql), [without_nul(r) for r in rows])  # type: ignore[arg-type]
 
     def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         row = self.execute(sql + " RETURNING id", params).fetchone()
