@@ -66,15 +66,20 @@ def postgres_url(postgres_server: "PostgresServer") -> str:  # noqa: F821
     return postgres_server.create_database(f"empty_{next(_databases)}")
 
 
+@pytest.fixture
+def pg_store(postgres_server: "PostgresServer", postgres_template: str) -> str:  # noqa: F821
+    """A ``postgresql://`` URL of a store database of the test's own, copied from the
+    migrated template (CREATE DATABASE … TEMPLATE: a few milliseconds)."""
+    name = f"test_{next(_databases)}"
+    with postgres_server.admin() as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}" STRATEGY FILE_COPY')
+    return str(postgres_server.url(name))
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
     """The store of a test run on both backends: a SQLite file (a Path), or a
-    ``postgresql://`` URL of a database of its own, copied from the migrated template."""
+    ``postgresql://`` URL (``pg_store``)."""
     if request.param == "sqlite":
         return tmp_path / "store" / "snapshots.db"
-    server = request.getfixturevalue("postgres_server")
-    template = request.getfixturevalue("postgres_template")
-    name = f"test_{next(_databases)}"
-    with server.admin() as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
-    return str(server.url(name))
+    return str(request.getfixturevalue("pg_store"))

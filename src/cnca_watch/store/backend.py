@@ -222,12 +222,12 @@ class PostgresDb:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
         if params:
-            return self.conn.execute(postgres_sql(sql), without_nul(params))  # type: ignore[arg-type]
-        return self.conn.execute(sql)  # type: ignore[arg-type]  # no parameters: sent as written
+            return self.conn.execute(postgres_sql(sql), without_nul(params))
+        return self.conn.execute(sql)  # no parameters: sent as written
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         with self.conn.cursor() as cursor:
-            cursor.executemany(postgres_sql(sql), [without_nul(r) for r in rows])  # type: ignore[arg-type]
+            cursor.executemany(postgres_sql(sql), [without_nul(r) for r in rows])
 
     def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         row = self.execute(sql + " RETURNING id", params).fetchone()
