@@ -256,9 +256,11 @@ def sources_test(
 def _register_extra_commands() -> None:
     from cnca_watch.commands_classify import register as register_classify
     from cnca_watch.commands_history import register as register_history
+    from cnca_watch.commands_store import register as register_store
 
     register_classify(app)
     register_history(app)
+    register_store(app)
 
 
 _register_extra_commands()
