@@ -214,7 +214,7 @@ class PostgresDb:
         try:
             # autocommit: reads see the latest committed history; writes open transactions
             # explicitly (``transaction``) so a run is one transaction.
-            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=max(1, int(lock_timeout) or 10))
+            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name="cnca-watch")
         except psycopg.Error as exc:
             raise self.failure(exc, "nothing was saved") from None
         except ValueError as exc:  # a malformed URL (bad port …): libpq's parser says what
