@@ -178,7 +178,7 @@ def demo(
     from cnca_watch.settings import Config, FetchSettings
 
     with tempfile.TemporaryDirectory(prefix="cnca-watch-demo-") as tmp, MirrorServer(day=1) as server:
-        from cnca_watch.config import store_location
+        from cnca_watch.store_url import store_location
 
         file, url = store_location(store) if store else (None, None)
         config = Config(

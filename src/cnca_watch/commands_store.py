@@ -21,7 +21,7 @@ def copy_command(
 ) -> None:
     """Copy every run, announcement, version, change and outbox entry from FROM into the
     empty store TO, then print each table's rows and checksum on both sides."""
-    from cnca_watch.config import store_location
+    from cnca_watch.store_url import store_location
     from cnca_watch.store.backend import redact
     from cnca_watch.store.copying import copy_store
 

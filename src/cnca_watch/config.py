@@ -27,6 +27,7 @@ from cnca_watch.settings import (
     WebhookSettings,
 )
 from cnca_watch.sources import BUILTIN_SOURCES
+from cnca_watch.store_url import store_location
 
 APP_NAME = "cnca-watch"
 CONFIG_ENV = "CNCA_WATCH_CONFIG"
@@ -60,18 +61,6 @@ def resolve_config_path(explicit: Path | None) -> Path | None:
     default = default_config_path()
     return default if default.is_file() else None
 
-
-def store_location(text: str | Path) -> tuple[Path | None, str | None]:
-    """A store given as text: ``postgresql://…`` → (None, url); a path or ``sqlite:///…``
-    → (path, None)."""
-    if isinstance(text, str) and text.startswith(("postgresql://", "postgres://")):
-        return None, text
-    raw = str(text)
-    if isinstance(text, str) and raw.startswith("sqlite://"):
-        raw = raw[len("sqlite://") :]
-        if raw.startswith("//"):  # sqlite:////abs/path
-            raw = raw[1:]
-    return Path(os.path.expanduser(raw)), None
 
 
 def load_config(

@@ -94,6 +94,6 @@ class Config:
         """Where the store is, for messages: a PostgreSQL URL loses its password."""
         if self.store_url is None:
             return str(self.store_path)
-        from cnca_watch.store.backend import redact
+        from cnca_watch.store_url import redact
 
         return redact(self.store_url)
