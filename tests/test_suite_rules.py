@@ -1,6 +1,6 @@
 """The suite's own house rules: test modules share helpers through helper modules (never
 by importing each other), and no test reads a file outside the repository; `--help` and a
-check with nothing new import neither the classifier nor rich."""
+check with nothing new import neither the classifier nor rich (nor, on SQLite, psycopg)."""
 
 from __future__ import annotations
 
@@ -56,12 +56,13 @@ def _modules_after(args: list[str], home: Path) -> tuple[int, set[str]]:
 
 
 def test_help_and_a_steady_check_load_neither_the_classifier_nor_rich(tmp_path: Path) -> None:
-    heavy = {"cnca_watch.classify", "rich", "rich.console"}
+    heavy = {"cnca_watch.classify", "rich", "rich.console", "psycopg"}  # psycopg: PostgreSQL stores only
     code, loaded = _modules_after(["--help"], tmp_path)
     assert code == 0 and not heavy & loaded
     with MirrorServer(day=1) as mirror:
         config = write_config(tmp_path / "c.toml", mirror.base_url, tmp_path / "store.db")
         code, loaded = _modules_after(["check", "--format", "text", "--config", str(config)], tmp_path)
         assert code == 0 and "cnca_watch.classify" in loaded  # the baseline is classified
+        assert "psycopg" not in loaded
         code, loaded = _modules_after(["check", "--format", "text", "--config", str(config)], tmp_path)
         assert code == 0 and not heavy & loaded, sorted(heavy & loaded)
