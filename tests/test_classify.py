@@ -134,7 +134,7 @@ def test_weak_body_only_mention_does_not_tag(vocab):
 def test_title_outranks_body(vocab):
     tags = classify("认证认可国际合作", "严厉打击虚假认证。", vocab)
     assert ids(tags) == ["going-global", "regulation"]
-    assert tags[0].score == 9.0 and tags[1].score == 6.0  # 国际合作 3x3; 虚假认证 3 + 打击 3
+    assert tags[0].score == 9.0 and tags[1].score == 8.0  # 国际合作 3x3; 虚假认证 3 + 打击 3 + 严厉 2
 
 
 def test_evidence_lists_title_then_body_without_duplicates(vocab):
@@ -216,7 +216,8 @@ def test_ambiguous_anchor_rules(vocab, title, expected):
         ("市场监管总局关于撤销部分认证机构批准书的公告", ["regulation"]),
         # 绿色产品: unified rules/catalogue -> unified management; publicity week -> benefit
         ("国家认监委关于发布《绿色产品认证实施规则》的公告", ["unified-management"]),
-        ("2025年绿色产品认证与标识宣传周活动启动", ["benefit"]),
+        # (the blind labellers give the unified scheme beside its publicity week)
+        ("2025年绿色产品认证与标识宣传周活动启动", ["benefit", "unified-management"]),
         # CCC with an inspection is regulation only
         ("关于开展电动自行车强制性产品认证专项检查的通知", ["regulation"]),
         # a foreign partner in a certification title goes global
@@ -290,12 +291,12 @@ def test_builtin_vocabulary_shape(vocab):
 
 
 def test_override_adds_a_term(vocab):
-    title = "认证助力澜湄合作"
+    title = "认证助力蓝色伙伴关系"
     assert classify(title, "", vocab) == ()
-    custom = load_vocabulary({"going-global": {"zh": {"澜湄合作": 3}}})
+    custom = load_vocabulary({"going-global": {"zh": {"蓝色伙伴关系": 3}}})
     tags = classify(title, "", custom)
     assert ids(tags) == ["going-global"]
-    assert tags[0].evidence == (Evidence("澜湄合作", "title"),)
+    assert tags[0].evidence == (Evidence("蓝色伙伴关系", "title"),)
 
 
 def test_override_changes_a_weight(vocab):

@@ -113,3 +113,93 @@ def test_a_row_without_its_areas_cell_is_an_error_not_no_area(tmp_path: Path) ->
     assert str(caught.value).startswith(f"{path}:3: no areas column")
     path.write_text("title\tareas\n计量通知\t\n", encoding="utf-8")  # an empty cell is "no area"
     assert read_labelled(path)[0].areas == ()
+
+
+# --- confusion, strict primary, in-domain without area, both modes -------------------------
+
+from cnca_watch.classify import Classification  # noqa: E402
+from cnca_watch.evaluate import BUILTIN_AREAS, NONE, evaluate_modes  # noqa: E402
+from cnca_watch.models import AreaTag, Evidence  # noqa: E402
+
+
+def _fixed(answers: dict[str, tuple[str, ...]]):
+    """A stand-in classifier: title -> areas, so the expected figures can be worked out by hand."""
+
+    def run(title: str, body: str) -> Classification:
+        areas = answers[title + ("+" if body else "")] if title + "+" in answers and body else answers[title]
+        tags = tuple(AreaTag(a, a, a, 1.0, (Evidence("x", "title"),)) for a in areas)
+        return Classification(tags, "in the domain" if tags else "in the domain, no task-area signal", bool(tags))
+
+    return run
+
+
+HAND_ROWS = [
+    LabelledRow("a", ("regulation", "unified-management"), in_domain=True, line=2),  # predicted UM, regulation
+    LabelledRow("b", ("going-global",), in_domain=True, line=3),  # predicted none
+    LabelledRow("c", (), in_domain=True, line=4),  # in the domain, no area; predicted none
+    LabelledRow("d", (), in_domain=False, line=5),  # outside; predicted benefit
+    LabelledRow("e", ("benefit",), body="body", in_domain=True, line=6),  # title: none; +body: benefit
+]
+HAND_ANSWERS = {
+    "a": ("unified-management", "regulation"),
+    "b": (),
+    "c": (),
+    "d": ("benefit",),
+    "e": (),
+    "e+": ("benefit",),
+}
+
+
+def test_confusion_strict_primary_and_no_area_counts_by_hand(vocab):
+    report = evaluate(HAND_ROWS, vocab, use_body=False, classifier=_fixed(HAND_ANSWERS))
+    confusion = report.confusion
+    assert list(confusion) == [*BUILTIN_AREAS, NONE]  # every area and none, vocabulary order
+    assert all(list(row) == [*BUILTIN_AREAS, NONE] for row in confusion.values())
+    assert confusion["regulation"]["unified-management"] == 1
+    assert confusion["going-global"][NONE] == 1
+    assert confusion[NONE][NONE] == 1 and confusion[NONE]["benefit"] == 1
+    assert confusion["benefit"][NONE] == 1
+    assert sum(sum(row.values()) for row in confusion.values()) == 5
+    # lenient primary: a (UM is a label), c (both none) -> 2/5; strict: only c -> 1/5
+    assert report.primary_accuracy == pytest.approx(2 / 5)
+    assert report.strict_primary_accuracy == pytest.approx(1 / 5)
+    # in the domain by label: a, b, c, e -> b, c and e got nothing; d (outside) got an area
+    assert (report.in_domain_rows, report.in_domain_without_area, report.outside_tagged) == (4, 3, 1)
+    assert report.no_area_rate == pytest.approx(3 / 4)
+    assert report.mode == "title"
+
+
+def test_both_modes_score_the_body_only_in_title_body(vocab):
+    summary = evaluate_modes(HAND_ROWS, vocab, classifier=_fixed(HAND_ANSWERS))
+    assert summary.rows_with_body == 1
+    assert summary.title_only.confusion["benefit"][NONE] == 1
+    assert summary.title_body is not None and summary.title_body.confusion["benefit"]["benefit"] == 1
+    assert summary.title_body.in_domain_without_area == 2
+    document = summary.to_json()
+    assert document["title"]["mode"] == "title" and document["title+body"]["mode"] == "title+body"
+
+
+def test_without_bodies_there_is_no_title_body_report(vocab):
+    summary = evaluate_modes(HAND_ROWS[:4], vocab, classifier=_fixed(HAND_ANSWERS))
+    assert summary.title_body is None and summary.to_json()["title+body"] is None
+
+
+def test_in_domain_column_is_read(tmp_path):
+    path = tmp_path / "corpus.tsv"
+    path.write_text("title\tareas\tbody\tlang\tpublisher\turl\tin_domain\n"
+                    "认证公告\tregulation\t\tzh\tCNCA\thttp://127.0.0.1/a\tyes\n"
+                    "计量公告\t\t\tzh\tSAMR\thttp://127.0.0.1/b\tno\n"
+                    "Notice\t\t\ten\tCNCA\thttp://127.0.0.1/c\t\n", encoding="utf-8")
+    rows = read_labelled(path)
+    assert [(r.in_domain, r.lang, r.labelled_in_domain) for r in rows] == [(True, "zh", True), (False, "zh", False), (None, "en", False)]
+
+
+def test_a_bad_in_domain_value_names_file_and_line(tmp_path):
+    path = tmp_path / "corpus.tsv"
+    path.write_text("title\tareas\tin_domain\n认证公告\tregulation\tmaybe\n", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"corpus.tsv:2: in_domain must be yes or no"):
+        read_labelled(path)
+
+
+def test_the_area_list_comes_from_the_vocabulary(vocab):
+    assert BUILTIN_AREAS == tuple(a.id for a in vocab.areas)

@@ -98,6 +98,16 @@ def test_classify_stored_and_text_match_their_schemas(two_days: tuple[Path, Mirr
     assert json.loads(lines[0])["areas"] and json.loads(lines[1])["areas"] == []
 
 
+def test_feed_json_matches_its_schema_and_the_atom_document(two_days: tuple[Path, MirrorServer]) -> None:
+    config, _ = two_days
+    document = json.loads(cli_json("feed", "--since", "3650d", "--config", str(config)))
+    validate("feed", document)
+    assert document["changes"] and {c["kind"] for c in document["changes"]} >= {"new", "changed", "removed"}
+    atom = runner.invoke(app, ["feed", "--since", "3650d", "--config", str(config)], catch_exceptions=False)
+    assert atom.exit_code == 0 and atom.stdout.startswith("<?xml")  # Atom stays the default
+    assert atom.stdout.count("<entry>") == len(document["changes"])
+
+
 def test_eval_matches_its_schema() -> None:
     document = json.loads(cli_json("eval", str(FIXTURES / "tiny.tsv")))
     validate("eval", document)

@@ -60,10 +60,17 @@ def _nfkc_run(match: re.Match[str]) -> str:
     return unicodedata.normalize("NFKC", match.group())
 
 
+# Some mirrors annotate every character with its pinyin: 關(guān)于 -> 關于
+_PINYIN = re.compile(rf"(?<=[{_CJK}])[(（][a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüê]{{1,7}}[)）]")
+
+
 def normalise(text: str) -> str:
-    """Simplified characters, half-width forms, no spaces inside Chinese, lower case."""
+    """Simplified characters, half-width forms, no spaces inside Chinese, no pinyin
+    annotations, lower case."""
     if not text:
         return ""
+    if "(" in text or "（" in text:
+        text = _PINYIN.sub("", text)
     # NFKC over a whole body costs more than the whole scan, and the characters it changes
     # in ordinary Chinese text (，（）：) never occur in terms; so only the characters that
     # can affect a match are folded: full-width letters, digits and joiners, the
@@ -166,6 +173,16 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
+class ConceptPattern:
+    """A regular expression for a concept no fixed term captures (``[[patterns]]``)."""
+
+    name: str
+    regex: str  # matched against normalised text (simplified, half-width, lower case)
+    area: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
 class Scoring:
     title_weight: float = 3.0
     body_weight: float = 1.0
@@ -173,6 +190,9 @@ class Scoring:
     relative_threshold: float = 0.3
     max_areas: int = 3
     body_cap: float = 9.0
+    # an area the title says nothing about needs this much from the body (long bodies touch
+    # many subjects in passing)
+    body_only_threshold: float = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +220,15 @@ class Vocabulary:
     _bounded: Mapping[str, re.Pattern[str]] = field(repr=False, default_factory=dict)
     # rules whose area is enabled, with their anchor and context sets for quick tests
     _active_rules: tuple[tuple[Rule, frozenset[str], frozenset[str]], ...] = field(repr=False, default=())
+    _rule_anchors: frozenset[str] = field(repr=False, default=frozenset())  # every active rule's anchors
+    patterns: tuple[ConceptPattern, ...] = ()
+    pattern_body_chars: int = 400  # patterns read only the start of a body (speed)
+    _pattern_regex: re.Pattern[str] | None = field(repr=False, default=None)
+    _enabled_ids: frozenset[str] = field(repr=False, default=frozenset())
+    # the body is scanned without the faint terms (weight <= title_only_weight in every area,
+    # and no domain or rule role): in a body they could never decide anything, and each
+    # extra first character slows the scan of every body
+    _body_pattern: re.Pattern[str] | None = field(repr=False, default=None)
 
     def area(self, area_id: str) -> Area:
         for area in self.areas:
@@ -211,11 +240,13 @@ class Vocabulary:
     def enabled_areas(self) -> tuple[Area, ...]:
         return tuple(a for a in self.areas if a.enabled)
 
-    def scan(self, normalised: str) -> dict[str, int]:
-        """Vocabulary terms found (longest at each position), with their counts."""
+    def scan(self, normalised: str, *, body: bool = False) -> dict[str, int]:
+        """Vocabulary terms found (longest at each position), with their counts; a ``body``
+        scan leaves out the faint title-only terms."""
         if self._ignore_pattern is not None:
             normalised = self._ignore_pattern.sub("|", normalised)
-        counts = Counter(self._pattern.findall(normalised))  # the hot loop stays in C
+        pattern = self._body_pattern if body and self._body_pattern is not None else self._pattern
+        counts = Counter(pattern.findall(normalised))  # the hot loop stays in C
         for term in self._ascii_edged.intersection(counts):
             # "ccc" inside "acccd" is not the word CCC: recount with word edges checked
             bounded = len(self._bounded[term].findall(normalised))
@@ -324,7 +355,7 @@ def load_vocabulary(overrides: Mapping[str, Any] | None = None) -> Vocabulary:
     """
     data = _package_vocabulary()
     merged = _merge_areas(data["areas"], overrides)
-    scoring = Scoring(**data.get("scoring", {}))
+    scoring = Scoring(**{k: v for k, v in data.get("scoring", {}).items() if k != "pattern_body_chars"})
     domain = data["domain"]
 
     areas = tuple(
@@ -347,7 +378,13 @@ def load_vocabulary(overrides: Mapping[str, Any] | None = None) -> Vocabulary:
         )
         for rule in data.get("rules", [])
     )
+    patterns = tuple(
+        ConceptPattern(name=p["name"], regex=p["regex"], area=p["area"], weight=float(p["weight"]))
+        for p in data.get("patterns", [])
+    )
     return _compile(
+        patterns=patterns,
+        pattern_body_chars=int(data.get("scoring", {}).get("pattern_body_chars", 400)),
         areas=areas,
         rules=rules,
         scoring=scoring,
@@ -376,6 +413,9 @@ def _display_spellings(merged: Mapping[str, Mapping[str, Any]], data: Mapping[st
 
 def _compile(
     *,
+    title_only_weight: float = 0.5,
+    patterns: tuple[ConceptPattern, ...] = (),
+    pattern_body_chars: int = 400,
     areas: tuple[Area, ...],
     rules: tuple[Rule, ...],
     scoring: Scoring,
@@ -424,6 +464,12 @@ def _compile(
             implies=inside,
         )
     pattern = re.compile(_trie_pattern(every_term))
+    faint = {
+        term
+        for term, per_area in weights.items()
+        if per_area and max(per_area.values()) <= title_only_weight
+        and term not in strong_set | weak_set | off_set | context_words
+    }
     ascii_edged = [t for t in every_term if _is_ascii_word_char(t[0]) or _is_ascii_word_char(t[-1])]
     ignore_pattern = re.compile("|".join(_term_pattern(t) for t in sorted(ignore, key=len, reverse=True))) if ignore else None
     return Vocabulary(
@@ -434,6 +480,7 @@ def _compile(
         ignore=ignore,
         _terms=infos,
         _pattern=pattern,
+        _body_pattern=re.compile(_trie_pattern(every_term - faint)) if faint else None,
         _ignore_pattern=ignore_pattern,
         _ascii_edged=frozenset(ascii_edged),
         _bounded=_CompiledOnUse(_bounded_pattern),
@@ -442,6 +489,14 @@ def _compile(
             for rule in rules
             if any(a.id == rule.area and a.enabled for a in areas)
         ),
+        _rule_anchors=frozenset(
+            t for rule in rules if any(a.id == rule.area and a.enabled for a in areas) for t in rule.anchors
+        ),
+        patterns=patterns,
+        pattern_body_chars=pattern_body_chars,
+        # one alternation, a named group per pattern (m.lastgroup says which one matched)
+        _pattern_regex=re.compile("|".join(f"(?P<p{i}>{p.regex})" for i, p in enumerate(patterns))) if patterns else None,
+        _enabled_ids=frozenset(a.id for a in areas if a.enabled),
     )
 
 
@@ -456,45 +511,74 @@ def _expand(hits: Mapping[str, int], terms: Mapping[str, _TermInfo]) -> set[str]
     return present
 
 
-def _in_domain(title_hits: Mapping[str, int], body_hits: Mapping[str, int], vocabulary: Vocabulary) -> bool:
+def _domain(title_hits: Mapping[str, int], body_hits: Mapping[str, int], vocabulary: Vocabulary) -> tuple[bool, str | None]:
+    """(in the domain?, the off-topic term that kept it out, if one did)."""
     terms = vocabulary._terms
     title_domain = max((terms[t].domain for t in title_hits), default=0)
     if title_domain == 2:
-        return True
-    if any(terms[t].off_topic for t in title_hits):
-        return False
+        return True, None
+    off = next((t for t in title_hits if terms[t].off_topic), None)
+    if off is not None:
+        return False, off
     if title_domain == 1:
-        return True
+        return True, None
     domain_mentions = sum(n for t, n in body_hits.items() if terms[t].domain)
     off_mentions = sum(n for t, n in body_hits.items() if terms[t].off_topic)
-    return domain_mentions >= vocabulary.min_body_hits and domain_mentions > off_mentions
+    if domain_mentions >= vocabulary.min_body_hits and domain_mentions > off_mentions:
+        return True, None
+    if off_mentions:
+        return False, max((t for t in body_hits if terms[t].off_topic), key=lambda t: body_hits[t])
+    return False, None
 
 
-def classify(title: str, body: str, vocabulary: Vocabulary) -> tuple[AreaTag, ...]:
-    """Areas for one announcement, primary first; () when it is outside the domain."""
+@dataclass(slots=True)
+class Scored:
+    """What the vocabulary makes of a text before thresholds: per-area points and evidence."""
+
+    in_domain: bool
+    off_topic: str | None  # display spelling of the off-topic term that kept it out
+    title_points: dict[str, float]
+    body_points: dict[str, float]
+    evidence: dict[str, dict[tuple[str, str], None]]  # area -> ordered set of (term, where)
+
+    def credit(self, area_id: str, amount: float, term: str, where: str) -> None:
+        place = self.title_points if where == TITLE else self.body_points
+        place[area_id] = place.get(area_id, 0.0) + amount
+        self.evidence.setdefault(area_id, {})[(term, where)] = None
+
+    def scores(self, body_cap: float) -> dict[str, float]:
+        # A long body mentions a bit of everything: it adds at most body_cap to an area, so
+        # a clear title keeps deciding the primary area.
+        return {
+            area_id: self.title_points.get(area_id, 0.0) + min(self.body_points.get(area_id, 0.0), body_cap)
+            for area_id in self.evidence
+        }
+
+
+def score(title: str, body: str, vocabulary: Vocabulary, *, gate: bool = True) -> Scored:
+    """The vocabulary's points for one text (terms, rules and patterns), not yet ranked.
+
+    With ``gate`` (the default) a text outside the domain gets no points; without it the
+    points are counted anyway (the learned domain model may still let the text in)."""
     terms = vocabulary._terms
-    title_hits = vocabulary.scan(normalise(title))
-    body_hits = vocabulary.scan(normalise(body)) if body else {}
-    if not title_hits and not body_hits:
-        return ()
-    if not _in_domain(title_hits, body_hits, vocabulary):
-        return ()
+    title_norm = normalise(title)
+    body_norm = normalise(body) if body else ""
+    title_hits = vocabulary.scan(title_norm)
+    body_hits = vocabulary.scan(body_norm, body=True) if body_norm else {}
+    in_domain, off = _domain(title_hits, body_hits, vocabulary)
+    scored = Scored(in_domain, terms[off].display if off else None, {}, {}, {})
+    if not in_domain and gate:
+        return scored
 
     scoring = vocabulary.scoring
-    points: dict[str, dict[str, float]] = {TITLE: {}, BODY: {}}
-    evidence: dict[str, dict[tuple[str, str], None]] = {}  # ordered set of (term, where)
-
-    def credit(area_id: str, amount: float, term: str, where: str) -> None:
-        place = points[where]
-        place[area_id] = place.get(area_id, 0.0) + amount
-        evidence.setdefault(area_id, {})[(term, where)] = None
-
+    credit = scored.credit
     in_title = _expand(title_hits, terms)
     anywhere = in_title | _expand(body_hits, terms) if body_hits else in_title
     # anchor -> the areas that may still count it, per place: a rule that fires on the
     # title decides for the whole text; one that fires only with body words decides the body
     claimed: dict[str, dict[str, set[str]]] = {TITLE: {}, BODY: {}}
-    for rule, anchors, context in vocabulary._active_rules:
+    active = vocabulary._active_rules if not vocabulary._rule_anchors.isdisjoint(anywhere) else ()
+    for rule, anchors, context in active:
         if anchors.isdisjoint(anywhere) or context.isdisjoint(anywhere):
             continue
         if not anchors.isdisjoint(in_title) and not context.isdisjoint(in_title):
@@ -517,26 +601,259 @@ def classify(title: str, body: str, vocabulary: Vocabulary) -> tuple[AreaTag, ..
                 if allowed is None or area_id in allowed:
                     credit(area_id, weight * factor, info.display, where)
 
-    if not evidence:
+    if vocabulary._pattern_regex is not None:
+        _credit_patterns(scored, vocabulary, title_norm, body_norm[: vocabulary.pattern_body_chars])
+    return scored
+
+
+def _credit_patterns(scored: Scored, vocabulary: Vocabulary, title: str, body: str) -> None:
+    """Concept patterns (``[[patterns]]``): each scores once per place, the matched text is
+    the evidence."""
+    regex = vocabulary._pattern_regex
+    assert regex is not None
+    factors = vocabulary.scoring
+    for text, where, factor in ((title, TITLE, factors.title_weight), (body, BODY, factors.body_weight)):
+        if not text:
+            continue
+        fired: set[int] = set()
+        for match in regex.finditer(text):
+            index = int(match.lastgroup[1:])  # type: ignore[index]
+            if index in fired:
+                continue
+            fired.add(index)
+            pattern = vocabulary.patterns[index]
+            if pattern.area in vocabulary._enabled_ids:
+                scored.credit(pattern.area, pattern.weight * factor, match.group(), where)
+
+
+def rank(
+    scored: Scored,
+    vocabulary: Vocabulary,
+    extra: Mapping[str, float] | None = None,
+    more_evidence: Callable[[str], Iterable[tuple[str, str]]] | None = None,
+) -> tuple[AreaTag, ...]:
+    """Tags from points: at least ``threshold`` and ``relative_threshold`` of the best,
+    highest first, at most ``max_areas``.  ``extra`` adds points from elsewhere, whose
+    evidence ``more_evidence(area)`` gives only for the areas that are tagged (an area left
+    without any evidence is not tagged)."""
+    if not scored.evidence and not extra:
         return ()
-    # A long body mentions a bit of everything: it adds at most body_cap to an area, so a
-    # clear title keeps deciding the primary area.
-    scores = {
-        area_id: points[TITLE].get(area_id, 0.0) + min(points[BODY].get(area_id, 0.0), scoring.body_cap)
-        for area_id in evidence
-    }
+    scoring = vocabulary.scoring
+    scores = scored.scores(scoring.body_cap)
+    if extra:
+        for area_id, points in extra.items():
+            scores[area_id] = scores.get(area_id, 0.0) + points
     enabled = [a for a in vocabulary.areas if a.enabled]
     order = {area.id: i for i, area in enumerate(enabled)}
-    ranked = sorted(scores, key=lambda a: (-scores[a], order[a]))
+    ranked = sorted((a for a in scores if a in order), key=lambda a: (-scores[a], order[a]))
+    if not ranked:
+        return ()
     floor = max(scoring.threshold, scoring.relative_threshold * scores[ranked[0]])
+    body_floor = max(floor, scoring.body_only_threshold)
     tags = []
-    for area_id in ranked[: scoring.max_areas]:
-        if scores[area_id] < floor:
+    for area_id in ranked:
+        if scores[area_id] < floor or len(tags) == scoring.max_areas:
             break
+        if scores[area_id] < body_floor and area_id not in scored.title_points and not (extra and area_id in extra):
+            continue
         area = enabled[order[area_id]]
+        if extra and area_id in extra and more_evidence is not None:
+            for item in more_evidence(area_id):
+                scored.evidence.setdefault(area_id, {})[item] = None
+        if not scored.evidence.get(area_id):
+            continue
         # title evidence first, then body, each in the order found
-        found = sorted(evidence[area_id], key=lambda item: item[1] != TITLE)
+        found = sorted(scored.evidence[area_id], key=lambda item: item[1] != TITLE)
         tags.append(
             AreaTag(area.id, area.label_en, area.label_zh, round(scores[area_id], 2), tuple(Evidence(t, w) for t, w in found))
         )
     return tuple(tags)
+
+
+def classify(title: str, body: str, vocabulary: Vocabulary) -> tuple[AreaTag, ...]:
+    """Areas for one announcement from the vocabulary alone, primary first; () when it is
+    outside the domain.  :func:`classify_text` adds the learned model and a reason."""
+    scored = score(title, body, vocabulary)
+    if not scored.in_domain:
+        return ()
+    return rank(scored, vocabulary)
+
+
+# ---------------------------------------------------------------------------------------
+# The vocabulary and the learned model together, with a reason
+
+
+REASON_TAGGED = "in the domain"
+REASON_NO_SIGNAL = "in the domain, no task-area signal"
+REASON_OUTSIDE = "outside the domain"
+REASON_EMPTY = "empty text"
+MODEL_EVIDENCE_PREFIX = "ngram:"  # evidence from the learned model reads "ngram:实施规则"
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """Areas for one text (primary first) and why: every in-domain text without an area and
+    every text kept out says so in ``reason``."""
+
+    tags: tuple[AreaTag, ...]
+    reason: str
+    in_domain: bool
+
+    @property
+    def areas(self) -> tuple[str, ...]:
+        return tuple(tag.id for tag in self.tags)
+
+
+@dataclass(frozen=True, slots=True)
+class Blend:
+    """How the model's probabilities join the vocabulary's points (``[model]`` in areas.toml)."""
+
+    enabled: bool = True
+    # "fallback": a body is read only when the title alone gives no area (on the dev split
+    # and in cross-validation a body read beside a clear title added more wrong secondary
+    # areas than right ones); "add": title and body points are always added up
+    body: str = "fallback"
+    weight: float = 6.0  # points for an area the model is sure of (p = 1)
+    add_threshold: float = 0.5  # the model adds an area's points from this probability (> 1: never)
+    fill_threshold: float = 0.2  # an in-domain text with no area takes the model's best from here
+    domain_in: float = 0.5  # no domain term: the model lets the text in from this probability (> 1: never)
+    domain_out: float = 0.0  # the vocabulary let it in, the model is sure it is out: below this
+    evidence: int = 3  # n-gram spans shown per area
+
+
+@lru_cache(maxsize=1)
+def package_blend() -> Blend:
+    """The ``[model]`` settings of the package's areas.toml."""
+    return Blend(**_package_vocabulary().get("model", {}))
+
+
+@lru_cache(maxsize=1)
+def default_vocabulary() -> Vocabulary:
+    """The package vocabulary without overrides, compiled once."""
+    return load_vocabulary()
+
+
+_USE_PACKAGED = object()
+
+
+def classify_text(
+    title: str,
+    body: str = "",
+    vocabulary: Vocabulary | None = None,
+    *,
+    model: Any = _USE_PACKAGED,
+    blend: Blend | None = None,
+) -> Classification:
+    """Areas and a reason for one text: the vocabulary first, the learned model filling gaps.
+
+    ``vocabulary`` defaults to the package's; ``model`` to the packaged n-gram model (read
+    on first use; ``None`` = vocabulary only).  Every area carries evidence: vocabulary
+    terms, rule pairs (``anchor+context``), pattern matches, or ``ngram:`` spans.
+    """
+    vocabulary = vocabulary or default_vocabulary()
+    blend = blend or package_blend()
+    if not title.strip() and not body.strip():
+        return Classification((), REASON_EMPTY, False)
+    if body and title.strip() and blend.body == "fallback":
+        # the title's own terms decide; an off-topic title stays out; only a title with no
+        # term for an area lets the body (and then the model) speak
+        scored = score(title, "", vocabulary)
+        if scored.in_domain:
+            tags = rank(scored, vocabulary)
+            if tags:
+                return Classification(tags, REASON_TAGGED, True)
+        elif scored.off_topic is not None:
+            return Classification((), _outside(scored), False)
+    return _classify(title, body, vocabulary, model, blend)
+
+
+def _outside_no_term() -> str:
+    return f"{REASON_OUTSIDE}: no certification, accreditation or testing term"
+
+
+def _classify(title: str, body: str, vocabulary: Vocabulary, model: Any, blend: Blend) -> Classification:
+    if model is _USE_PACKAGED:
+        from cnca_watch.ngram import packaged_model
+
+        model = packaged_model() if blend.enabled else None
+    if model is None:
+        scored = score(title, body, vocabulary)
+        if not scored.in_domain:
+            return Classification((), _outside(scored), False)
+        tags = rank(scored, vocabulary)
+        return Classification(tags, REASON_TAGGED if tags else REASON_NO_SIGNAL, True)
+
+    from cnca_watch.ngram import DOMAIN_HEAD
+
+    scored = score(title, body, vocabulary)
+    if not scored.in_domain and scored.off_topic is not None:
+        # an off-topic subject (standards, metrology, food ...) keeps a text out whatever the
+        # model says: no need to ask it
+        return Classification((), _outside(scored), False)
+    adds = blend.add_threshold <= 1.0 and blend.weight > 0
+    if scored.in_domain and not adds and blend.domain_out <= 0:
+        # the model only fills gaps: a text the vocabulary tags does not need it
+        tags = rank(scored, vocabulary)
+        if tags:
+            return Classification(tags, REASON_TAGGED, True)
+    elif not scored.in_domain and blend.domain_in > 1.0:
+        return Classification((), _outside(scored), False)
+    feats = model.featurise(title, body)
+    probabilities = model.probabilities(feats)
+    p_domain = probabilities.get(DOMAIN_HEAD)
+    if p_domain is not None:
+        if scored.in_domain and p_domain < blend.domain_out:
+            return Classification((), f"{REASON_OUTSIDE}: the learned model reads another subject (p={p_domain:.2f})", False)
+        if not scored.in_domain and p_domain >= blend.domain_in:
+            # no domain term, but the model reads the field: count the vocabulary's points too
+            scored = score(title, body, vocabulary, gate=False)
+            scored.in_domain = True
+    if not scored.in_domain:
+        return Classification((), _outside(scored), False)
+
+    enabled = vocabulary._enabled_ids
+    extra = {
+        area_id: blend.weight * p
+        for area_id, p in probabilities.items()
+        if adds and area_id != DOMAIN_HEAD and area_id in enabled and p >= blend.add_threshold
+    }
+
+    def spans(area_id: str) -> list[tuple[str, str]]:
+        return [(MODEL_EVIDENCE_PREFIX + span, where) for span, where in model.evidence(feats, area_id, blend.evidence)]
+
+    tags = rank(scored, vocabulary, extra, spans)
+    if not tags:
+        tags = _fill(scored, vocabulary, model, feats, probabilities, blend)
+    return Classification(tags, REASON_TAGGED if tags else REASON_NO_SIGNAL, True)
+
+
+def _credit_model(scored: Scored, model: Any, feats: Any, area_id: str, blend: Blend) -> bool:
+    """Add the n-gram spans behind ``area_id`` as evidence; False when there are none (the
+    probability then comes from the bias alone, and an area without evidence is not given)."""
+    spans = model.evidence(feats, area_id, blend.evidence)
+    for span, where in spans:
+        scored.evidence.setdefault(area_id, {})[(MODEL_EVIDENCE_PREFIX + span, where)] = None
+    return bool(spans)
+
+
+def _fill(scored: Scored, vocabulary: Vocabulary, model: Any, feats: Any, probabilities: Mapping[str, float], blend: Blend) -> tuple[AreaTag, ...]:
+    """An in-domain text that reached no threshold takes the model's most likely area, when
+    the model gives it at least ``fill_threshold`` (a weaker signal than adding an area)."""
+    candidates = [(p, a) for a, p in probabilities.items() if a in vocabulary._enabled_ids]
+    if not candidates:
+        return ()
+    p, area_id = max(candidates)
+    if p < blend.fill_threshold:
+        return ()
+    area = vocabulary.area(area_id)
+    if not _credit_model(scored, model, feats, area_id, blend):
+        return ()
+    points = scored.scores(vocabulary.scoring.body_cap).get(area_id, 0.0) + blend.weight * p
+    found = sorted(scored.evidence[area_id], key=lambda item: item[1] != TITLE)
+    return (AreaTag(area.id, area.label_en, area.label_zh, round(points, 2), tuple(Evidence(t, w) for t, w in found)),)
+
+
+def _outside(scored: Scored) -> str:
+    if scored.off_topic:
+        return f"{REASON_OUTSIDE}: {scored.off_topic}"
+    return _outside_no_term()

@@ -15,7 +15,7 @@ import typer
 
 from cnca_watch.errors import CncaWatchError, ExitCode, UsageError
 from cnca_watch.operations import open_existing_store
-from cnca_watch.render import OutputFormat, RenderOptions, formats, render, renderer
+from cnca_watch.render import OutputFormat, RenderOptions, default_format, formats, render, renderer
 
 if TYPE_CHECKING:
     from cnca_watch.settings import Config
@@ -39,6 +39,12 @@ QuietOption = typer.Option(
 )
 
 
+def _format_help(kind: str, names: str) -> str:
+    has_screen = OutputFormat.terminal in formats(kind)
+    default = "terminal on a TTY, text otherwise" if has_screen else formats(kind)[0].value
+    return f"Output format ({names}); default: {default}."
+
+
 def output_options(kind: str) -> Callable[[F], F]:
     """``--format/-f`` and ``--json`` on a command that prints ``kind`` (a key of
     ``render.RENDERERS``), declared here once, as sqlite-utils shares ``output_options``.
@@ -50,7 +56,7 @@ def output_options(kind: str) -> Callable[[F], F]:
         "fmt", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[OutputFormat],
         default=typer.Option(
             None, "--format", "-f", case_sensitive=False,
-            help=f"Output format ({names}); default: terminal on a TTY, text otherwise.",
+            help=_format_help(kind, names),
         ),
     )
     json_param = inspect.Parameter(
@@ -258,7 +264,7 @@ def choose_format(fmt: Optional[OutputFormat], as_json: bool, kind: str = "check
     elif fmt is not None:
         chosen = fmt
     else:
-        chosen = OutputFormat.terminal if stdout_is_terminal() else OutputFormat.text
+        chosen = default_format(kind, terminal=stdout_is_terminal())
     renderer(kind, chosen)  # refuses a format the command does not print, before any work
     return chosen
 

@@ -4,7 +4,6 @@ Each parses its flags, calls one library function (``operations``) and renders t
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -93,20 +92,17 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     @guard
+    @output_options("feed")
     def feed(
+        output: OutputFormat,
         since: str = typer.Option("30d", "--since", help=f"Start: {PERIOD_HELP}."),
         config_path: Optional[Path] = ConfigOption,
         store: Optional[str] = StoreOption,
     ) -> None:
         """Write an Atom feed of changes to stdout (one entry per change, areas as categories)."""
-        from cnca_watch.clock import utc_now
-        from cnca_watch.operations import changes_since
-        from cnca_watch.render.atom import render_feed
+        from cnca_watch.operations import feed as build_feed
 
-        changes = changes_since(load(config_path, store), since)
-        sys.stdout.write(
-            render_feed(changes, title="cnca-watch: CNCA/SAMR changes", feed_id="urn:cnca-watch:feed", updated=utc_now())
-        )
+        emit("feed", output, build_feed(load(config_path, store), since))
 
     @app.command()
     @guard

@@ -143,6 +143,19 @@ def changes_since(config: "Config", since: str) -> "list[Change]":
         return store.changes(since=since_ts)
 
 
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """What ``cnca-watch feed`` publishes: the changes of a period and when it was made."""
+
+    changes: "tuple[Change, ...]"
+    updated: str  # UTC ISO timestamp
+
+
+def feed(config: "Config", since: str) -> Feed:
+    """The changes detected since ``since``, for the Atom feed (or its JSON twin)."""
+    return Feed(changes=tuple(changes_since(config, since)), updated=utc_now())
+
+
 def resolve_source(config: "Config", name_or_url: str) -> "SourceConfig":
     """A configured source by name, or an ad-hoc one for an http(s) list page URL."""
     from cnca_watch.settings import SourceConfig

@@ -30,6 +30,7 @@ class OutputFormat(str, Enum):
     markdown = "markdown"
     html = "html"
     json = "json"
+    atom = "atom"
 
 
 class Shape(Enum):
@@ -116,6 +117,10 @@ RENDERERS: Mapping[str, Mapping[OutputFormat, Renderer]] = {
     "classify": _console("classify", "tags_console", "tags_json_line", Shape.DOCUMENT),
     "classify --stored": _plain("classify", "retag_text", "retag_json_line", Shape.DOCUMENT),
     "eval": _console("evaluation", "eval_console", "eval_json_document", Shape.DOCUMENT),
+    "feed": {
+        _F.atom: Renderer("atom", "feed_document", Shape.DOCUMENT),
+        _F.json: Renderer("json", "feed_to_json", Shape.JSON),
+    },
 }
 
 
@@ -130,12 +135,20 @@ JSON_SCHEMAS: Mapping[str, str] = {
     "classify": "classify-output.schema.json",
     "classify --stored": "retag-output.schema.json",
     "eval": "eval-output.schema.json",
+    "feed": "feed-output.schema.json",
 }
 
 
 def formats(kind: str) -> tuple[OutputFormat, ...]:
     """The output formats ``kind`` can be rendered in."""
     return tuple(RENDERERS[kind])
+
+
+def default_format(kind: str, *, terminal: bool) -> OutputFormat:
+    """terminal on a TTY and text otherwise, for kinds that have them; else the kind's first
+    format (``feed`` is Atom unless asked for JSON)."""
+    preferred = OutputFormat.terminal if terminal else OutputFormat.text
+    return preferred if preferred in RENDERERS[kind] else formats(kind)[0]
 
 
 def renderer(kind: str, fmt: OutputFormat) -> Renderer:

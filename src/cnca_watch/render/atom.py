@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import xml.etree.ElementTree as ET
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from cnca_watch.models import Change, ChangeKind
 from cnca_watch.render.common import KIND_LABEL, display_date, short_label
@@ -53,6 +53,18 @@ def _element(parent: ET.Element, tag: str, text: str | None = None, **attributes
 
 def _timestamp(value: str | None, fallback: str) -> str:
     return value if value and _TIMESTAMP.fullmatch(value) else fallback
+
+
+if TYPE_CHECKING:
+    from cnca_watch.operations import Feed
+
+FEED_TITLE = "cnca-watch: CNCA/SAMR changes"
+FEED_ID = "urn:cnca-watch:feed"
+
+
+def feed_document(feed: "Feed") -> str:
+    """``cnca-watch feed``: the period's changes as an Atom document."""
+    return render_feed(feed.changes, title=FEED_TITLE, feed_id=FEED_ID, updated=feed.updated)
 
 
 def render_feed(changes: Sequence[Change], *, title: str, feed_id: str, updated: str, self_url: str | None = None) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnca_watch.models import (
     AreaTag,
@@ -19,6 +19,9 @@ from cnca_watch.models import (
 )
 
 SCHEMA_VERSION = 1
+
+if TYPE_CHECKING:
+    from cnca_watch.operations import Feed
 
 
 def area_to_json(tag: AreaTag) -> dict[str, Any]:
@@ -67,6 +70,11 @@ def run_to_json(result: RunResult) -> dict[str, Any]:
         "sources": [source_to_json(s) for s in result.sources],
         "changes": [change_to_json(c) for c in result.changes],
     }
+
+
+def feed_to_json(feed: "Feed") -> dict[str, Any]:
+    """``cnca-watch feed --json``: the changes the Atom feed carries, as check prints them."""
+    return {"schema_version": SCHEMA_VERSION, "updated": feed.updated, "changes": [change_to_json(c) for c in feed.changes]}
 
 
 def dumps(document: Any, *, pretty: bool = True) -> str:
