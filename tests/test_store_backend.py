@@ -82,3 +82,18 @@ def test_store_url_in_the_config_and_from_the_environment(monkeypatch: pytest.Mo
     monkeypatch.setenv("CNCA_WATCH_STORE", str(tmp_path / "x.db"))
     assert load_config().store_target == tmp_path / "x.db"
     assert load_config(store_path="postgresql://flag@db/cnca").store_target == "postgresql://flag@db/cnca"
+
+
+def test_a_postgresql_store_without_the_driver_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from cnca_watch.errors import StoreError
+    from cnca_watch.store import Store
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if cnca-watch[postgres] was not installed
+    with pytest.raises(StoreError) as caught:
+        Store.open("postgresql://desk:pw@127.0.0.1:9/cnca")
+    assert str(caught.value) == (
+        "the store postgresql://desk:***@127.0.0.1:9/cnca is on PostgreSQL, which needs the psycopg driver: "
+        "pip install 'cnca-watch[postgres]'"
+    )

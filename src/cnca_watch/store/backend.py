@@ -219,10 +219,16 @@ class PostgresDb:
     dialect = "postgresql"
 
     def __init__(self, url: str, lock_timeout: float) -> None:
-        import psycopg
+        self.label = redact(url)
+        try:
+            import psycopg
+        except ImportError:
+            raise StoreError(
+                f"the store {self.label} is on PostgreSQL, which needs the psycopg driver: "
+                "pip install 'cnca-watch[postgres]'"
+            ) from None
 
         self.errors: tuple[type[BaseException], ...] = (psycopg.Error,)
-        self.label = redact(url)
         self.lock_timeout = lock_timeout
         try:
             # autocommit: reads see the latest committed history; writes open transactions
