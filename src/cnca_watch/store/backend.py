@@ -80,12 +80,11 @@ class Db(Protocol):
 
 
 def split_script(script: str) -> list[str]:
-    statements = []
-    for statement in script.split(";"):
-        lines = [line for line in statement.splitlines() if not line.strip().startswith("--")]
-        if "".join(lines).strip():
-            statements.append("\n".join(lines))
-    return statements
+    """The statements of a DDL script, ``--`` comments (outside quoted literals) dropped."""
+    parts = re.split(r"('(?:[^']|'')*')", script)
+    for i in range(0, len(parts), 2):
+        parts[i] = re.sub(r"--[^\n]*", "", parts[i])
+    return [statement for statement in "".join(parts).split(";") if statement.strip()]
 
 
 # ---------------------------------------------------------------- SQLite
