@@ -76,6 +76,10 @@ class Db(Protocol):
         """The statements of a migration script, in this database's spelling."""
         ...
 
+    def columns(self, table: str) -> list[str]:
+        """``table``'s column names in order (``[]`` if there is no such table)."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -122,6 +126,9 @@ class SqliteDb:
 
     def ddl(self, script: str) -> list[str]:
         return split_script(script)
+
+    def columns(self, table: str) -> list[str]:
+        return [str(row[1]) for row in self.conn.execute(f'PRAGMA table_info("{table}")').fetchall()]
 
     def close(self) -> None:
         self.conn.close()
@@ -295,6 +302,14 @@ class PostgresDb:
 
     def ddl(self, script: str) -> list[str]:
         return postgres_ddl(script)
+
+    def columns(self, table: str) -> list[str]:
+        rows = self.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+            " AND table_name = ? ORDER BY ordinal_position",
+            (table,),
+        ).fetchall()
+        return [str(name) for (name,) in rows]
 
     def close(self) -> None:
         self.conn.close()

@@ -56,14 +56,7 @@ def tables(db: Db) -> list[str]:
 
 
 def columns(db: Db, table: str) -> list[str]:
-    if db.dialect == "sqlite":
-        return [str(r[1]) for r in db.execute(f'PRAGMA table_info("{table}")').fetchall()]
-    rows = db.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
-        " AND table_name = ? ORDER BY ordinal_position",
-        (table,),
-    ).fetchall()
-    return [str(n) for (n,) in rows]
+    return db.columns(table)
 
 
 def _ordered_select(table: str, names: list[str]) -> str:

@@ -7,7 +7,8 @@ A migration runs inside the opening transaction: it must not COMMIT (use ``run_s
 not ``executescript``), and an exception undoes every migration of that opening.
 Migrations run on SQLite and on PostgreSQL: write DDL in SQLite's spelling through
 ``run_script`` (``backend.postgres_ddl`` translates it) and portable SQL otherwise;
-``conn.dialect`` tells the two apart where they must differ (e.g. SQLite's FTS5).
+``conn.dialect`` tells the two apart where they must differ (e.g. SQLite's FTS5), and
+``conn.columns(table)`` replaces ``PRAGMA table_info``.
 """
 
 from __future__ import annotations
