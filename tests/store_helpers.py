@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Sequence
 
@@ -112,3 +113,27 @@ def write_fixture_store(path: Path) -> None:
             run.finish("2024-01-11T08:00:01Z", "ok")
         pending = store.pending("report")
         store.mark_delivered("report", [c.id for c in pending[:3] if c.id is not None], "2024-01-11T09:00:00Z")
+
+
+V2_FIXTURE = Path(__file__).parent / "fixtures" / "store" / "schema-v2.db"
+
+
+def strip_to_v2_layout(conn: sqlite3.Connection) -> None:
+    """Drop what migrations after v2 added (tables, columns), so a store written by today's
+    code has the table layout of an old one — the layout the shipped v2 fixture records."""
+    old = sqlite3.connect(V2_FIXTURE)
+    try:
+        old_tables = {
+            name: {row[1] for row in old.execute(f"PRAGMA table_info({name})")}
+            for (name,) in old.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+    finally:
+        old.close()
+    tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for name in tables:
+        if name not in old_tables:
+            conn.execute(f"DROP TABLE IF EXISTS {name}")
+            continue
+        for row in conn.execute(f"PRAGMA table_info({name})").fetchall():
+            if row[1] not in old_tables[name]:
+                conn.execute(f"ALTER TABLE {name} DROP COLUMN {row[1]}")

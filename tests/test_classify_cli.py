@@ -157,3 +157,18 @@ def test_eval_accepts_a_users_new_area(app, runner, tmp_path):
     report = json.loads(result.stdout)
     batteries = next(a for a in report["areas"] if a["id"] == "batteries")
     assert (batteries["precision"], batteries["recall"]) == (1.0, 1.0)
+
+
+def test_classify_json_says_why_a_text_has_no_area(app, runner):
+    texts = "市场监管总局关于发布《计量器具型式批准》国家标准的公告\n认证机构监督抽查结果通报\n"
+    result = runner.invoke(app, ["classify", "--json"], input=texts)
+    assert result.exit_code == 0, result.output
+    off_topic, tagged = [json.loads(line) for line in result.stdout.splitlines()]
+    assert off_topic["areas"] == [] and off_topic["reason"].startswith("outside the domain")
+    assert tagged["areas"] and tagged["reason"] == "in the domain"
+
+
+def test_classify_on_a_terminal_shows_the_reason_for_no_area(app, runner):
+    result = runner.invoke(app, ["classify", "--format", "text", "国家标准化管理委员会关于印发标准化工作要点的通知"])
+    assert result.exit_code == 0, result.output
+    assert "no area: outside the domain" in result.stdout

@@ -1,9 +1,9 @@
 """Regression floors on the blind-labelled corpus splits, and the shipped model's provenance.
 
-The floors sit a little under what the classifier measured on the dev split when it was
-tuned (docs/CLASSIFIER.md gives the figures).  They catch a change that makes things worse;
-they are not the quality claim: the dev split chose the blend, so only the frozen test split
-(not in this repository) measures how the classifier does on titles nobody tuned it on.
+The floors sit a little under what the classifier measured (docs/CLASSIFIER.md gives the
+figures).  They catch a change that makes things worse; they are not the quality claim: the
+dev split chose the blend, and the frozen test split was scored once, after the classifier was
+finished — that figure is the claim, the floor on it here only guards against regressions.
 """
 
 from __future__ import annotations
@@ -26,6 +26,11 @@ FLOORS = {
     "title+body": {"macro_f1": 0.85, "primary": 0.94, "area_f1": 0.60},
 }
 NO_AREA_RATE = 0.05  # in-domain rows left without an area (the issue: "rare, < 5 %")
+
+
+# regression floors on the frozen test split (measured once, after tuning: title 0.790 /
+# 0.898, title+body 0.767 / 0.907 — docs/CLASSIFIER.md); not a target to tune towards
+TEST_FLOORS = {"title": {"macro_f1": 0.75, "primary": 0.87}, "title+body": {"macro_f1": 0.72, "primary": 0.87}}
 
 
 @pytest.fixture(scope="module")
@@ -70,3 +75,38 @@ def test_the_shipped_model_is_what_the_train_split_gives(tmp_path):
     model = train_model(read_labelled(CORPUS / "train.tsv"), options, areas=list(BUILTIN_AREAS))
     write_model(model, tmp_path / MODEL_FILE)
     assert (tmp_path / MODEL_FILE).read_bytes() == resources.files("cnca_watch").joinpath(MODEL_FILE).read_bytes()
+
+
+@pytest.mark.parametrize("use_body", [False, True], ids=["title", "title+body"])
+def test_frozen_test_split_stays_above_its_regression_floor(vocab, use_body):
+    rows = read_labelled(CORPUS / "test.tsv")
+    assert len(rows) >= 200
+    report = evaluate(rows, vocab, use_body=use_body)
+    floor = TEST_FLOORS[report.mode]
+    assert report.macro_f1 is not None and report.macro_f1 >= floor["macro_f1"]
+    assert report.primary_accuracy >= floor["primary"]
+
+
+def _labels(path: Path) -> dict[str, tuple[str, ...]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    head = lines[0].split("\t")
+    rows = [dict(zip(head, line.split("\t"))) for line in lines[1:]]
+    return {row["id"]: tuple(a for a in row["areas"].split(",") if a) for row in rows}
+
+
+def test_the_second_blind_labelling_agrees_as_the_data_card_says():
+    first: dict[str, tuple[str, ...]] = {}
+    for split in ("train", "dev", "test"):
+        first.update(_labels(CORPUS / f"{split}.tsv"))
+    second = _labels(CORPUS / "second-labelling.tsv")
+    ids = sorted(second)
+    assert len(ids) >= 150 and set(ids) <= set(first)
+    f1s = []
+    for area in BUILTIN_AREAS:
+        tp = sum(1 for i in ids if area in first[i] and area in second[i])
+        fp = sum(1 for i in ids if area not in first[i] and area in second[i])
+        fn = sum(1 for i in ids if area in first[i] and area not in second[i])
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    primary = sum(1 for i in ids if first[i][:1] == second[i][:1]) / len(ids)
+    assert round(sum(f1s) / len(f1s), 3) == 0.949  # the figure the data card gives
+    assert round(primary, 3) == 0.965

@@ -9,9 +9,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from store_helpers import PDF, SOURCE, SOURCE_URL, TAG, ann, check_once, count, window
+from store_helpers import PDF, SOURCE, SOURCE_URL, TAG, ann, check_once, count, query, strip_to_v2_layout, window
 
 from cnca_watch.store import migrations
+from cnca_watch.classify import Classification
 from cnca_watch.errors import StoreError
 from cnca_watch.models import AreaTag, Attachment, ChangeKind, SourceResult, SourceStatus, Validators
 from cnca_watch.store import APPLICATION_ID, SCHEMA_VERSION, Store
@@ -261,8 +262,10 @@ def test_announcement_by_id_and_unknown_key(store_path: Path) -> None:
 def test_retag_replaces_latest_tags_and_keeps_the_old_ones(store_path: Path) -> None:
     new_tag = AreaTag(id="credit", label_en="Credit", label_zh="信用", score=1.0)
 
-    def classify(title: str, body: str) -> tuple[AreaTag, ...]:
-        return (new_tag,) if "第2号" in title else (TAG,)
+    def classify(title: str, body: str) -> Classification:
+        if "第2号" in title:
+            return Classification((new_tag,), "in the domain", True)
+        return Classification((TAG,), "in the domain", True)
 
     with Store.open(store_path) as store:
         check_once(store, window(3, 2, 1), at=DAY1)
@@ -272,13 +275,19 @@ def test_retag_replaces_latest_tags_and_keeps_the_old_ones(store_path: Path) -> 
         assert (again.total, again.changed) == (3, 0)
         history = store.announcement(ann(2, 0).url)
         assert store.retags() == [result, again]  # the log keeps what each re-tagging reported
-        # The next healthy check sees the new tags as the stored ones: no new version.
-        check_once(store, [ann(3, 0), ann(2, 1, areas=(new_tag,)), ann(1, 2)], at=DAY3)
+        # The next healthy check sees the new tags (and their reason) as the stored ones: no new version.
+        why = "in the domain"
+        check_once(store, [ann(3, 0, area_reason=why), ann(2, 1, areas=(new_tag,), area_reason=why), ann(1, 2, area_reason=why)], at=DAY3)
     assert history is not None
     (version,) = history.versions
     assert version.areas == (new_tag,)
+    assert reasons(store_path) == {"in the domain"}  # the re-tagging recorded why, for every version
     assert [(p.retag_id, p.vocabulary_hash, p.areas) for p in version.previous_tags] == [(result.id, "abc123", (TAG,))]
     assert count(store_path, "versions") == 3
+
+
+def reasons(target: Path | str) -> set[str | None]:
+    return {reason for (reason,) in query(target, "SELECT area_reason FROM versions")}  # type: ignore[misc]
 
 
 def test_previous_uses_indexes_not_table_scans(sqlite_file: Path) -> None:
@@ -480,6 +489,7 @@ def test_v2_respells_raw_non_ascii_urls_so_announcements_keep_their_identity(tmp
         "INSERT INTO announcements (source_id, url, first_seen_run, listed, position) VALUES (?, ?, 1, 1, 3)",
         (source_id, "https://www.cnca.gov.cn/zwxx/gg/两次.html"),
     )
+    strip_to_v2_layout(conn)
     conn.execute("PRAGMA user_version = 1")
     conn.commit()
     conn.close()

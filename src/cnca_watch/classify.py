@@ -650,7 +650,7 @@ def rank(
         return ()
     floor = max(scoring.threshold, scoring.relative_threshold * scores[ranked[0]])
     body_floor = max(floor, scoring.body_only_threshold)
-    tags = []
+    tags: list[AreaTag] = []
     for area_id in ranked:
         if scores[area_id] < floor or len(tags) == scoring.max_areas:
             break
@@ -839,11 +839,15 @@ def _credit_model(scored: Scored, model: Any, feats: Any, area_id: str, blend: B
 def _fill(scored: Scored, vocabulary: Vocabulary, model: Any, feats: Any, probabilities: Mapping[str, float], blend: Blend) -> tuple[AreaTag, ...]:
     """An in-domain text that reached no threshold takes the model's most likely area, when
     the model gives it at least ``fill_threshold`` (a weaker signal than adding an area)."""
-    candidates = [(p, a) for a, p in probabilities.items() if a in vocabulary._enabled_ids]
+    from cnca_watch.ngram import DOMAIN_HEAD
+
+    candidates = [(p, a) for a, p in probabilities.items() if a != DOMAIN_HEAD]
     if not candidates:
         return ()
     p, area_id = max(candidates)
-    if p < blend.fill_threshold:
+    # an area the analyst disabled is not replaced by the runner-up: the text stays without
+    # an area (and says so) rather than taking one the model itself ranks lower
+    if p < blend.fill_threshold or area_id not in vocabulary._enabled_ids:
         return ()
     area = vocabulary.area(area_id)
     if not _credit_model(scored, model, feats, area_id, blend):

@@ -50,8 +50,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Show the task areas of a text, with the evidence; or re-tag the store (--stored).
 
-        With --json: one JSON object per text, {text, areas} (JSON Lines)."""
-        from cnca_watch.classify import classify, load_vocabulary
+        With --json: one JSON object per text, {text, areas, reason} (JSON Lines)."""
+        from cnca_watch.classify import classify_text, load_vocabulary
         from cnca_watch.render.classify import TextTags
 
         settings = load(config, store)
@@ -67,7 +67,8 @@ def register(app: typer.Typer) -> None:
             raise UsageError("give a TEXT, or pipe texts (one per line) into `cnca-watch classify --json`")
         texts = [text] if text is not None else _stdin_lines()
         for item in texts:
-            emit("classify", output, TextTags(item, classify(item, "", vocabulary)))
+            classified = classify_text(item, "", vocabulary)
+            emit("classify", output, TextTags(item, classified.tags, classified.reason))
         sys.stdout.flush()
 
     @app.command("eval")

@@ -171,6 +171,7 @@ def diff_source(
                     attachments=snap.attachments,
                     areas=snap.areas,
                     detected_at=detected_at,
+                    area_reason=snap.area_reason,
                 )
             )
         else:
@@ -209,6 +210,7 @@ def _change(
         attachments=item.attachments,
         areas=item.areas,
         detected_at=detected_at,
+        area_reason=item.area_reason,
     )
 
 

@@ -111,6 +111,7 @@ class Announcement:
     list_title: str = ""  # the list row as seen, to decide when to refetch the detail
     list_date: str | None = None
     position: int = 0
+    area_reason: str | None = None  # why these areas (or none): the classifier's reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +129,7 @@ class Snapshot:
     listed: bool  # inside the list window at the last successful run
     position: int | None  # position in that window
     removed: bool = False  # a `removed` change was already recorded
+    area_reason: str | None = None
 
 
 class ChangeKind(StrEnum):
@@ -149,6 +151,7 @@ class Change:
     areas: tuple[AreaTag, ...] = ()
     detected_at: str = ""  # when cnca-watch saw it (UTC ISO)
     id: int | None = None  # store id, once stored
+    area_reason: str | None = None  # why these areas, or why none ("in the domain, no task-area signal")
 
 
 class SourceStatus(StrEnum):

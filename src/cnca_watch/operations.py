@@ -19,7 +19,7 @@ from cnca_watch.errors import StoreError, UsageError
 
 if TYPE_CHECKING:
     from cnca_watch.classify import Vocabulary
-    from cnca_watch.evaluate import EvalReport
+    from cnca_watch.evaluate import EvalSummary
     from cnca_watch.models import Change
     from cnca_watch.render.report import Report
     from cnca_watch.settings import Config, SourceConfig
@@ -41,21 +41,24 @@ def open_existing_store(config: "Config", *, write: bool = False) -> "Store":
 
 
 def vocabulary_hash(overrides: Mapping[str, Any]) -> str:
-    """Identifies the vocabulary a re-tagging used: the package's areas.toml plus the overrides."""
-    digest = hashlib.sha256(resources.files("cnca_watch").joinpath("areas.toml").read_bytes())
+    """Identifies the classifier a re-tagging used: the package's areas.toml and learned model,
+    plus the config's overrides."""
+    package = resources.files("cnca_watch")
+    digest = hashlib.sha256(package.joinpath("areas.toml").read_bytes())
+    digest.update(package.joinpath("classifier_model.json.gz").read_bytes())
     digest.update(json.dumps(overrides, sort_keys=True, ensure_ascii=False, default=str).encode())
     return digest.hexdigest()[:16]
 
 
 def retag_store(config: "Config", vocabulary: "Vocabulary | None" = None) -> "RetagResult":
     """Re-classify the latest version of every stored announcement with the current
-    vocabulary (the config's ``[areas]`` overrides applied); the old tags stay recorded."""
-    from cnca_watch.classify import classify, load_vocabulary
+    classifier (the config's ``[areas]`` overrides applied); the old tags stay recorded."""
+    from cnca_watch.classify import classify_text, load_vocabulary
 
     vocab = vocabulary if vocabulary is not None else load_vocabulary(config.areas)
     with open_existing_store(config, write=True) as store:  # re-tagging is recorded in the store
         return store.retag(
-            lambda title, body: classify(title, body, vocab),
+            lambda title, body: classify_text(title, body, vocab),
             at=utc_now(),
             vocabulary_hash=vocabulary_hash(config.areas),
         )
@@ -168,11 +171,12 @@ def resolve_source(config: "Config", name_or_url: str) -> "SourceConfig":
     raise UsageError(f"{name_or_url!r} is neither a configured source nor an http(s) URL")
 
 
-def evaluate_file(config: "Config", path: Path) -> "EvalReport":
-    """Score the classifier (with the config's vocabulary overrides) on a labelled TSV."""
+def evaluate_file(config: "Config", path: Path) -> "EvalSummary":
+    """Score the classifier (with the config's vocabulary overrides) on a labelled TSV: on
+    titles alone, and on titles with bodies when the file has a body column."""
     from cnca_watch.classify import load_vocabulary
-    from cnca_watch.evaluate import BUILTIN_AREAS, evaluate, read_labelled
+    from cnca_watch.evaluate import BUILTIN_AREAS, evaluate_modes, read_labelled
 
     vocabulary = load_vocabulary(config.areas)
     known = set(BUILTIN_AREAS) | {a.id for a in vocabulary.areas}
-    return evaluate(read_labelled(path, known), vocabulary)
+    return evaluate_modes(read_labelled(path, known), vocabulary)

@@ -48,11 +48,10 @@ from cnca_watch.store import RunWriter, SourceState, Store
 from cnca_watch.tls import start_loading
 
 if TYPE_CHECKING:
-    from cnca_watch.classify import Vocabulary
-    from cnca_watch.models import AreaTag
+    from cnca_watch.classify import Classification, Vocabulary
 
 REPORT_CHANNEL = "report"
-Tagger = Callable[[str, str], "tuple[AreaTag, ...]"]
+Tagger = Callable[[str, str], "Classification"]
 Progress = Callable[[str, str], None]  # (source name, what happened)
 
 
@@ -350,16 +349,18 @@ def _announce(
     detail_title: str | None = None,
 ) -> Announcement:
     title = whole_title(item.title, detail_title)
+    classified = tagger(title, body)
     return Announcement(
         url=item.url,
         title=title,
         date=item.date or detail_date,
         body=body,
         attachments=tuple(attachments),
-        areas=tagger(title, body),
+        areas=classified.tags,
         list_title=item.title,
         list_date=item.date,
         position=item.position,
+        area_reason=classified.reason,
     )
 
 
@@ -368,13 +369,13 @@ def _lazy_tagger(overrides: Mapping[str, Any], vocabulary: "Vocabulary | None") 
     (a steady run classifies nothing: it neither imports the classifier nor compiles)."""
     loaded = vocabulary
 
-    def tag(title: str, body: str) -> "tuple[AreaTag, ...]":
-        from cnca_watch.classify import classify, load_vocabulary
+    def tag(title: str, body: str) -> "Classification":
+        from cnca_watch.classify import classify_text, load_vocabulary
 
         nonlocal loaded
         if loaded is None:
             loaded = load_vocabulary(overrides)
-        return classify(title, body, loaded)
+        return classify_text(title, body, loaded)
 
     return tag
 
@@ -384,6 +385,7 @@ def _keep(snap: Snapshot, item: ListedItem) -> Announcement:
     return Announcement(
         url=snap.url, title=snap.title, date=snap.date, body=snap.body, attachments=snap.attachments,
         areas=snap.areas, list_title=snap.list_title, list_date=snap.list_date, position=item.position,
+        area_reason=snap.area_reason,
     )
 
 

@@ -99,9 +99,9 @@ def train_model(rows: Sequence["LabelledRow"], options: TrainOptions | None = No
             values, targets = samples[i]
             logits = bias[:]
             for key, value in values.items():
-                row = weights[key]
+                weight_row = weights[key]
                 for h in range(width):
-                    logits[h] += row[h] * value
+                    logits[h] += weight_row[h] * value
             for h in range(width):
                 z = logits[h]
                 p = 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
@@ -119,9 +119,9 @@ def train_model(rows: Sequence["LabelledRow"], options: TrainOptions | None = No
 
     scale = 1000
     packed = {
-        key: [round(w * scale) for w in row]
-        for key, row in weights.items()
-        if max(abs(w) for w in row) >= opts.prune
+        key: [round(w * scale) for w in head_weights]
+        for key, head_weights in weights.items()
+        if max(abs(w) for w in head_weights) >= opts.prune
     }
     return {
         "format": FORMAT,
@@ -136,6 +136,6 @@ def train_model(rows: Sequence["LabelledRow"], options: TrainOptions | None = No
             "rows": len(rows),
             "samples": len(samples),
             "features": len(packed),
-            "options": {k: getattr(opts, k) for k in opts.__slots__},  # type: ignore[attr-defined]
+            "options": {k: getattr(opts, k) for k in opts.__slots__},
         },
     }

@@ -22,6 +22,7 @@ class TextTags:
 
     text: str
     tags: "tuple[AreaTag, ...]"
+    reason: str = ""  # why these areas, or why none
 
 
 def tags_console(item: TextTags, console: "Console") -> None:
@@ -29,7 +30,7 @@ def tags_console(item: TextTags, console: "Console") -> None:
 
     console.print(f"[bold]{escape(one_line(item.text))}[/bold]")
     if not item.tags:
-        console.print("  [dim]no area[/dim]")
+        console.print(f"  [dim]no area: {escape(one_line(item.reason) or 'no signal')}[/dim]")
         return
     for rank, tag in enumerate(item.tags):
         marker = "primary" if rank == 0 else "       "
@@ -45,7 +46,8 @@ def tags_json_line(item: TextTags) -> str:
     """One line of JSON Lines; schema: ``classify-output.schema.json``."""
     from cnca_watch.render.json import area_to_json
 
-    return json.dumps({"text": item.text, "areas": [area_to_json(t) for t in item.tags]}, ensure_ascii=False) + "\n"
+    document = {"text": item.text, "areas": [area_to_json(t) for t in item.tags], "reason": item.reason}
+    return json.dumps(document, ensure_ascii=False) + "\n"
 
 
 def retag_text(result: "RetagResult") -> str:

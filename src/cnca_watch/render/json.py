@@ -44,6 +44,7 @@ def change_to_json(change: Change) -> dict[str, Any]:
         "diff": change.diff,
         "attachments": [attachment_to_json(a) for a in change.attachments],
         "areas": [area_to_json(a) for a in change.areas],
+        "reason": change.area_reason,
     }
 
 

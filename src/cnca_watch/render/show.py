@@ -43,5 +43,10 @@ def show_text(found: "AnnouncementHistory") -> str:
 
 
 def show_json(found: "AnnouncementHistory") -> dict[str, Any]:
-    """Schema: ``show-output.schema.json`` (the store's record as it is, values as stored)."""
-    return asdict(found)
+    """Schema: ``show-output.schema.json`` (the store's record as it is, values as stored;
+    its changes exactly as ``check --json`` prints them)."""
+    from cnca_watch.render.json import change_to_json
+
+    document = asdict(found)
+    document["changes"] = [change_to_json(change) for change in found.changes]
+    return document

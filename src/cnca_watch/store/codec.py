@@ -64,7 +64,7 @@ def attachments_from_json(text: str) -> tuple[Attachment, ...]:
 
 CHANGE_SELECT = """
     SELECT c.id, c.kind, s.name, a.url, v.title, v.date, c.fields_changed_json, c.diff,
-           v.attachments_json, v.areas_json, c.detected_at
+           v.attachments_json, v.areas_json, c.detected_at, v.area_reason
     FROM changes c
     JOIN announcements a ON a.id = c.announcement_id
     JOIN sources s ON s.id = a.source_id
@@ -73,7 +73,7 @@ CHANGE_SELECT = """
 
 
 def change_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Change:
-    cid, kind, source, url, title, date, fields, diff, attachments, areas, detected_at = row
+    cid, kind, source, url, title, date, fields, diff, attachments, areas, detected_at, reason = row
     return Change(
         kind=ChangeKind(kind),
         source=source,
@@ -86,6 +86,7 @@ def change_from_row(row: sqlite3.Row | tuple[Any, ...]) -> Change:
         areas=areas_from_json(areas),
         detected_at=detected_at,
         id=cid,
+        area_reason=reason,
     )
 
 
@@ -99,13 +100,13 @@ ANNOUNCEMENT_SELECT = """
 
 SNAPSHOT_SELECT = """
     SELECT a.url, v.title, v.date, v.body, v.attachments_json, v.areas_json, v.list_title, v.list_date,
-           a.listed, a.position, a.removed
+           a.listed, a.position, a.removed, v.area_reason
     FROM announcements a JOIN versions v ON v.id = a.latest_version_id
 """
 
 
 def snapshot_from_row(row: tuple[Any, ...]) -> Snapshot:
-    url, title, date, body, attachments, areas, list_title, list_date, listed, position, removed = row
+    url, title, date, body, attachments, areas, list_title, list_date, listed, position, removed, reason = row
     return Snapshot(
         url=url,
         title=title,
@@ -118,6 +119,7 @@ def snapshot_from_row(row: tuple[Any, ...]) -> Snapshot:
         listed=bool(listed),
         position=position,
         removed=bool(removed),
+        area_reason=reason,
     )
 
 
@@ -130,4 +132,5 @@ def announcement_from_change(change: Change) -> Announcement:
         areas=change.areas,
         list_title=change.title,
         list_date=change.date,
+        area_reason=change.area_reason,
     )

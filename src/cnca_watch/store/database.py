@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
-from cnca_watch.models import AreaTag, Change
+from cnca_watch.models import Change
 from cnca_watch.store.backend import Db, SqliteDb, is_postgres_url, sqlite_path
 from cnca_watch.store.codec import CHANGE_SELECT, areas_to_json, change_from_row, in_chunks
 from cnca_watch.store.files import refuse_non_sqlite
@@ -30,6 +30,9 @@ class Delivery:
 
     def sent(self, at: str) -> None:
         self.sent_at = at
+
+if TYPE_CHECKING:
+    from cnca_watch.classify import Classification
 
 
 class Store(LookBack):
@@ -164,7 +167,7 @@ class Store(LookBack):
 
     def retag(
         self,
-        classify: Callable[[str, str], tuple[AreaTag, ...]],
+        classify: Callable[[str, str], "Classification"],
         *,
         at: str,
         vocabulary_hash: str,
@@ -180,22 +183,26 @@ class Store(LookBack):
             )
             rows = self._db.execute(
                 """
-                SELECT v.id, v.title, v.body, v.areas_json
+                SELECT v.id, v.title, v.body, v.areas_json, v.area_reason
                 FROM announcements a JOIN versions v ON v.id = a.latest_version_id
                 ORDER BY a.id
                 """
             ).fetchall()
             changed = 0
-            for version_id, title, body, old_json in rows:
-                new_json = areas_to_json(classify(title, body))
-                if new_json == old_json:
-                    continue
-                changed += 1
-                self._db.execute(
-                    "INSERT INTO retagged_areas (version_id, retag_id, areas_json) VALUES (?, ?, ?)",
-                    (version_id, retag_id, old_json),
-                )
-                self._db.execute("UPDATE versions SET areas_json = ? WHERE id = ?", (new_json, version_id))
+            for version_id, title, body, old_json, old_reason in rows:
+                classified = classify(title, body)
+                new_json = areas_to_json(classified.tags)
+                if new_json != old_json:
+                    changed += 1
+                    self._db.execute(
+                        "INSERT INTO retagged_areas (version_id, retag_id, areas_json) VALUES (?, ?, ?)",
+                        (version_id, retag_id, old_json),
+                    )
+                if new_json != old_json or classified.reason != old_reason:
+                    self._db.execute(
+                        "UPDATE versions SET areas_json = ?, area_reason = ? WHERE id = ?",
+                        (new_json, classified.reason, version_id),
+                    )
             self._db.execute(
                 "UPDATE retags SET changed = ?, total = ? WHERE id = ?", (changed, len(rows), retag_id)
             )

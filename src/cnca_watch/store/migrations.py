@@ -191,5 +191,14 @@ def v2_ascii_urls(conn: Db) -> None:
             conn.execute("UPDATE versions SET attachments_json = ? WHERE id = ?", (new_text, version_id))
 
 
+@migration(3)
+def v3_area_reason(conn: Db) -> None:
+    """v3: each version keeps why it has its areas, or none ("in the domain, no task-area signal").
+
+    Versions stored before stay NULL until ``classify --stored`` re-tags them.
+    """
+    conn.execute("ALTER TABLE versions ADD COLUMN area_reason TEXT")
+
+
 # The newest schema this code writes: the last migration's number.
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -218,10 +218,12 @@ class RunWriter:
             item.list_title,
             item.list_date,
             areas_to_json(item.areas),
+            item.area_reason,
         )
         latest = conn.execute(
             """
-            SELECT v.id, v.title, v.date, v.body, v.attachments_json, v.list_title, v.list_date, v.areas_json
+            SELECT v.id, v.title, v.date, v.body, v.attachments_json, v.list_title, v.list_date, v.areas_json,
+                   v.area_reason
             FROM announcements a JOIN versions v ON v.id = a.latest_version_id WHERE a.id = ?
             """,
             (aid,),
@@ -231,8 +233,8 @@ class RunWriter:
         version_id = conn.insert(
             """
             INSERT INTO versions (announcement_id, run_id, seen_at, title, date, body,
-                                  attachments_json, list_title, list_date, areas_json)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  attachments_json, list_title, list_date, areas_json, area_reason)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             (aid, self.id, self.started_at, *values),
         )
