@@ -134,13 +134,33 @@ class RunWriter:
         """Store this window and its changes; queue each change on every channel of the run."""
         with self._sql() as conn:
             source_id = self._source_id(conn, source, source_url)
+            # One read for the whole window (not three round trips per row: on PostgreSQL each
+            # is a network round trip); then only what changed is written.
+            known = self._known(conn, source_id, [*(i.url for i in current), *(c.url for c in diff.changes)])
             for item in current:
-                aid = self._announcement_id(conn, source_id, item.url)
-                self._upsert_version(conn, aid, item)
-                conn.execute(
-                    "UPDATE announcements SET listed = 1, position = ?, removed = 0 WHERE id = ?",
-                    (item.position, aid),
-                )
+                values = _version_values(item)
+                row = known.get(item.url)
+                if row is None:
+                    aid = conn.insert(
+                        "INSERT INTO announcements (source_id, url, first_seen_run) VALUES (?, ?, ?)",
+                        (source_id, item.url, self.id),
+                    )
+                    listing, version_id, latest = None, None, None
+                else:
+                    aid, listing, version_id, latest = row
+                if version_id is None or latest != values:
+                    version_id = self._insert_version(conn, aid, values)
+                    conn.execute(
+                        "UPDATE announcements SET latest_version_id = ?, listed = 1, position = ?, removed = 0"
+                        " WHERE id = ?",
+                        (version_id, item.position, aid),
+                    )
+                elif listing != (1, item.position, 0):
+                    conn.execute(
+                        "UPDATE announcements SET listed = 1, position = ?, removed = 0 WHERE id = ?",
+                        (item.position, aid),
+                    )
+                known[item.url] = (aid, (1, item.position, 0), version_id, values)
             for url in diff.unlisted:
                 conn.execute(
                     "UPDATE announcements SET listed = 0, position = NULL WHERE source_id = ? AND url = ?",
@@ -148,8 +168,11 @@ class RunWriter:
                 )
             stored: list[Change] = []
             for change in diff.changes:
-                aid = self._announcement_id(conn, source_id, change.url)
-                version_id = self._latest_version(conn, aid) or self._upsert_version(
+                if change.url in known:
+                    aid, _, latest_id, _ = known[change.url]
+                else:
+                    aid, latest_id = self._announcement_id(conn, source_id, change.url), None
+                version_id = latest_id or self._latest_version(conn, aid) or self._upsert_version(
                     conn, aid, announcement_from_change(change)
                 )
                 if change.kind is ChangeKind.REMOVED:
@@ -210,33 +233,58 @@ class RunWriter:
 
     def _upsert_version(self, conn: Db, aid: int, item: Announcement) -> int:
         """The id of a version equal to ``item``: the latest one if nothing differs, else a new one."""
-        values = (
-            item.title,
-            item.date,
-            item.body,
-            attachments_to_json(item.attachments),
-            item.list_title,
-            item.list_date,
-            areas_to_json(item.areas),
-            item.area_reason,
-        )
+        values = _version_values(item)
         latest = conn.execute(
-            """
-            SELECT v.id, v.title, v.date, v.body, v.attachments_json, v.list_title, v.list_date, v.areas_json,
-                   v.area_reason
-            FROM announcements a JOIN versions v ON v.id = a.latest_version_id WHERE a.id = ?
-            """,
+            f"SELECT v.id, {_V_COLUMNS} FROM announcements a JOIN versions v ON v.id = a.latest_version_id"
+            " WHERE a.id = ?",
             (aid,),
         ).fetchone()
         if latest is not None and tuple(latest[1:]) == values:
             return int(latest[0])
-        version_id = conn.insert(
-            """
-            INSERT INTO versions (announcement_id, run_id, seen_at, title, date, body,
-                                  attachments_json, list_title, list_date, areas_json, area_reason)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            (aid, self.id, self.started_at, *values),
-        )
+        version_id = self._insert_version(conn, aid, values)
         conn.execute("UPDATE announcements SET latest_version_id = ? WHERE id = ?", (version_id, aid))
         return version_id
+
+    def _insert_version(self, conn: Db, aid: int, values: tuple[object, ...]) -> int:
+        return conn.insert(
+            f"INSERT INTO versions (announcement_id, run_id, seen_at, {', '.join(VERSION_COLUMNS)})"
+            f" VALUES (?, ?, ?, {', '.join('?' * len(VERSION_COLUMNS))})",
+            (aid, self.id, self.started_at, *values),
+        )
+
+    def _known(self, conn: Db, source_id: int, urls: Sequence[str]) -> dict[str, _Known]:
+        """What the store holds for these URLs of the source: id, listing, latest version."""
+        known: dict[str, _Known] = {}
+        for marks, chunk in in_chunks(list(dict.fromkeys(urls))):
+            for url, aid, listed, position, removed, version_id, *latest in conn.execute(
+                f"SELECT a.url, a.id, a.listed, a.position, a.removed, v.id, {_V_COLUMNS}"
+                " FROM announcements a LEFT JOIN versions v ON v.id = a.latest_version_id"
+                f" WHERE a.source_id = ? AND a.url IN ({marks})",
+                (source_id, *chunk),
+            ):
+                known[url] = (int(aid), (listed, position, removed), version_id, tuple(latest))
+        return known
+
+
+# The version columns compared to tell a new version from the latest one, in this order
+# (a migration that adds one adds it here and in ``_version_values``).
+VERSION_COLUMNS = (
+    "title", "date", "body", "attachments_json", "list_title", "list_date", "areas_json", "area_reason"
+)
+_V_COLUMNS = ", ".join(f"v.{c}" for c in VERSION_COLUMNS)
+
+# (announcement id, (listed, position, removed), latest version id or None, its values)
+_Known = tuple[int, tuple[int, int | None, int] | None, int | None, tuple[object, ...] | None]
+
+
+def _version_values(item: Announcement) -> tuple[object, ...]:
+    return (
+        item.title,
+        item.date,
+        item.body,
+        attachments_to_json(item.attachments),
+        item.list_title,
+        item.list_date,
+        areas_to_json(item.areas),
+        item.area_reason,
+    )
