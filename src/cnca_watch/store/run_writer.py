@@ -167,6 +167,7 @@ class RunWriter:
                     (source_id, url),
                 )
             stored: list[Change] = []
+            queued: list[tuple[int, str]] = []
             for change in diff.changes:
                 if change.url in known:
                     aid, _, latest_id, _ = known[change.url]
@@ -195,11 +196,10 @@ class RunWriter:
                         change.detected_at or self.started_at,
                     ),
                 )
-                conn.executemany(
-                    "INSERT INTO outbox (change_id, channel) VALUES (?, ?)",
-                    [(change_id, channel) for channel in self.channels],
-                )
+                queued += [(change_id, channel) for channel in self.channels]
                 stored.append(replace(change, id=change_id, detected_at=change.detected_at or self.started_at))
+            if queued:  # one batch (psycopg pipelines executemany): not a round trip per change
+                conn.executemany("INSERT INTO outbox (change_id, channel) VALUES (?, ?)", queued)
             return tuple(stored)
 
     def finish(self, finished_at: str, status: str) -> None:
