@@ -8,6 +8,7 @@ code in the body for a bad message, and its own success body otherwise.
     with ChatServer(secret="SECxyz") as chat:
         url = chat.url("dingtalk")
         chat.fail["dingtalk"] = True     # answer the platform's error body next time
+        chat.fail_after["wecom"] = 1     # accept one message, refuse the ones after it
         chat.received["dingtalk"]        # the accepted JSON documents, in order
 """
 
@@ -58,6 +59,8 @@ class _Handler(BaseHTTPRequestHandler):
         with chat.lock:
             chat.requests.append((platform, dict(parse_qs(parts.query)), body))
             fail = chat.fail.get(platform, False)
+            if platform in chat.fail_after:
+                fail = fail or len(chat.received.get(platform, [])) >= chat.fail_after[platform]
         status, answer = self._judge(platform, parse_qs(parts.query), body, fail)
         self.send_response(status)
         self.send_header("Content-Length", str(len(answer)))
@@ -153,6 +156,7 @@ class ChatServer:
         self.received: dict[str, list[Any]] = {}
         self.rejected: dict[str, list[str]] = {}
         self.fail: dict[str, bool] = {}
+        self.fail_after: dict[str, int] = {}  # accept this many messages, then answer the error body
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.chat = self
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

@@ -79,7 +79,7 @@ def test_details_off_globally_and_per_source(tmp_path: Path) -> None:
         ("colour = 1\n", "unknown key 'colour' in top level"),
         ("[fetch]\nretry = 2\n", "unknown key 'retry' in [fetch]; allowed keys: "),
         ("[email]\nhost = 'h'\nto = ['a@b']\nport_number = 25\n", "unknown key 'port_number' in [email]; allowed keys: "),
-        ("[[webhooks]]\nurl = 'http://127.0.0.1/hook'\nsecret = 'x'\n", "unknown key 'secret' in [[webhooks]] #1; allowed keys: timeout, url"),
+        ("[[webhooks]]\nurl = 'http://127.0.0.1/hook'\nsecret = 'x'\n", "unknown key 'secret' in [[webhooks]] #1; allowed keys: default, format, name, secret_env, timeout, url"),
         ("[[sources]]\nname='a'\nurl='http://x/'\n[[sources]]\nname='a'\nurl='http://y/'\n", "name 'a' is used twice"),
         ("[[sources]]\nname='a'\nurl='http://x/'\npages = 0\n", "pages = 0; use a whole number from 1 to 1000"),
         ("this is = = not toml", "invalid TOML"),

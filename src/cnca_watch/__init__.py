@@ -9,6 +9,8 @@ The library API (the CLI is a thin layer over it)::
     acknowledge(config, result)       # only then are they marked as reported
     retag_store(config)               # what `classify --stored` does; run_history,
                                       # find_announcement, build_period_report: the look-back commands
+    backfill(config, since="2024-01-01")  # (from cnca_watch.backfill) older items, as history;
+    build_store_review(config, year=2024) # the year by task area and publication month
 
 Names are imported on first use, so ``import cnca_watch`` stays cheap.
 """
@@ -35,6 +37,7 @@ _EXPORTS = {
     "Store": "cnca_watch.store",
     "acknowledge": "cnca_watch.pipeline",
     "build_period_report": "cnca_watch.operations",
+    "build_store_review": "cnca_watch.operations",
     "changes_since": "cnca_watch.operations",
     "check": "cnca_watch.pipeline",
     "evaluate_file": "cnca_watch.operations",

@@ -7,6 +7,8 @@ adds up weights.  See the comments at the top of ``areas.toml`` for the scoring 
 
 from __future__ import annotations
 
+import dataclasses
+
 import re
 import tomllib
 import unicodedata
@@ -229,6 +231,8 @@ class Vocabulary:
     # and no domain or rule role): in a body they could never decide anything, and each
     # extra first character slows the scan of every body
     _body_pattern: re.Pattern[str] | None = field(repr=False, default=None)
+    # in the domain, but about none of the six tasks (holiday and personnel notices …)
+    no_area: tuple[str, ...] = ()
 
     def area(self, area_id: str) -> Area:
         for area in self.areas:
@@ -382,7 +386,7 @@ def load_vocabulary(overrides: Mapping[str, Any] | None = None) -> Vocabulary:
         ConceptPattern(name=p["name"], regex=p["regex"], area=p["area"], weight=float(p["weight"]))
         for p in data.get("patterns", [])
     )
-    return _compile(
+    compiled = _compile(
         patterns=patterns,
         pattern_body_chars=int(data.get("scoring", {}).get("pattern_body_chars", 400)),
         areas=areas,
@@ -396,6 +400,8 @@ def load_vocabulary(overrides: Mapping[str, Any] | None = None) -> Vocabulary:
         min_body_hits=int(domain.get("min_body_hits", 3)),
         displays=_display_spellings(merged, data, rules),
     )
+    no_area = tuple(_norm_term(t) for t in domain.get("no_area", []))
+    return dataclasses.replace(compiled, no_area=no_area) if no_area else compiled
 
 
 def _display_spellings(merged: Mapping[str, Mapping[str, Any]], data: Mapping[str, Any], rules: Iterable[Rule]) -> dict[str, str]:
@@ -754,6 +760,11 @@ def classify_text(
     blend = blend or package_blend()
     if not title.strip() and not body.strip():
         return Classification((), REASON_EMPTY, False)
+    if vocabulary.no_area:
+        normalised_title = normalise(title)
+        kept_out = next((term for term in vocabulary.no_area if term in normalised_title), None)
+        if kept_out is not None and score(title, "", vocabulary).in_domain:
+            return Classification((), f"{REASON_NO_SIGNAL}: {kept_out} (not one of the six tasks)", True)
     if body and title.strip() and blend.body == "fallback":
         # the title's own terms decide; an off-topic title stays out; only a title with no
         # term for an area lets the body (and then the model) speak

@@ -120,6 +120,9 @@ def check(
     code = ExitCode.SOURCE_FAILED if result.failed else ExitCode.OK
     if email or notify:
         problems = delivery.deliver_pending(config, email=config.email is not None, webhooks=notify, run=result)
+        from cnca_watch.alerts import send_source_alerts
+
+        problems += send_source_alerts(config, result, email=config.email is not None, webhooks=notify)
         for problem in problems:
             print_error(f"error: {problem}")
         if problems:
@@ -168,6 +171,9 @@ def _progress_bar(total: int, *, enabled: bool) -> Iterator[Optional[Callable[[s
 def demo(
     output: OutputFormat,
     store: Optional[str] = StoreOption,
+    archive: bool = typer.Option(
+        False, "--archive", help="Serve the mirror's archive back to 2023 too: backfill it first, then review 2024."
+    ),
 ) -> None:
     """Run two days of `check` against a bundled local mirror of the CNCA/SAMR pages (no network)."""
     import tempfile
@@ -177,7 +183,7 @@ def demo(
     from cnca_watch.demo.server import MirrorServer
     from cnca_watch.settings import Config, FetchSettings
 
-    with tempfile.TemporaryDirectory(prefix="cnca-watch-demo-") as tmp, MirrorServer(day=1) as server:
+    with tempfile.TemporaryDirectory(prefix="cnca-watch-demo-") as tmp, MirrorServer(day=1, archive=archive) as server:
         from cnca_watch.store_url import store_location
 
         file, url = store_location(store) if store else (None, None)
@@ -185,8 +191,12 @@ def demo(
             sources=demo_sources(server.base_url),
             store_path=file or Path(tmp) / "demo.db",
             store_url=url,
-            fetch=FetchSettings(retries=0, connect_timeout=5.0, read_timeout=10.0),
+            fetch=FetchSettings(retries=0, connect_timeout=5.0, read_timeout=10.0, backfill_pause=0.0),
         )
+        if archive:
+            from cnca_watch.commands_review import demo_backfill
+
+            demo_backfill(config, server.base_url, output)
         for day in (1, 2):
             server.set_day(day)
             banner = f"\n=== Day {day}: cnca-watch check against the mirror at {server.base_url} ===\n"
@@ -198,6 +208,10 @@ def demo(
             emit("check", output, result)
             sys.stdout.flush()
             acknowledge(config, result)
+        if archive:
+            from cnca_watch.commands_review import demo_review
+
+            demo_review(config, output)
 
 
 # -- init / sources -----------------------------------------------------------------
@@ -256,10 +270,15 @@ def sources_test(
 def _register_extra_commands() -> None:
     from cnca_watch.commands_classify import register as register_classify
     from cnca_watch.commands_history import register as register_history
+    from cnca_watch.commands_review import register as register_review
+    from cnca_watch.commands_routes import register as register_routes
+
     from cnca_watch.commands_store import register as register_store
 
     register_classify(app)
     register_history(app)
+    register_routes(app, sources_app)
+    register_review(app)
     register_store(app)
 
 

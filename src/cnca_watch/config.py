@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, Callable, Mapping
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import platformdirs
 
@@ -33,14 +33,16 @@ APP_NAME = "cnca-watch"
 CONFIG_ENV = "CNCA_WATCH_CONFIG"
 STORE_ENV = "CNCA_WATCH_STORE"
 
-_TOP_KEYS = {"store", "fetch", "sources", "email", "webhooks", "areas"}
-_SOURCE_KEYS = {"name", "url", "items", "title", "link", "date", "body", "pages", "page_size", "details"}
+_TOP_KEYS = {"store", "fetch", "sources", "email", "webhooks", "areas", "routes", "routing", "alerts"}
+_WEBHOOK_KEYS = {"url", "timeout", "name", "format", "secret_env", "default"}
+_SOURCE_KEYS = {"name", "url", "items", "title", "link", "date", "body", "pages", "page_size", "details", "page_url"}
 _EMAIL_KEYS = {
     "host", "port", "security", "username", "password_env", "password", "from", "to", "subject", "timeout",
 }
 _SECURITY = ("starttls", "ssl", "none")
 # Longer than an hour is never meant for a daily check, and sockets refuse timeouts near 1e300.
 MAX_SECONDS = 3600.0
+_FETCH_ZERO_OK = {"backfill_pause"}  # float keys where 0 is allowed
 _FETCH_MIN = {"retries": 0}  # the smallest whole number each [fetch] key allows; 1 when not listed
 
 
@@ -148,6 +150,10 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     areas = _table(data, "areas", where)
     if areas:
         _check_area_overrides(areas, where)
+    from cnca_watch.config_routes import parse_alerts, parse_routing
+
+    routing, webhooks = parse_routing(data, where, sources=sources, webhooks=webhooks, email=email, areas=areas)
+    alerts = parse_alerts(_table(data, "alerts", where), where)
     return Config(
         sources=sources,
         store_path=store_path,
@@ -158,6 +164,8 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
         webhooks=webhooks,
         areas=areas,
         path=path,
+        routing=routing,
+        alerts=alerts,
     )
 
 
@@ -177,7 +185,8 @@ def _parse_fetch(table: Mapping[str, Any], where: str) -> tuple[FetchSettings, b
             ok = isinstance(value, int) and not isinstance(value, bool) and value >= _FETCH_MIN.get(key, 1)
         elif isinstance(default, float):
             parsed = _finite_number(value)
-            ok = parsed is not None and 0 < parsed <= MAX_SECONDS
+            lowest_ok = 0.0 if key in _FETCH_ZERO_OK else None  # a pause may be none at all
+            ok = parsed is not None and (parsed > 0 or parsed == lowest_ok) and parsed <= MAX_SECONDS
         elif key == "user_agent":
             parsed = value.strip() if isinstance(value, str) else value
             ok = isinstance(parsed, str) and _is_header_text(parsed)
@@ -215,7 +224,24 @@ def _parse_source(raw: Any, index: int, where: str, details_default: bool) -> So
     details = raw.get("details", details_default)
     if not isinstance(details, bool):
         raise ConfigError(f"{where}: {ctx} details must be true or false")
-    return SourceConfig(name=name, url=url, selectors=selectors, pages=pages, page_size=page_size, details=details)
+    page_url = _page_url(raw, url, where, f"{ctx} ({name})")
+    return SourceConfig(
+        name=name, url=url, selectors=selectors, pages=pages, page_size=page_size, details=details, page_url=page_url
+    )
+
+
+def _page_url(raw: dict[str, Any], url: str, where: str, ctx: str) -> str | None:
+    """A backfill page pattern: one "{n}", and an http(s) URL once resolved against the list URL."""
+    if "page_url" not in raw:
+        return None
+    pattern = _str(raw, "page_url", where, ctx)
+    if pattern.count("{n}") != 1 or pattern.replace("{n}", "").count("{") or pattern.replace("{n}", "").count("}"):
+        raise ConfigError(
+            f'{where}: {ctx} page_url {pattern!r} needs exactly one "{{n}}" (the page number) and no other braces; '
+            'write it like "index_{n}.html"'
+        )
+    _check_url(urljoin(url, pattern.replace("{n}", "1")), where, f"{ctx} page_url")
+    return pattern
 
 
 def _parse_email(raw: Any, where: str) -> EmailSettings:
@@ -250,11 +276,13 @@ def _parse_webhook(raw: Any, index: int, where: str) -> WebhookSettings:
     ctx = f"[[webhooks]] #{index}"
     if not isinstance(raw, dict) or "url" not in raw:
         raise ConfigError(f"{where}: {ctx} needs a url")
-    _no_unknown(raw, {"url", "timeout"}, where, ctx)
+    _no_unknown(raw, _WEBHOOK_KEYS, where, ctx)
     url = _str(raw, "url", where, ctx)
     _check_url(url, where, f"{ctx} url")
     timeout = _seconds(raw, "timeout", where, ctx) if "timeout" in raw else 30.0
-    return WebhookSettings(url=url, timeout=timeout)
+    from cnca_watch.config_routes import webhook_extras
+
+    return WebhookSettings(url=url, timeout=timeout, **webhook_extras(raw, where, ctx))
 
 
 def _check_area_overrides(areas: Mapping[str, Any], where: str) -> None:
@@ -397,7 +425,8 @@ def _kind(key: str, default: Any) -> str:
     if isinstance(default, int):
         return f"whole number of {_FETCH_MIN.get(key, 1)} or more"
     if isinstance(default, float):
-        return f"number above 0 and at most {MAX_SECONDS:g}"
+        lowest = "of 0 or more" if key in _FETCH_ZERO_OK else "above 0"
+        return f"number {lowest} and at most {MAX_SECONDS:g}"
     if key == "user_agent":
         return "string of printable ASCII characters on one line"
     return "string"

@@ -1,24 +1,46 @@
 """Delivered-after-acceptance bookkeeping: the store's outbox meets email and webhooks.
 
-A run made with --email / --notify queues its changes on the "email" and
-"webhook:<url>" channels inside the run's transaction.  Here, pending changes are
-sent and marked delivered only once the SMTP server or the webhook (2xx) accepted
-them, so a failed delivery goes out with the next successful one.
+A run made with --email / --notify queues each change, inside the run's transaction, on the
+outbox channel of every target it goes to: "email" (the [email] recipients), "email:<address>"
+(a route's address) and "webhook:<url>" (one per [[webhooks]] table).  Without [[routes]]
+every change goes to every enabled channel, as before routes existed; with them, a change
+goes to the targets of every route it matches, or to the default ones when it matches none.
+
+Here, pending changes are sent and marked delivered only once the SMTP server or the
+webhook accepted them (for a chat robot: its own success code, not just HTTP 200), so a
+failed delivery goes out with the next successful one.  A digest split into several chat
+messages marks delivered exactly the changes of the messages accepted.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
+from typing import TYPE_CHECKING, Sequence
 
 from cnca_watch.errors import ConfigError, DeliveryError
-from cnca_watch.models import RunResult, SourceStatus
-from cnca_watch.settings import Config
+from cnca_watch.models import Change, RunResult, SourceStatus
+from cnca_watch.settings import Config, WebhookSettings
+from cnca_watch.store.run_writer import Router
+
+if TYPE_CHECKING:
+    from cnca_watch.channels import DigestItem
 
 EMAIL_CHANNEL = "email"
+_DELIVERY_PREFIXES = ("email", "webhook:")
 
 
 def webhook_channel(url: str) -> str:
     return f"webhook:{url}"
+
+
+def email_channel(address: str) -> str:
+    """A route's own address: its own place in the outbox."""
+    return f"email:{address}"
+
+
+def route_addresses(config: Config) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(a for r in config.routing.routes for a in r.email))
 
 
 def channels_for(config: Config, *, email: bool, notify: bool) -> tuple[str, ...]:
@@ -35,9 +57,36 @@ def channels_for(config: Config, *, email: bool, notify: bool) -> tuple[str, ...
     channels: list[str] = []
     if config.email is not None and (email or notify):
         channels.append(EMAIL_CHANNEL)
+        channels.extend(email_channel(a) for a in route_addresses(config))
     if notify:
         channels.extend(webhook_channel(w.url) for w in config.webhooks)
-    return tuple(channels)
+    return tuple(dict.fromkeys(channels))
+
+
+def change_router(config: Config, enabled: Sequence[str]) -> Router:
+    """Which of the ``enabled`` channels one change is queued on, by ``[[routes]]``.
+
+    Channels that deliver nowhere (``report``) keep every change.
+    """
+    from cnca_watch.routing import route, routed_change
+
+    keep = tuple(c for c in enabled if not c.startswith(_DELIVERY_PREFIXES))
+    allowed = frozenset(enabled)
+    by_name = {w.name: w for w in config.webhooks if w.name}
+    default = (EMAIL_CHANNEL, *(webhook_channel(w.url) for w in config.webhooks if w.default))
+
+    def pick(change: Change, body: str) -> tuple[str, ...]:
+        targets = route(config.routing, routed_change(change, body))
+        if targets.routes:
+            wanted = (
+                *(email_channel(a) for a in targets.email),
+                *(webhook_channel(by_name[n].url) for n in targets.webhooks),
+            )
+        else:
+            wanted = default if targets.default else ()
+        return keep + tuple(c for c in dict.fromkeys(wanted) if c in allowed)
+
+    return pick
 
 
 def deliver_pending(
@@ -59,16 +108,23 @@ def deliver_pending(
     problems: list[str] = []
     failed = [s for s in run.sources if s.status is not SourceStatus.OK] if run else []
     now = utc_now()
+    # The reader's calendar day, not UTC's: a 07:00 run in Beijing is 23:00 UTC.
+    day = today or date.today().isoformat()
     with Store.open(config.store_target) as store:
         if email and config.email is not None:
-            with store.delivering(EMAIL_CHANNEL) as batch:
-                pending = batch.changes
-                if pending:
+            mailboxes = [(EMAIL_CHANNEL, config.email.to)]
+            mailboxes += [(email_channel(a), (a,)) for a in route_addresses(config)]
+            for channel, to in mailboxes:
+                # claimed: a second monitor delivering the same channel waits, then finds it sent
+                with store.delivering(channel) as batch:
+                    pending = batch.changes
+                    if not pending:
+                        continue
                     try:
-                        # The reader's calendar day, not UTC's: a 07:00 run in Beijing is 23:00 UTC.
-                        _send_email(config, pending, failed, today or date.today().isoformat())
+                        _send_email(config, replace(config.email, to=to), pending, failed, day)
                     except (DeliveryError, ConfigError) as exc:
-                        problems.append(f"email not sent, {len(pending)} change(s) stay queued: {exc}")
+                        who = "email" if channel == EMAIL_CHANNEL else f"email to {to[0]}"
+                        problems.append(f"{who} not sent, {len(pending)} change(s) stay queued: {exc}")
                     else:
                         batch.sent(utc_now())
         if webhooks:
@@ -77,6 +133,13 @@ def deliver_pending(
                 with store.delivering(channel) as batch:
                     pending = batch.changes
                     if not pending:
+                        continue
+                    if hook.format != "json":
+                        accepted, problem = _post_chat(hook, pending)
+                        batch.sent(utc_now(), accepted)
+                        if problem:
+                            left = len(pending) - len(accepted)
+                            problems.append(f"webhook {hook.label} not delivered, {left} change(s) stay queued: {problem}")
                         continue
                     try:
                         _post_webhook(hook, pending, run, now)
@@ -87,19 +150,81 @@ def deliver_pending(
     return problems
 
 
-def _send_email(config, pending, failed, today: str) -> None:  # type: ignore[no-untyped-def]
+def signing_secret(hook: WebhookSettings) -> str | None:
+    """The robot's signing secret from the variable ``secret_env`` names (never from the file)."""
+    import os
+
+    if not hook.secret_env:
+        return None
+    value = os.environ.get(hook.secret_env)
+    if not value:
+        raise DeliveryError(
+            f"environment variable {hook.secret_env} (webhook {hook.label} secret_env) is not set: "
+            f"export it with the {hook.format} robot's signing secret"
+        )
+    return value
+
+
+def digest_items(changes: Sequence[Change]) -> list["DigestItem"]:
+    from cnca_watch.channels import DigestItem
+    from cnca_watch.render.safe import one_line
+
+    return [
+        DigestItem(
+            change_id=c.id or 0,
+            kind=str(c.kind.value),
+            title=one_line(c.title),
+            url=c.url,
+            date=c.date,
+            source=one_line(c.source),
+            areas=tuple(one_line(a.label_en) for a in c.areas),
+        )
+        for c in changes
+    ]
+
+
+def digest_heading(changes: Sequence[Change]) -> str:
+    counts = {kind: sum(1 for c in changes if c.kind.value == kind) for kind in ("new", "changed", "removed")}
+    summary = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
+    return f"cnca-watch: {summary or 'no changes'}"
+
+
+def _post_chat(hook: WebhookSettings, pending: Sequence[Change]) -> tuple[list[int], str | None]:
+    """Post the digest message by message; the ids of the accepted ones, and why one failed."""
+    import time
+
+    from cnca_watch.channels import build_messages
+    from cnca_watch.notify import post_chat_message
+
+    try:
+        secret = signing_secret(hook)
+        messages = build_messages(
+            hook.format, hook.url, digest_heading(pending), digest_items(pending),
+            secret=secret, now_ms=int(time.time() * 1000),
+        )
+    except (DeliveryError, ValueError) as exc:
+        return [], str(exc)
+    accepted: list[int] = []
+    for message in messages:
+        try:
+            post_chat_message(hook, message)
+        except DeliveryError as exc:
+            # the later parts wait too: the digest keeps its order on the next try
+            return accepted, str(exc)
+        accepted.extend(message.change_ids)
+    return accepted, None
+
+
+def _send_email(config, settings, pending, failed, today: str) -> None:  # type: ignore[no-untyped-def]
     from cnca_watch.notify import password_from_env, send_email
     from cnca_watch.render.email import compose_email
 
-    settings = config.email
     message = compose_email(pending, failed, settings, today=today)
     password = settings.password or password_from_env(settings)
     send_email(settings, message, password=password)
 
 
 def _post_webhook(hook, pending, run: RunResult | None, now: str) -> None:  # type: ignore[no-untyped-def]
-    from dataclasses import replace
-
     from cnca_watch.notify import post_webhook
     from cnca_watch.render.json import run_to_json
 

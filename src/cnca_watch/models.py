@@ -174,6 +174,7 @@ class SourceResult:
     removed: int = 0
     requests: int = 0
     backfilled: int = 0  # older announcements that came into view below the known ones
+    final_url: str | None = None  # where the list page answered from, after redirects
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import repeat
 from importlib import resources
 from pathlib import Path
 from typing import Any

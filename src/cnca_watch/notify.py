@@ -18,7 +18,7 @@ import socket
 import ssl
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -26,6 +26,9 @@ import httpx
 from cnca_watch.errors import DeliveryError
 from cnca_watch.render.safe import one_line
 from cnca_watch.settings import EmailSettings, WebhookSettings
+
+if TYPE_CHECKING:
+    from cnca_watch.channels import OutgoingMessage
 
 log = logging.getLogger(__name__)
 
@@ -224,3 +227,30 @@ def _network_cause(error: Exception, url: str) -> str:
     if query:
         text = text.replace(query, "…")
     return text or type(error).__name__
+
+
+def post_chat_message(
+    settings: WebhookSettings, message: "OutgoingMessage", *, transport: httpx.BaseTransport | None = None
+) -> None:
+    """POST one chat robot message; raises unless the platform's own success signal came back.
+
+    WeCom, DingTalk and Feishu answer HTTP 200 with an error code in the body for a refused
+    message: that is a failure (``channels.failure``).  The URL's query (tokens, signature)
+    never appears in a message.
+    """
+    from cnca_watch.channels import failure
+
+    where = settings.name or redact_url(settings.url)
+    headers = {**dict(message.headers), "User-Agent": USER_AGENT}
+    try:
+        with httpx.Client(timeout=settings.timeout, follow_redirects=False, transport=transport) as client:
+            response = client.post(message.url, content=message.body, headers=headers)
+    except httpx.TimeoutException:
+        raise DeliveryError(f"webhook {where} timed out (after {settings.timeout:g} s)") from None
+    except httpx.ConnectError as error:
+        raise DeliveryError(f"cannot connect to webhook {where}: {_network_cause(error, message.url)}") from None
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as error:
+        raise DeliveryError(f"webhook {where} failed: {_network_cause(error, message.url)}") from None
+    problem = failure(settings.format, response.status_code, response.content)
+    if problem is not None:
+        raise DeliveryError(f"{settings.format} webhook {where} refused the message: {one_line(problem)}")

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from cnca_watch.evaluate import EvalSummary
     from cnca_watch.models import Change
     from cnca_watch.render.report import Report
+    from cnca_watch.review import Review
     from cnca_watch.settings import Config, SourceConfig
     from cnca_watch.store import AnnouncementHistory, RetagResult, RunSummary, Store
 
@@ -180,3 +181,42 @@ def evaluate_file(config: "Config", path: Path) -> "EvalSummary":
     vocabulary = load_vocabulary(config.areas)
     known = set(BUILTIN_AREAS) | {a.id for a in vocabulary.areas}
     return evaluate_modes(read_labelled(path, known), vocabulary)
+
+
+def build_store_review(
+    config: "Config", *, year: int | None = None, since: str | None = None, until: str | None = None
+) -> "Review":
+    """The stored announcements of a year (or ``since``…``until``, inclusive days) by task area
+    and publication month, with the year before when the store holds it."""
+    from datetime import date
+
+    from cnca_watch.render.common import area_order
+    from cnca_watch.review import Period, ReviewItem, build_review
+
+    if year is not None and (since or until):
+        raise UsageError("--year and --since/--until both name the period; give one of them")
+    def day(text: str, option: str) -> "date":
+        try:
+            return date.fromisoformat(text)
+        except ValueError as exc:
+            raise UsageError(f"{option} {text!r}: {exc}; write days as YYYY-MM-DD, e.g. 2024-01-01") from None
+
+    try:
+        if since or until:
+            start = day(since, "--since") if since else date(day(until or "", "--until").year, 1, 1)
+            end = day(until, "--until") if until else date(start.year, 12, 31)
+            period = Period(start, end)
+        else:
+            period = Period.year(year if year is not None else int(utc_now()[:4]))
+    except ValueError as exc:  # the period's own complaint (it ends before it starts, a year out of range)
+        raise UsageError(str(exc)) from None
+    with open_existing_store(config) as store:
+        stored = store.stored_items()
+    items = [
+        ReviewItem(
+            url=s.url, title=s.title, source=s.source, published=s.published, areas=s.areas,
+            kind="backfilled" if s.backfilled else "checked",
+        )
+        for s in stored
+    ]
+    return build_review(items, period, area_order())

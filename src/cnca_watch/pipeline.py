@@ -28,6 +28,7 @@ from cnca_watch.extract import (
     refuse_jpaas_api,
     whole_title,
 )
+from cnca_watch.extract import JpaasUnit
 from cnca_watch.fetch import Fetcher
 from cnca_watch.models import (
     Announcement,
@@ -69,6 +70,7 @@ class _Observation:
     diff: SourceDiff | None = None
     validators: dict[str, Validators] = field(default_factory=dict)
     requests: int = 0
+    final_url: str | None = None  # the list page's URL after redirects
 
 
 def check(
@@ -96,9 +98,14 @@ def check(
         start_loading()  # while the store opens
     tagger = _lazy_tagger(config.areas, vocabulary)
     channels = tuple(dict.fromkeys((REPORT_CHANNEL, *channels)))
+    router = None
+    if config.routing.routes:
+        from cnca_watch.delivery import change_router
+
+        router = change_router(config, channels)
     with Store.open(config.store_target, lock_timeout=lock_timeout) as store:
         started_at = utc_now()
-        with store.run(started_at=started_at, channels=channels) as run:
+        with store.run(started_at=started_at, channels=channels, router=router) as run:
             observations = asyncio.run(
                 _observe_all(config, sources, run, tagger, transport, progress, frozenset(accept_layout))
             )
@@ -184,6 +191,7 @@ async def _fetch_list(
     # that extracted it are the same, so they are part of the key the validators live under.
     configured = _selectors_key(source)
     column = await fetcher.get(source.url, validators=validators_for(source.url + configured))
+    obs.final_url = column.url
     if column.not_modified:
         obs.unchanged = True
         return []
@@ -204,20 +212,12 @@ async def _fetch_list(
 
     async def api_page(page_no: int, *, revalidate: bool) -> tuple[list[ListedItem] | None, int | None]:
         """One page of the list API: its items (None for 304 Not Modified) and the total."""
-        params = unit.page_params(page_no, source.page_size)
-        key = _cache_key(unit.api_url, params) + configured
-        answer = await fetcher.get(
-            unit.api_url,
-            params=params,
-            accept_json=True,
-            referer=column.url,
-            validators=validators_for(key) if revalidate else None,
+        key = _cache_key(unit.api_url, unit.page_params(page_no, source.page_size)) + configured
+        answer, items, total = await fetch_api_page(
+            source, fetcher, unit, page_no, column.url, validators_for(key) if revalidate else None
         )
         _remember_validators(obs, key, answer)
-        if answer.not_modified:
-            return None, None
-        payload = parse_jpaas_payload(answer.text)
-        return extract_list(payload.html, column.url, source.selectors), payload.total
+        return items, total
 
     window: list[list[ListedItem] | None] = []
     for page_no in range(1, source.pages + 1):
@@ -236,6 +236,28 @@ async def _fetch_list(
         if page_items is None:
             window[index], _ = await api_page(index + 1, revalidate=False)
     return _numbered([item for page in window for item in page or ()])
+
+
+async def fetch_api_page(
+    source: SourceConfig,
+    fetcher: "_CountingFetcher",
+    unit: JpaasUnit,
+    page_no: int,
+    column_url: str,
+    validators: Validators | None = None,
+) -> tuple[Page, list[ListedItem] | None, int | None]:
+    """One page of a jpaas list API: the answer, its items (None for 304) and the column's total."""
+    answer = await fetcher.get(
+        unit.api_url,
+        params=unit.page_params(page_no, source.page_size),
+        accept_json=True,
+        referer=column_url,
+        validators=validators,
+    )
+    if answer.not_modified:
+        return answer, None, None
+    payload = parse_jpaas_payload(answer.text)
+    return answer, extract_list(payload.html, column_url, source.selectors), payload.total
 
 
 def _numbered(items: Sequence[ListedItem]) -> list[ListedItem]:
@@ -290,19 +312,15 @@ async def _observe_items(
             return Announcement(
                 url=item.url, title=whole_title(item.title, snap.title), date=item.date or snap.date, body=snap.body,
                 attachments=snap.attachments, areas=snap.areas, list_title=item.title,
-                list_date=item.date, position=item.position,
+                list_date=item.date, position=item.position, area_reason=snap.area_reason,
             )
         try:
-            page = await fetcher.get(item.url, referer=source.url)
-            detail = extract_detail(page.text, page.url, source.selectors)
+            return await read_announcement(source, item, fetcher, tagger)
         except GoneError:
-            # Listed, but its page is missing (a broken link on the list): the list row is
-            # all there is to know, and it is no reason to fail the whole source every day.
-            return _announce(item, "", (), None, tagger) if snap is None else _keep(snap, item)
+            return _keep(snap, item) if snap is not None else _announce(item, "", (), None, tagger)
         except (FetchError, ExtractError) as exc:
             detail_errors.append(f"{item.url}: {exc}")
             return None if snap is None else _keep(snap, item)
-        return _announce(item, detail.body, detail.attachments, detail.date, tagger, detail.title)
 
     announced = await asyncio.gather(*(observe(item) for item in listed))
     current = [a for a in announced if a is not None]
@@ -338,6 +356,18 @@ async def _observe_items(
         )
     obs.current = current
     obs.diff = source_diff
+
+
+async def read_announcement(
+    source: SourceConfig, item: ListedItem, fetcher: "_CountingFetcher", tagger: Tagger
+) -> Announcement:
+    """A listed item with its detail page read (body, attachments, date) and classified.
+
+    Raises ``GoneError`` for a listed item whose page is missing (a broken link on the list:
+    callers keep what they know, the list row at least), ``FetchError``/``ExtractError`` else."""
+    page = await fetcher.get(item.url, referer=source.url)
+    detail = extract_detail(page.text, page.url, source.selectors)
+    return _announce(item, detail.body, detail.attachments, detail.date, tagger, detail.title)
 
 
 def _announce(
@@ -403,6 +433,7 @@ def _record(run: RunWriter, obs: _Observation) -> SourceResult:
         removed=sum(c.kind is ChangeKind.REMOVED for c in changes),
         requests=obs.requests,
         backfilled=len(obs.diff.backfilled) if obs.diff else 0,
+        final_url=obs.final_url,
     )
     run.record_source(result)
     if obs.diff is not None:
@@ -432,15 +463,22 @@ def _remember_validators(obs: _Observation, key: str, page: Page) -> None:
 
 
 class _CountingFetcher:
-    """One source's view of the shared fetcher, counting the pages it asked for."""
+    """One source's view of the shared fetcher, counting the pages it asked for and their bytes."""
 
     def __init__(self, fetcher: Fetcher) -> None:
         self._fetcher = fetcher
         self.sent = 0
+        self.bytes = 0
 
     async def get(self, url: str, **kwargs) -> Page:  # type: ignore[no-untyped-def]
         self.sent += 1
-        return await self._fetcher.get(url, **kwargs)
+        page = await self._fetcher.get(url, **kwargs)
+        self.bytes += len(page.content)
+        return page
+
+
+CountingFetcher = _CountingFetcher  # the name other orchestrators (backfill) use
+lazy_tagger = _lazy_tagger
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 KINDS = ("new", "changed", "removed")
 
@@ -127,3 +127,32 @@ def route_names(table: RoutingTable, changes: Sequence[RoutedChange]) -> dict[st
         if not targets.routes:
             counts["(default)" if targets.default else "(dropped)"] += 1
     return counts
+
+
+def routed_change(change: Any, body: str = "") -> RoutedChange:
+    """The routing facts of a stored or fresh ``models.Change``.
+
+    Document type and deadlines come from the change's ``fields`` (issue 11's extraction)
+    when it has them, so routes on ``doc_types``/``has_deadline`` work before and after
+    that lands: without fields a change has no doc type and no deadline.
+    """
+    fields = getattr(change, "fields", None)
+    doc_type = _fact(change, fields, "doc_type")
+    deadlines = _fact(change, fields, "deadlines") or _fact(change, fields, "deadline")
+    attachments = " ".join(getattr(a, "name", "") for a in getattr(change, "attachments", ()))
+    return RoutedChange(
+        kind=str(getattr(change.kind, "value", change.kind)),
+        source=change.source,
+        areas=tuple(a.id for a in change.areas),
+        doc_type=str(doc_type) if doc_type else None,
+        has_deadline=bool(deadlines),
+        text="\n".join(t for t in (change.title, body, attachments) if t),
+    )
+
+
+def _fact(change: Any, fields: Any, name: str) -> Any:
+    if fields is not None:
+        value = fields.get(name) if isinstance(fields, dict) else getattr(fields, name, None)
+        if value:
+            return value
+    return getattr(change, name, None)

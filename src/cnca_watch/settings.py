@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from cnca_watch.routing import RoutingTable
+
 DEFAULT_USER_AGENT = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/124.0 Safari/537.36 cnca-watch/0.1"
@@ -35,6 +37,7 @@ class SourceConfig:
     pages: int = 1  # list pages (jpaas pages) to read per run
     page_size: int = 20  # jpaas page size
     details: bool = True  # fetch detail pages (body, attachments)
+    page_url: str | None = None  # backfill: later list pages, "{n}" = 1 for the second (e.g. "index_{n}.html")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,7 @@ class FetchSettings:
     max_redirects: int = 5
     user_agent: str = DEFAULT_USER_AGENT
     verify_tls: bool = True
+    backfill_pause: float = 1.0  # seconds between two list pages of a backfill (0 in tests)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,24 @@ class EmailSettings:
 class WebhookSettings:
     url: str
     timeout: float = 30.0
+    name: str | None = None  # what [[routes]] webhooks = [...] call it
+    format: str = "json"  # "json" | "wecom" | "dingtalk" | "feishu" | "slack" | "teams"
+    secret_env: str | None = None  # variable holding the DingTalk/Feishu signing secret
+    default: bool = True  # receives the changes no route matched
+
+    @property
+    def label(self) -> str:
+        """How messages name it: its name, else its URL without query (tokens live there)."""
+        if self.name:
+            return self.name
+        from cnca_watch.notify import redact_url
+
+        return redact_url(self.url)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSettings:
+    failing_runs: int = 3  # consecutive failed runs of a source before one alert; 0 = never
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +104,8 @@ class Config:
     webhooks: tuple[WebhookSettings, ...] = ()
     areas: Mapping[str, Any] = field(default_factory=dict)  # [areas] overrides, raw TOML
     path: Path | None = None  # the file it came from, for messages
+    routing: RoutingTable = field(default_factory=RoutingTable)  # [[routes]] and [routing]
+    alerts: AlertSettings = field(default_factory=AlertSettings)
     store_url: str | None = None  # a postgresql:// store; then store_path is unused
 
     @property

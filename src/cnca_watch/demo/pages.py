@@ -198,7 +198,28 @@ def samr_detail(column: Column, item: Item, templates: Templates) -> str:
     )
 
 
-def province_list(column: Column, items: tuple[Item, ...], templates: Templates) -> str:
+# The story mirror's one static page: a pager whose links go nowhere (everything fits on it).
+_SINGLE_PAGE_PAGER = (
+    '<div class="page">共{count}条记录　<a href="javascript:void(0)">首页</a> <a href="javascript:void(0)">上一页</a>'
+    ' <a href="javascript:void(0)">下一页</a> <a href="javascript:void(0)">尾页</a></div>'
+)
+
+
+def static_page_name(index: int) -> str:
+    """TRS numbering: page 0 is index.html, then index_1.html, index_2.html, …"""
+    return "index.html" if index == 0 else f"index_{index}.html"
+
+
+def trs_pager(total: int, index: int, page_count: int) -> str:
+    """The pager TRS-built provincial sites write: a count and a createPageHTML call (JS draws the links)."""
+    return (
+        f'<div class="page">共{total}条记录　<script type="text/javascript">'
+        f'createPageHTML({page_count}, {index}, "index", "html");</script></div>'
+    )
+
+
+def province_list(column: Column, items: tuple[Item, ...], templates: Templates, pager: str | None = None) -> str:
+    """A static list page holding ``items``; ``pager`` defaults to the story's single page."""
     rows = "\n".join(
         f'<li><a href="{escape(i.href)}" target="_blank" title="{escape(i.title_attr)}">'
         f"{escape(i.list_text, quote=False)}</a><span>[{i.date}]</span></li>"
@@ -208,7 +229,7 @@ def province_list(column: Column, items: tuple[Item, ...], templates: Templates)
         column_name=escape(column.column_name),
         parent_name=escape(column.parent_name),
         rows=rows,
-        count=len(items),
+        pager=_SINGLE_PAGE_PAGER.format(count=len(items)) if pager is None else pager,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -43,10 +44,15 @@ class Resource:
 
 
 class Mirror:
-    """Maps (day, path, query) to the bytes the mirror serves; no sockets here."""
+    """Maps (day, path, query) to the bytes the mirror serves; no sockets here.
 
-    def __init__(self, root: Path | None = None) -> None:
+    ``archive=True`` also lists the older items of site/archive/ (STORY.md, "The archive"):
+    the API pages back through them and static columns gain index_1.html, index_2.html, ….
+    """
+
+    def __init__(self, root: Path | None = None, *, archive: bool = False) -> None:
         self.site: Site = load_site(root)
+        self.archive = archive
         self.templates = pages.Templates(root) if root else pages.default_templates()
         self._cache: dict[tuple[object, ...], Resource | None] = {}
         self._lock = threading.Lock()
@@ -89,8 +95,12 @@ class Mirror:
         for column in self.site.columns:
             if path in _list_paths(column):
                 return self._list_page(day, column)
+            if self.archive and column.family == "static-gb18030":
+                index = _static_page_index(column, path)
+                if index is not None:
+                    return self._static_archive_page(day, column, index)
         for column in self.site.columns:
-            for item in column.items_on(day):
+            for item in column.items_on(day, archive=self.archive):
                 if item.path == path:
                     return self._detail(column, item)
                 if path in pages.attachment_paths(item) or (
@@ -107,15 +117,27 @@ class Mirror:
             # The real gateway answers unknown units with success=false, not with an HTTP error.
             text = pages.api_error_payload("页面不存在")
         else:
-            fragment = pages.api_fragment(column, column.items_on(day), page_no, page_size)
+            fragment = pages.api_fragment(column, column.items_on(day, archive=self.archive), page_no, page_size)
             text = pages.api_payload(fragment)
         return Resource(text.encode("utf-8"), JSON_UTF8)
 
-    def _list_page(self, day: int, column: Column) -> Resource:
+    def _list_page(self, day: int, column: Column) -> Resource | None:
         if column.family == "static-gb18030":
+            if self.archive:
+                return self._static_archive_page(day, column, 0)
             html = pages.province_list(column, column.items_on(day), self.templates)
             return Resource(html.encode("gb18030"), HTML_NO_CHARSET)
         return Resource(pages.column_page(column, self.templates).encode("utf-8"), HTML_UTF8)
+
+    def _static_archive_page(self, day: int, column: Column, index: int) -> Resource | None:
+        items = column.items_on(day, archive=True)
+        size = column.archive_page_size
+        page_count = max(1, math.ceil(len(items) / size))
+        if index >= page_count:
+            return None  # a static site has no file past its last page
+        pager = pages.trs_pager(len(items), index, page_count)
+        html = pages.province_list(column, items[index * size : (index + 1) * size], self.templates, pager)
+        return Resource(html.encode("gb18030"), HTML_NO_CHARSET)
 
     def _detail(self, column: Column, item: Item) -> Resource:
         if column.family == "static-gb18030":
@@ -128,6 +150,21 @@ def _list_paths(column: Column) -> tuple[str, ...]:
     if column.list_path.endswith("/"):
         return (column.list_path, column.list_path + "index.html")
     return (column.list_path,)
+
+
+def _static_page_index(column: Column, path: str) -> int | None:
+    """1, 2, … for <list dir>/index_1.html, index_2.html, …; None for any other path."""
+    directory = column.list_path.rsplit("/", 1)[0] + "/"
+    if not path.startswith(directory):
+        return None
+    name = path[len(directory) :]
+    if not (name.startswith("index_") and name.endswith(".html")):
+        return None
+    number = name[len("index_") : -len(".html")]
+    # index_01.html is not a TRS page name: only canonical numbers answer
+    if not number.isdigit() or number != str(int(number)) or int(number) < 1:
+        return None
+    return int(number)
 
 
 def _paging(param_json: str) -> tuple[int, int]:
@@ -230,7 +267,8 @@ class _Handler(BaseHTTPRequestHandler):
 class MirrorServer:
     """The demo mirror on ``host:port`` (port 0 = any free port), serving from construction on.
 
-    ``requests`` lists (method, path-with-query, status) in arrival order.
+    ``requests`` lists (method, path-with-query, status) in arrival order.  ``archive=True``
+    serves the older items too (STORY.md, "The archive"); the default is the two-day story alone.
     """
 
     def __init__(
@@ -241,8 +279,9 @@ class MirrorServer:
         day: int = 1,
         latency: float = 0.0,
         root: Path | None = None,
+        archive: bool = False,
     ) -> None:
-        self.mirror = Mirror(root)
+        self.mirror = Mirror(root, archive=archive)
         self._check_day(day)
         self._day = day
         self.latency = max(0.0, float(latency))

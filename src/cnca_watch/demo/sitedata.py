@@ -1,11 +1,15 @@
-"""Load the demo mirror's columns and items (site/site.toml, site/items/*.toml).
+"""Load the demo mirror's columns and items (site/site.toml, site/items/*.toml, site/archive/*.toml).
 
 An item exists on the days listed in ``days`` (default: every day); ``changes.<day>`` tables
-edit it from that day on.  Pure data: rendering lives in ``pages.py``.
+edit it from that day on.  Archive items (older announcements, every day) are listed only when
+the mirror serves its archive; their paths derive from slug and date.  Every item may carry
+``areas``: the task areas labelled by hand, which only tests read.  Pure data: rendering lives
+in ``pages.py``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +45,8 @@ class Item:
     signer: str
     sign_date: str
     attachments: tuple[AttachmentLink, ...]
+    areas: tuple[str, ...] = ()  # hand-labelled task areas, primary first (never served)
+    archived: bool = False  # from site/archive/: listed only by a mirror serving its archive
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +61,13 @@ class Column:
     page_id: str
     tpl_set_id: str
     raw_items: tuple[Mapping[str, Any], ...]
+    archive_items: tuple[Mapping[str, Any], ...] = ()
+    archive_page_size: int = 10  # rows per static list page (index.html, index_1.html, …) in the archive
 
-    def items_on(self, day: int) -> tuple[Item, ...]:
-        """The column's items on ``day``, newest first (ties keep file order)."""
-        items = [item for raw in self.raw_items if (item := _item_on(raw, day)) is not None]
+    def items_on(self, day: int, *, archive: bool = False) -> tuple[Item, ...]:
+        """The column's items on ``day``, newest first (ties keep file order, story items first)."""
+        raws = self.raw_items + self.archive_items if archive else self.raw_items
+        items = [item for raw in raws if (item := _item_on(raw, day)) is not None]
         return tuple(sorted(items, key=lambda item: item.date, reverse=True))
 
 
@@ -80,6 +89,7 @@ def load_site(root: Path | None = None) -> Site:
     for col in meta["columns"]:
         with (root / "items" / f"{col['key']}.toml").open("rb") as fh:
             raw_items = tuple(tomllib.load(fh).get("items", ()))
+        archive_items = _load_archive(root / "archive" / f"{col['key']}.toml", col)
         columns.append(
             Column(
                 key=col["key"],
@@ -92,10 +102,49 @@ def load_site(root: Path | None = None) -> Site:
                 page_id=col.get("page_id", ""),
                 tpl_set_id=col.get("tpl_set_id", ""),
                 raw_items=raw_items,
+                archive_items=archive_items,
+                archive_page_size=int(col.get("archive_page_size", 10)),
             )
         )
     day_times = {int(k): v for k, v in meta["day_times"].items()}
     return Site(days=tuple(meta["days"]), day_times=day_times, columns=tuple(columns))
+
+
+def _load_archive(path: Path, col: Mapping[str, Any]) -> tuple[Mapping[str, Any], ...]:
+    if not path.is_file():
+        return ()
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    defaults: Mapping[str, Any] = data.get("defaults", {})
+    items = []
+    for raw in data.get("items", ()):
+        item = {**defaults, **raw, "archived": True}
+        if "path" not in item:
+            item["path"], item["href"] = archive_path(col["family"], col["list_path"], item["slug"], item["date"])
+        item.setdefault("sign_date", _chinese_date(item["date"]) if item.get("signer") else "")
+        items.append(item)
+    return tuple(items)
+
+
+def archive_path(family: str, list_path: str, slug: str, date: str) -> tuple[str, str]:
+    """(detail path, list-row href) for an archive item, in the URL scheme of its column's site."""
+    base = list_path.rsplit("/", 1)[0]
+    year = date[:4]
+    digest = hashlib.md5(slug.encode("utf-8")).hexdigest()
+    if family == "static-gb18030":
+        # TRS-style file name: t<yyyymmdd>_<document number>.html, linked relative to the list page
+        name = f"t{date.replace('-', '')}_{3000000 + int(digest[:6], 16) % 1000000}.html"
+        return f"{base}/{year}/{name}", f"./{year}/{name}"
+    if family == "samr-jpaas":
+        path = f"{base}/art/{year}/art_{digest}.html"
+    else:
+        path = f"{base}/{year}/art/{year}/art_{digest}.html"
+    return path, path
+
+
+def _chinese_date(date: str) -> str:
+    year, month, day = (int(part) for part in date.split("-"))
+    return f"{year}年{month}月{day}日"
 
 
 def _item_on(raw: Mapping[str, Any], day: int) -> Item | None:
@@ -133,4 +182,6 @@ def _item_on(raw: Mapping[str, Any], day: int) -> Item | None:
         signer=fields.get("signer", ""),
         sign_date=fields.get("sign_date", ""),
         attachments=tuple(AttachmentLink(name=a["name"], href=a["href"]) for a in attachments),
+        areas=tuple(raw.get("areas", ())),
+        archived=bool(raw.get("archived", False)),
     )

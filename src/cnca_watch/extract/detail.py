@@ -18,7 +18,7 @@ from ..models import Attachment, Detail
 from ..settings import Selectors
 from ..urls import canonical_url
 from .dates import parse_date
-from .text import attr, clean_text, css_first, parse_html
+from .text import attr, clean_text, css_first, parse_html, tidy_title
 
 # CNCA and SAMR announcement pages name their article in a meta tag; list pages never do.
 _ARTICLE_META = re.compile(r"""<meta\s[^>]*name\s*=\s*["']?ArticleTitle\b""", re.IGNORECASE)
@@ -118,6 +118,10 @@ def _metas(tree: LexborHTMLParser) -> dict[str, str]:
 
 
 def _title(tree: LexborHTMLParser, metas: dict[str, str]) -> str:
+    return tidy_title(_raw_title(tree, metas))
+
+
+def _raw_title(tree: LexborHTMLParser, metas: dict[str, str]) -> str:
     visible: list[str] = []
     red_header = False
     for node in tree.css("p.detail_tittle"):

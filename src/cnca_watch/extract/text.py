@@ -40,6 +40,33 @@ def _joins(left: str, right: str) -> bool:
     )
 
 
+# The end of an issuer's name: "市场监管总局 国家认监委" names two issuers, and that space stays.
+_ISSUER_ENDS = frozenset("局委部厅院会府办署")
+_CJK_PUNCTUATION = frozenset("《》〈〉（）【】「」『』“”‘’，、：；。！？")
+
+
+def tidy_title(title: str) -> str:
+    """A title without the stray spaces some pages' meta and ``<title>`` put inside Chinese
+    ("关于开展2024年度认证 有效性抽查的通知"): a space between two Chinese characters goes,
+    unless it follows an issuer's name; one beside full-width punctuation always goes.
+    List rows' link texts carry no such spaces, so a detail title tidied this way reads as
+    the list row does."""
+    if " " not in title:
+        return title
+    parts = title.split(" ")
+    out = parts[0]
+    for part in parts[1:]:
+        if not part or not out:
+            out += " " + part if out else part
+            continue
+        left, right = out[-1], part[0]
+        by_punctuation = left in _CJK_PUNCTUATION or right in _CJK_PUNCTUATION
+        issuers = left in _ISSUER_ENDS and not part.startswith("关于")
+        between_chinese = _is_cjk(left) and _is_cjk(right) and not issuers
+        out += part if by_punctuation or between_chinese else " " + part
+    return out
+
+
 def clean_text(text: str | None) -> str:
     """Collapse whitespace runs to one space; a line break between CJK characters vanishes.
 

@@ -121,6 +121,16 @@ RENDERERS: Mapping[str, Mapping[OutputFormat, Renderer]] = {
         _F.atom: Renderer("atom", "feed_document", Shape.DOCUMENT),
         _F.json: Renderer("json", "feed_to_json", Shape.JSON),
     },
+    "routes test": _plain("routing", "routes_text", "routes_json"),
+    "sources health": _plain("routing", "health_text", "health_json"),
+    "backfill": _plain("backfill", "backfill_text", "backfill_json"),
+    "review": {
+        _F.terminal: Renderer("review", "review_console", Shape.CONSOLE),
+        _F.text: Renderer("review", "review_text", Shape.DOCUMENT),
+        _F.markdown: Renderer("review", "review_markdown", Shape.DOCUMENT),
+        _F.html: Renderer("review", "review_html", Shape.DOCUMENT),
+        _F.json: Renderer("review", "review_json", Shape.JSON),
+    },
 }
 
 
@@ -136,6 +146,10 @@ JSON_SCHEMAS: Mapping[str, str] = {
     "classify --stored": "retag-output.schema.json",
     "eval": "eval-output.schema.json",
     "feed": "feed-output.schema.json",
+    "routes test": "routes-test-output.schema.json",
+    "sources health": "sources-health-output.schema.json",
+    "backfill": "backfill-output.schema.json",
+    "review": "review-output.schema.json",
 }
 
 

@@ -34,6 +34,7 @@ Layout (each module one job):
 * ``copying``      — ``store copy``: a whole history between stores, with checksums
 * ``database``     — ``Store``: open/close, the run transaction, outbox, re-tagging
 * ``run_writer``   — ``RunWriter``: what one check run reads and writes
+* ``backfill``     — ``BackfillSession``: a backfill's pages (one transaction each) and cursors; the review's items
 * ``queries``      — the look-back questions (history, changes, one announcement)
 * ``opening``      — is this file ours, upgrade it, read-only connections
 * ``files``        — checks on the file and its folder before SQLite opens them

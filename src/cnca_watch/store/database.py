@@ -9,12 +9,15 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from cnca_watch.models import Change
 from cnca_watch.store.backend import Db, SqliteDb, is_postgres_url, sqlite_path
+from cnca_watch.store.backfill import STORED_ITEMS_SELECT, BackfillSession, StoredItem, stored_items
 from cnca_watch.store.codec import CHANGE_SELECT, areas_to_json, change_from_row, in_chunks
 from cnca_watch.store.files import refuse_non_sqlite
 from cnca_watch.store.opening import connect_postgres, connect_read_only, connect_writable
+from cnca_watch.store.health import HealthQueries
 from cnca_watch.store.queries import LookBack
+from cnca_watch.store.routing import RoutingQueries
 from cnca_watch.store.records import RetagResult
-from cnca_watch.store.run_writer import RunWriter
+from cnca_watch.store.run_writer import Router, RunWriter
 
 
 class Delivery:
@@ -23,19 +26,24 @@ class Delivery:
     def __init__(self, changes: tuple[Change, ...]) -> None:
         self.changes = changes
         self.sent_at: str | None = None
+        self._sent: list[int] | None = None
 
     @property
     def sent_ids(self) -> list[int]:
+        if self._sent is not None:
+            return self._sent
         return [c.id for c in self.changes if c.id is not None]
 
-    def sent(self, at: str) -> None:
+    def sent(self, at: str, ids: Iterable[int] | None = None) -> None:
+        """They went out at ``at`` (only ``ids`` of them, when a delivery got part way)."""
         self.sent_at = at
+        self._sent = None if ids is None else [int(i) for i in ids]
 
 if TYPE_CHECKING:
     from cnca_watch.classify import Classification
 
 
-class Store(LookBack):
+class Store(LookBack, HealthQueries, RoutingQueries):
     """An open store.  Use ``Store.open``; a context manager that closes it."""
 
     def __init__(self, db: Db, lock_timeout: float) -> None:
@@ -90,11 +98,13 @@ class Store(LookBack):
     # ---- writing a run
 
     @contextmanager
-    def run(self, *, started_at: str, channels: Sequence[str] = ("report",)) -> Iterator[RunWriter]:
+    def run(
+        self, *, started_at: str, channels: Sequence[str] = ("report",), router: Router | None = None
+    ) -> Iterator[RunWriter]:
         """The one transaction (and lock) of a check run: committed on normal exit."""
         with self._transaction("this run was not saved"):
             run_id = self._db.insert("INSERT INTO runs (started_at, status) VALUES (?, 'running')", (started_at,))
-            writer = RunWriter(self._db, run_id, started_at, channels)
+            writer = RunWriter(self._db, run_id, started_at, channels, router)
             try:
                 yield writer
                 if not writer.finished:
@@ -102,6 +112,14 @@ class Store(LookBack):
                     self._db.execute("UPDATE runs SET status = 'unfinished' WHERE id = ?", (writer.id,))
             finally:
                 writer.closed = True
+
+    def backfill(self, *, started_at: str) -> BackfillSession:
+        """A backfill's writes, one list page per transaction (``store/backfill.py``)."""
+        return BackfillSession(self._db, started_at)
+
+    def stored_items(self) -> list[StoredItem]:
+        """The latest version of every announcement (what ``review`` counts)."""
+        return stored_items(self._read(STORED_ITEMS_SELECT))
 
     def _transaction(self, doing: str, lock: str | None = "run") -> AbstractContextManager[None]:
         """SQLite: ``BEGIN IMMEDIATE`` (its one write lock).  PostgreSQL: a transaction

@@ -200,5 +200,45 @@ def v3_area_reason(conn: Db) -> None:
     conn.execute("ALTER TABLE versions ADD COLUMN area_reason TEXT")
 
 
+@migration(4)
+def v4_source_health(conn: Db) -> None:
+    """v4: where each source's list page really answered from (the URL after redirects), and
+    which sources a "failing" alert went out for (a row until the "recovered" note is sent)."""
+    # Tolerant of a store that already has them (a schema number set back by hand).
+    columns = set(conn.columns("run_sources"))
+    if "final_url" not in columns:
+        conn.execute("ALTER TABLE run_sources ADD COLUMN final_url TEXT")
+    run_script(
+        conn,
+        """
+        CREATE TABLE IF NOT EXISTS source_alerts (
+            source_id INTEGER PRIMARY KEY REFERENCES sources(id),
+            alerted_at TEXT NOT NULL,
+            failures INTEGER NOT NULL
+        );
+        """,
+    )
+
+
+@migration(5)
+def v5_backfill(conn: Db) -> None:
+    """v5: backfill. Runs say what they were (``check`` or ``backfill``); announcements a
+    backfill recorded are marked (history, not news); each source's backfill cursor."""
+    run_script(
+        conn,
+        """
+        ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'check';
+        ALTER TABLE announcements ADD COLUMN backfilled INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE backfill_cursors (
+            source_id INTEGER PRIMARY KEY REFERENCES sources(id),
+            next_page INTEGER NOT NULL,
+            oldest_date TEXT,
+            exhausted INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        )
+        """,
+    )
+
+
 # The newest schema this code writes: the last migration's number.
 SCHEMA_VERSION = max(MIGRATIONS)

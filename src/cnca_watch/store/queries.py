@@ -21,7 +21,7 @@ class LookBack:
         raise NotImplementedError
 
     def history(self, limit: int = 50) -> list[RunSummary]:
-        """Runs, newest first, with their source outcomes and change counts."""
+        """Check runs, newest first, with their source outcomes and change counts (backfills are not runs of news)."""
         rows = self._read(
             """
             SELECT r.id, r.started_at, r.finished_at, r.status,
@@ -30,7 +30,7 @@ class LookBack:
                    (SELECT COUNT(*) FROM changes c WHERE c.run_id = r.id AND c.kind = 'new'),
                    (SELECT COUNT(*) FROM changes c WHERE c.run_id = r.id AND c.kind = 'changed'),
                    (SELECT COUNT(*) FROM changes c WHERE c.run_id = r.id AND c.kind = 'removed')
-            FROM runs r ORDER BY r.id DESC LIMIT ?
+            FROM runs r WHERE r.kind = 'check' ORDER BY r.id DESC LIMIT ?
             """,
             (int(limit),),
         )
@@ -63,6 +63,9 @@ class LookBack:
         if until is not None:
             where.append(f"{column} < ?")
             params.append(until)
+        if by == "detected":
+            # a backfill records history: never "new in a period" by when it was recorded
+            where.append("NOT EXISTS (SELECT 1 FROM runs br WHERE br.id = c.run_id AND br.kind = 'backfill')")
         if source is not None:
             where.append("s.name = ?")
             params.append(source)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from cnca_watch.errors import StoreError
 from cnca_watch.models import (
@@ -30,14 +30,22 @@ from cnca_watch.store.backend import Db
 from cnca_watch.store.records import SourceState
 
 
+# Which outbox channels one change goes to, given the change and its announcement's body
+# (``[[routes]]`` look at the body's words); None queues every change on every channel.
+Router = Callable[[Change, str], Sequence[str]]
+
+
 class RunWriter:
     """Everything a check run reads and writes, inside the run's transaction."""
 
-    def __init__(self, db: Db, run_id: int, started_at: str, channels: Sequence[str]) -> None:
+    def __init__(
+        self, db: Db, run_id: int, started_at: str, channels: Sequence[str], router: Router | None = None
+    ) -> None:
         self._db = db
         self.id = run_id
         self.started_at = started_at
         self.channels = tuple(dict.fromkeys(channels))
+        self.router = router
         self.finished = False
         self.closed = False
 
@@ -107,12 +115,13 @@ class RunWriter:
             conn.execute(
                 """
                 INSERT INTO run_sources
-                    (run_id, source_id, status, error, items_seen, first_run, new, changed, removed, requests)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    (run_id, source_id, status, error, items_seen, first_run, new, changed, removed, requests,
+                     final_url)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (run_id, source_id) DO UPDATE SET
                     status = excluded.status, error = excluded.error, items_seen = excluded.items_seen,
                     first_run = excluded.first_run, new = excluded.new, changed = excluded.changed,
-                    removed = excluded.removed, requests = excluded.requests
+                    removed = excluded.removed, requests = excluded.requests, final_url = excluded.final_url
                 """,
                 (
                     self.id,
@@ -125,13 +134,16 @@ class RunWriter:
                     result.changed,
                     result.removed,
                     result.requests,
+                    result.final_url,
                 ),
             )
 
     def record_observations(
         self, source: str, source_url: str, current: Sequence[Announcement], diff: SourceDiff
     ) -> tuple[Change, ...]:
-        """Store this window and its changes; queue each change on every channel of the run."""
+        """Store this window and its changes; queue each change on its channels (every
+        channel of the run, or those the router picks)."""
+        bodies = {item.url: item.body for item in current}
         with self._sql() as conn:
             source_id = self._source_id(conn, source, source_url)
             # One read for the whole window (not three round trips per row: on PostgreSQL each
@@ -196,7 +208,11 @@ class RunWriter:
                         change.detected_at or self.started_at,
                     ),
                 )
-                queued += [(change_id, channel) for channel in self.channels]
+                channels = (
+                    self.channels if self.router is None
+                    else tuple(dict.fromkeys(self.router(change, bodies.get(change.url, ""))))
+                )
+                queued += [(change_id, channel) for channel in channels]
                 stored.append(replace(change, id=change_id, detected_at=change.detected_at or self.started_at))
             if queued:  # one batch (psycopg pipelines executemany): not a round trip per change
                 conn.executemany("INSERT INTO outbox (change_id, channel) VALUES (?, ?)", queued)
