@@ -93,9 +93,8 @@ def test_day2_reports_exactly_the_true_changes(mirror, store_path: Path) -> None
     assert counts["samr-certification"] == (8, 0, 0, 1)
     # an item whose row did not change keeps its stored version: one version per announcement,
     # plus one for the corrected notice (35 announcements: day 1's 32 and day 2's 3 new)
-    with sqlite3.connect(store_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM announcements").fetchone() == (35,)
-        assert db.execute("SELECT COUNT(*) FROM versions").fetchone() == (36,)
+    assert query(store_path, "SELECT COUNT(*) FROM announcements") == [(35,)]
+    assert query(store_path, "SELECT COUNT(*) FROM versions") == [(36,)]
 
 
 def test_unchanged_day_reports_nothing_and_fetches_no_detail_page(mirror, store_path: Path) -> None:
