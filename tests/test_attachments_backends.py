@@ -15,14 +15,41 @@ from typer.testing import CliRunner
 from cnca_watch.cli import app
 from cnca_watch.clock import utc_now
 from cnca_watch.models import ChangeKind
+from cnca_watch.pipeline import acknowledge, check
 from cnca_watch.searching import attachment_file, search_store
-from cnca_watch.settings import Config
+from cnca_watch.settings import Config, FetchSettings, SourceConfig
 from cnca_watch.store import Store
-from test_attachments_check import CATALOGUE, RULES, RULES_V2, config_for, run, site_pages
+
+
+RULES = "关于发布强制性产品认证实施规则的公告 CCC certification rules"
+RULES_V2 = "关于发布强制性产品认证实施规则修订版的公告 CCC certification rules"
+TITLE = "关于发布强制性产品认证实施规则的公告"
+FAST = FetchSettings(retries=0, backoff=0.05, read_timeout=5.0, connect_timeout=2.0, attachment_time_limit=10.0)
+
+
+def site_pages(today: str, pdf: bytes) -> dict[str, str | bytes | tuple[bytes, dict[str, str]]]:
+    return {
+        "/list.html": (
+            '<html><head><meta charset="utf-8"></head><body><ul class="news">'
+            f'<li><a href="/a.html" title="{TITLE}">{TITLE}</a><span>{today}</span></li></ul></body></html>'
+        ),
+        "/a.html": (
+            f'<html><head><meta charset="utf-8"><title>{TITLE}</title></head><body><div class="article">'
+            f'<h2 class="title">{TITLE}</h2><div class="content"><p>现予以发布。</p>'
+            '<p><a href="/files/rules.pdf">附件1：实施规则.pdf</a></p></div></div></body></html>'
+        ),
+        "/files/rules.pdf": (pdf, {"Content-Type": "application/pdf"}),
+    }
+
+
+def run(config: Config):  # type: ignore[no-untyped-def]
+    result = check(config)
+    acknowledge(config, result)
+    return result
 
 
 def _config(site_url: str, tmp_path: Path, store: Path | str) -> Config:
-    config = config_for(site_url, tmp_path / "unused.db")
+    config = Config(sources=(SourceConfig(name="site", url=site_url),), store_path=tmp_path / "unused.db", fetch=FAST)
     if isinstance(store, Path):
         return replace(config, store_path=store)
     return replace(config, store_url=store)
@@ -31,7 +58,7 @@ def _config(site_url: str, tmp_path: Path, store: Path | str) -> Config:
 def test_a_replaced_file_is_one_new_version_on_both_backends(tmp_path: Path, store_url: Path | str) -> None:
     today = utc_now()[:10]
     first_pdf, second_pdf = files.pdf((RULES,)), files.pdf((RULES_V2,))
-    with PageServer(site_pages(today, pdf=first_pdf, xlsx=files.xlsx({"目录": CATALOGUE}))) as site:
+    with PageServer(site_pages(today, first_pdf)) as site:
         config = _config(site.url("/list.html"), tmp_path, store_url)
         run(config)
         site.pages["/files/rules.pdf"] = (second_pdf, {"Content-Type": "application/pdf"})
