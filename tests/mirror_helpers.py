@@ -27,9 +27,12 @@ DAY2_CHANGES = {
 }
 
 
-def make_config(base_url: str, store: Path, **fetch: object) -> Config:
+def make_config(base_url: str, store: Path | str, **fetch: object) -> Config:
+    """``store``: a SQLite file, or a ``postgresql://`` URL (the ``store_url`` fixture)."""
     options: dict[str, object] = {"retries": 1, "backoff": 0.05, "read_timeout": 2.0, "connect_timeout": 2.0, **fetch}
     settings = FetchSettings(**options)  # type: ignore[arg-type]
+    if isinstance(store, str):
+        return Config(sources=demo_sources(base_url), store_path=Path("unused.db"), store_url=store, fetch=settings)
     return Config(sources=demo_sources(base_url), store_path=store, fetch=settings)
 
 
@@ -45,8 +48,9 @@ def run_and_ack(config: Config) -> RunResult:
     return result
 
 
-def write_config(path: Path, base_url: str, store: Path, extra: str = "") -> Path:
-    lines = ["[store]", f'path = "{store}"', "[fetch]", "retries = 0", "read_timeout = 5.0", ""]
+def write_config(path: Path, base_url: str, store: Path | str, extra: str = "") -> Path:
+    where = f'url = "{store}"' if isinstance(store, str) else f'path = "{store}"'
+    lines = ["[store]", where, "[fetch]", "retries = 0", "read_timeout = 5.0", ""]
     for s in demo_sources(base_url):
         lines += ["[[sources]]", f'name = "{s.name}"', f'url = "{s.url}"', f"page_size = {s.page_size}", ""]
     path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")

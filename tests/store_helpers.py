@@ -30,6 +30,26 @@ TAG = AreaTag(
 PDF = Attachment(url="https://www.cnca.gov.cn/zwxx/gg/1.pdf", name="附件1.pdf")
 
 
+def query(target: Path | str, sql: str) -> list[tuple[object, ...]]:
+    """Rows of ``sql`` read straight from the store's database (SQLite file or PostgreSQL URL)."""
+    if isinstance(target, str):
+        import psycopg
+
+        with psycopg.connect(target) as pg:
+            return list(pg.execute(sql).fetchall())  # type: ignore[arg-type]
+    import sqlite3
+
+    conn = sqlite3.connect(target)
+    try:
+        return list(conn.execute(sql).fetchall())
+    finally:
+        conn.close()
+
+
+def count(target: Path | str, table: str) -> int:
+    return int(query(target, f"SELECT COUNT(*) FROM {table}")[0][0])  # type: ignore[call-overload]
+
+
 def ann(n: int, position: int, **overrides: object) -> Announcement:
     values: dict[str, object] = dict(
         url=f"https://www.cnca.gov.cn/zwxx/gg/{n}.html",

@@ -175,8 +175,8 @@ def test_a_replaced_pdf_and_a_sheet_that_gained_rows_are_changes_with_their_diff
     assert "| 关于发布强制性产品认证实施规则修订版的公告" in shown.output
     long_text = "认证" * 400
     with Store.open(store_path) as store:  # a long text is cut without --full
-        store._conn.execute("UPDATE files SET text = ? WHERE sha256 = ?", (long_text, new.sha256))
-        store._conn.commit()
+        store._db.conn.execute("UPDATE files SET text = ? WHERE sha256 = ?", (long_text, new.sha256))
+        store._db.conn.commit()
     short = CliRunner().invoke(app, ["show", site.url("/a.html"), "-f", "text", "--store", str(store_path)]).output
     full = CliRunner().invoke(app, ["show", site.url("/a.html"), "-f", "text", "--full", "--store", str(store_path)]).output
     assert long_text not in short and "--full for all of it" in short and long_text in full

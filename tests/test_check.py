@@ -1,6 +1,7 @@
 """`check` end to end against the bundled mirror on 127.0.0.1 (the story in demo/STORY.md).
 
 Expected values are written by hand from STORY.md, never computed by the code under test.
+Every test taking ``store_path`` runs twice: on a SQLite file and on a PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -13,12 +14,19 @@ import jsonschema
 import pytest
 
 from mirror_helpers import DAY2_CHANGES, RZ, TZ, make_config, run_and_ack, summarise
+from store_helpers import query
 
 from cnca_watch.pipeline import check
 from cnca_watch.demo import demo_sources
 from cnca_watch.models import ChangeKind, SourceStatus
 from cnca_watch.render.json import load_schema, run_to_json
 from cnca_watch.settings import Config, FetchSettings
+
+
+@pytest.fixture
+def store_path(store_url: Path | str) -> Path | str:
+    """Both backends (see conftest's ``store_url``)."""
+    return store_url
 
 def test_day1_is_a_baseline_with_every_item_exactly_once(mirror, store_path: Path) -> None:
     config = make_config(mirror.base_url, store_path)
@@ -89,9 +97,8 @@ def test_day2_reports_exactly_the_true_changes(mirror, store_path: Path) -> None
     assert counts["samr-certification"] == (8, 0, 0, 1)
     # an item whose row did not change keeps its stored version: one version per announcement,
     # plus one for the corrected notice (35 announcements: day 1's 32 and day 2's 3 new)
-    with sqlite3.connect(store_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM announcements").fetchone() == (35,)
-        assert db.execute("SELECT COUNT(*) FROM versions").fetchone() == (36,)
+    assert query(store_path, "SELECT COUNT(*) FROM announcements") == [(35,)]
+    assert query(store_path, "SELECT COUNT(*) FROM versions") == [(36,)]
 
 
 def test_unchanged_day_reports_nothing_and_fetches_no_detail_page(mirror, store_path: Path) -> None:
@@ -109,8 +116,9 @@ def test_unchanged_day_reports_nothing_and_fetches_no_detail_page(mirror, store_
     statuses = {path: status for _, path, status in mirror.requests}
     assert statuses["/province/gg/index.html"] == 304
     assert [s for p, s in statuses.items() if p.startswith("/api-gateway/")] == [304, 304, 304]
-    with sqlite3.connect(store_path) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    if isinstance(store_path, Path):
+        with sqlite3.connect(store_path) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
 def test_unacknowledged_changes_are_reported_again_once(mirror, store_path: Path) -> None:
@@ -198,7 +206,7 @@ def test_withdrawal_in_a_short_window_does_not_report_the_next_older_item_as_new
     from dataclasses import replace
 
     samr = [replace(s, page_size=5) for s in demo_sources(mirror.base_url) if s.name == "samr-certification"]
-    config = Config(sources=tuple(samr), store_path=store_path, fetch=FetchSettings(retries=1, backoff=0.05))
+    config = replace(make_config(mirror.base_url, store_path), sources=tuple(samr), fetch=FetchSettings(retries=1, backoff=0.05))
     run_and_ack(config)
     mirror.set_day(2)
     result = run_and_ack(config)
@@ -209,9 +217,9 @@ def test_withdrawal_in_a_short_window_does_not_report_the_next_older_item_as_new
     (source,) = result.sources
     assert (source.items_seen, source.new, source.removed, source.backfilled) == (5, 0, 1, 1)
     # recorded all the same: a later change to it is reported as a change
-    with sqlite3.connect(store_path) as conn:
-        (listed,) = conn.execute(
-            "SELECT count(*) FROM announcements a JOIN versions v ON v.id = a.latest_version_id"
-            " WHERE a.listed = 1 AND v.date = '2024-04-10'"
-        ).fetchone()
+    ((listed,),) = query(
+        store_path,
+        "SELECT count(*) FROM announcements a JOIN versions v ON v.id = a.latest_version_id"
+        " WHERE a.listed = 1 AND v.date = '2024-04-10'",
+    )
     assert listed == 1

@@ -1,6 +1,6 @@
 """The suite's own house rules: test modules share helpers through helper modules (never
 by importing each other), and no test reads a file outside the repository; `--help` and a
-check with nothing new import neither the classifier nor rich."""
+check with nothing new import neither the classifier nor rich (nor, on SQLite, psycopg)."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ def _modules_after(args: list[str], home: Path) -> tuple[int, set[str]]:
 
 def test_help_and_a_steady_check_load_neither_the_classifier_nor_rich(tmp_path: Path) -> None:
     # issue 11: fields are read only for new or changed text; the calendar library only for ics
-    heavy = {"cnca_watch.classify", "rich", "rich.console", "cnca_watch.fields", "cnca_watch.gloss", "icalendar"}
+    heavy = {"cnca_watch.classify", "rich", "rich.console", "cnca_watch.fields", "cnca_watch.gloss", "icalendar", "psycopg"}  # psycopg: PostgreSQL stores only
     # the attachment readers: never in the CLI's own process (a child reads), and the
     # reader's driver only in a run that has files to read
     parsers = {"pypdf", "docx", "openpyxl", "xlrd"}
@@ -70,5 +70,6 @@ def test_help_and_a_steady_check_load_neither_the_classifier_nor_rich(tmp_path: 
         assert code == 0 and "cnca_watch.classify" in loaded  # the baseline is classified
         assert "cnca_watch.fields" in loaded and "icalendar" not in loaded  # ... and read for its fields
         assert "cnca_watch.attachments.read" in loaded and not parsers & loaded  # its files read in the child
+        assert "psycopg" not in loaded
         code, loaded = _modules_after(["check", "--format", "text", "--config", str(config)], tmp_path)
         assert code == 0 and not (heavy | parsers | reader) & loaded, sorted((heavy | parsers | reader) & loaded)

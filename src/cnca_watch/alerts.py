@@ -52,7 +52,7 @@ def due_alerts(config: Config, run: RunResult) -> list[SourceAlert]:
     threshold = config.alerts.failing_runs
     if threshold <= 0:
         return []
-    with Store.open(config.store_path) as store:
+    with Store.open(config.store_target) as store:
         records = {r.name: r for r in store.source_records(runs=max(threshold, 30))}
         alerted = store.alerted_sources()
     due = []
@@ -96,7 +96,7 @@ def send_source_alerts(config: Config, run: RunResult, *, email: bool, webhooks:
         if failed:
             problems.append(f"{alert.state} alert for source {alert.source} not sent (tried again next run): {failed[0]}")
             continue
-        with Store.open(config.store_path) as store:
+        with Store.open(config.store_target) as store:
             store.record_alert(alert.source, alert.state, utc_now(), alert.failures)
     return problems
 

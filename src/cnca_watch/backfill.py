@@ -206,7 +206,7 @@ def backfill(
     tagger = lazy_tagger(config.areas, vocabulary)
     budget = _Budget(max_requests)
     started_at, clock = utc_now(), time.monotonic()
-    with Store.open(config.store_path, lock_timeout=lock_timeout) as store:
+    with Store.open(config.store_target, lock_timeout=lock_timeout) as store:
         session = store.backfill(started_at=started_at)
 
         async def walk_all() -> list[SourceBackfill]:

@@ -74,7 +74,7 @@ def _root(
 def check(
     output: OutputFormat,
     config_path: Optional[Path] = ConfigOption,
-    store: Optional[Path] = StoreOption,
+    store: Optional[str] = StoreOption,
     quiet: bool = QuietOption,
     exit_code: bool = typer.Option(False, "--exit-code", help="Exit 5 when changes were found (like git diff --exit-code)."),
     email: bool = typer.Option(False, "--email", help="Email the changes ([email] in the config)."),
@@ -170,7 +170,7 @@ def _progress_bar(total: int, *, enabled: bool) -> Iterator[Optional[Callable[[s
 @output_options("check")
 def demo(
     output: OutputFormat,
-    store: Optional[Path] = StoreOption,
+    store: Optional[str] = StoreOption,
     archive: bool = typer.Option(
         False, "--archive", help="Serve the mirror's archive back to 2023 too: backfill it first, then review 2024."
     ),
@@ -184,9 +184,13 @@ def demo(
     from cnca_watch.settings import Config, FetchSettings
 
     with tempfile.TemporaryDirectory(prefix="cnca-watch-demo-") as tmp, MirrorServer(day=1, archive=archive) as server:
+        from cnca_watch.store_url import store_location
+
+        file, url = store_location(store) if store else (None, None)
         config = Config(
             sources=demo_sources(server.base_url),
-            store_path=store or Path(tmp) / "demo.db",
+            store_path=file or Path(tmp) / "demo.db",
+            store_url=url,
             fetch=FetchSettings(
                 retries=0, connect_timeout=5.0, read_timeout=10.0, backfill_pause=0.0,
                 # the mirror's announcements are from 2024: revalidate all their attachments, so that
@@ -276,12 +280,15 @@ def _register_extra_commands() -> None:
     from cnca_watch.commands_review import register as register_review
     from cnca_watch.commands_routes import register as register_routes
 
+    from cnca_watch.commands_store import register as register_store
+
     register_classify(app)
     register_history(app)
     register_routes(app, sources_app)
     register_review(app)
     register_fields(app)
     register_attachments(app)
+    register_store(app)
 
 
 _register_extra_commands()

@@ -30,7 +30,9 @@ ConfigOption = typer.Option(
     None, "--config", "-c", help="TOML config file (default: $CNCA_WATCH_CONFIG, then the user config file).",
     dir_okay=False,
 )
-StoreOption = typer.Option(None, "--store", help="SQLite snapshot store (overrides [store] path).", dir_okay=False)
+StoreOption = typer.Option(
+    None, "--store", help="Snapshot store: a SQLite file or postgresql://… (overrides [store])."
+)
 SourceOption = typer.Option(None, "--source", "-s", help="Only this source (repeatable).")
 AreaOption = typer.Option(None, "--area", "-a", help="Only this task area id (repeatable).")
 QuietOption = typer.Option(
@@ -286,7 +288,7 @@ def choose_format(fmt: Optional[OutputFormat], as_json: bool, kind: str = "check
     return chosen
 
 
-def load(config_path: Optional[Path], store: Optional[Path]) -> "Config":
+def load(config_path: Optional[Path], store: Optional[str]) -> "Config":
     from cnca_watch.config import load_config
 
     config = load_config(config_path, store_path=store, warn=print_error)

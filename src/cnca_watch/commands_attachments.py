@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
         within: Optional[list[str]] = typer.Option(None, "--in", help="Search only title, body or attachments (repeatable)."),
         limit: int = typer.Option(20, "--limit", "-n", help="At most this many announcements."),
         config_path: Optional[Path] = ConfigOption,
-        store: Optional[Path] = StoreOption,
+        store: Optional[str] = StoreOption,
     ) -> None:
         """Full-text search over titles, bodies and attachment text of every stored version."""
         from cnca_watch.searching import FIELDS, search_store
@@ -63,7 +63,7 @@ def register(app: typer.Typer) -> None:
         key: str = typer.Argument(..., help="The file's SHA-256 (or 8+ leading digits) or its attachment link."),
         out: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (default: standard output)."),
         config_path: Optional[Path] = ConfigOption,
-        store: Optional[Path] = StoreOption,
+        store: Optional[str] = StoreOption,
     ) -> None:
         """Write a stored attachment file out, byte for byte."""
         from cnca_watch.errors import UsageError

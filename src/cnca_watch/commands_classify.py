@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
             False, "--stored", help="Re-tag every announcement in the store with the current vocabulary (recorded)."
         ),
         config: Optional[Path] = ConfigOption,
-        store: Optional[Path] = StoreOption,
+        store: Optional[str] = StoreOption,
     ) -> None:
         """Show the task areas of a text, with the evidence; or re-tag the store (--stored).
 

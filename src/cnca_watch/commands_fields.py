@@ -40,7 +40,7 @@ def register(app: typer.Typer) -> None:
         ),
         every: bool = typer.Option(False, "--all", help="With --stored: re-read every stored version."),
         config: Optional[Path] = ConfigOption,
-        store: Optional[Path] = StoreOption,
+        store: Optional[str] = StoreOption,
     ) -> None:
         """Show the document number, type, issuers, dates and references a text states.
 
@@ -99,7 +99,7 @@ def register(app: typer.Typer) -> None:
         area: Optional[List[str]] = AreaOption,
         start: Optional[str] = typer.Option(None, "--from", help="First day YYYY-MM-DD (default: today in Beijing)."),
         config: Optional[Path] = ConfigOption,
-        store: Optional[Path] = StoreOption,
+        store: Optional[str] = StoreOption,
     ) -> None:
         """Effective dates, transition ends and comment deadlines ahead, soonest first.
 

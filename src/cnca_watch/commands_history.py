@@ -45,7 +45,7 @@ def register(app: typer.Typer) -> None:
             False, "--baseline", help="Include what each source's first run recorded (its starting list, not news)."
         ),
         config_path: Optional[Path] = ConfigOption,
-        store: Optional[Path] = StoreOption,
+        store: Optional[str] = StoreOption,
         quiet: bool = QuietOption,
     ) -> None:
         """Digest of what was new or changed in a period, grouped by task area."""
@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
         output: OutputFormat,
         limit: int = typer.Option(20, "--limit", "-n", min=1, max=100_000, help="How many runs to list."),
         config_path: Optional[Path] = ConfigOption,
-        store: Optional[Path] = StoreOption,
+        store: Optional[str] = StoreOption,
         quiet: bool = QuietOption,
     ) -> None:
         """List past runs: when, sources ok/failed, counts."""
@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
         key: str = typer.Argument(..., help="An announcement URL, or a change id as `check --json` prints it."),
         full: bool = typer.Option(False, "--full", help="Each attachment file's whole text, not an excerpt."),
         config_path: Optional[Path] = ConfigOption,
-        store: Optional[Path] = StoreOption,
+        store: Optional[str] = StoreOption,
     ) -> None:
         """One announcement with all its versions (attachment files: hash, size, type, text), tags and diffs."""
         from cnca_watch.operations import find_announcement
@@ -98,7 +98,7 @@ def register(app: typer.Typer) -> None:
         output: OutputFormat,
         since: str = typer.Option("30d", "--since", help=f"Start: {PERIOD_HELP}."),
         config_path: Optional[Path] = ConfigOption,
-        store: Optional[Path] = StoreOption,
+        store: Optional[str] = StoreOption,
     ) -> None:
         """Write an Atom feed of changes to stdout (one entry per change, areas as categories)."""
         from cnca_watch.operations import feed as build_feed
@@ -109,7 +109,7 @@ def register(app: typer.Typer) -> None:
     @guard
     def notify(
         config_path: Optional[Path] = ConfigOption,
-        store: Optional[Path] = StoreOption,
+        store: Optional[str] = StoreOption,
         email_only: bool = typer.Option(False, "--email", help="Email only, no webhooks."),
     ) -> None:
         """Send what is still pending (undelivered email/webhook changes) without fetching."""

@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
             None, "--max-requests", help="Send at most this many requests in all (run again to go on)."
         ),
         config_path: Optional[Path] = ConfigOption,
-        store: Optional[Path] = StoreOption,
+        store: Optional[str] = StoreOption,
     ) -> None:
         """Record each source's older announcements (its list's earlier pages) as history, not news.
 
@@ -72,7 +72,7 @@ def register(app: typer.Typer) -> None:
         since: Optional[str] = typer.Option(None, "--since", help="First publication day (YYYY-MM-DD) instead of --year."),
         until: Optional[str] = typer.Option(None, "--until", help="Last publication day (YYYY-MM-DD, included)."),
         config_path: Optional[Path] = ConfigOption,
-        store: Optional[Path] = StoreOption,
+        store: Optional[str] = StoreOption,
         email: bool = typer.Option(
             False, "--email", help="Also mail it to the [email] recipients (text + HTML with the inline SVG chart)."
         ),

@@ -25,7 +25,7 @@ def register(app: typer.Typer, sources_app: typer.Typer) -> None:
             False, "--baseline", help="Include what each source's first run recorded (its starting list, not news)."
         ),
         config_path: Optional[Path] = ConfigOption,
-        store: Optional[Path] = StoreOption,
+        store: Optional[str] = StoreOption,
     ) -> None:
         """Show which routes the changes stored in a period would go to, without sending anything."""
         from cnca_watch.route_preview import preview_routes
@@ -38,7 +38,7 @@ def register(app: typer.Typer, sources_app: typer.Typer) -> None:
     def sources_health(
         output: OutputFormat,
         config_path: Optional[Path] = ConfigOption,
-        store: Optional[Path] = StoreOption,
+        store: Optional[str] = StoreOption,
     ) -> None:
         """Per source: last success, failures in a row, items seen over time, and what to fix."""
         from cnca_watch.route_preview import sources_health as judge_sources

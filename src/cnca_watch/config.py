@@ -27,6 +27,7 @@ from cnca_watch.settings import (
     WebhookSettings,
 )
 from cnca_watch.sources import BUILTIN_SOURCES
+from cnca_watch.store_url import store_location
 
 APP_NAME = "cnca-watch"
 CONFIG_ENV = "CNCA_WATCH_CONFIG"
@@ -63,10 +64,11 @@ def resolve_config_path(explicit: Path | None) -> Path | None:
     return default if default.is_file() else None
 
 
+
 def load_config(
     path: Path | None = None,
     *,
-    store_path: Path | None = None,
+    store_path: Path | str | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> Config:
     """Load the config the CLI would use; ``store_path`` (e.g. --store) wins over the file."""
@@ -77,9 +79,10 @@ def load_config(
         config = parse_config(_read_toml(resolved), resolved)
         if warn is not None:
             _warn_if_secret_exposed(resolved, config, warn)
-    override = store_path or (Path(os.environ[STORE_ENV]) if os.environ.get(STORE_ENV) else None)
+    override = store_path or os.environ.get(STORE_ENV) or None
     if override is not None:
-        config = replace(config, store_path=override)
+        file, url = store_location(override)
+        config = replace(config, store_path=file or config.store_path, store_url=url)
     return config
 
 
@@ -107,10 +110,21 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     _no_unknown(data, _TOP_KEYS, where, "top level")
 
     store = _table(data, "store", where)
-    _no_unknown(store, {"path", "keep_files"}, where, "[store]")
+    _no_unknown(store, {"path", "url", "keep_files"}, where, "[store]")
     store_path = default_store_path()
+    store_url: str | None = None
+    if "path" in store and "url" in store:
+        raise ConfigError(f"{where}: [store] has both path and url; keep one")
     if "path" in store:
         store_path = Path(os.path.expanduser(_str(store, "path", where, "[store]")))
+    if "url" in store:
+        text = _str(store, "url", where, "[store]")
+        if not text.startswith(("postgresql://", "postgres://", "sqlite://")):
+            raise ConfigError(
+                f"{where}: [store] url must start with postgresql:// or sqlite:///, not {text.split(':', 1)[0]!r}"
+            )
+        file, store_url = store_location(text)
+        store_path = file or store_path
     keep_files = store.get("keep_files", True)
     if not isinstance(keep_files, bool):
         raise ConfigError(f"{where}: [store] keep_files must be true or false (false keeps only the files' text)")
@@ -154,6 +168,7 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> Config:
     return Config(
         sources=sources,
         store_path=store_path,
+        store_url=store_url,
         fetch=fetch,
         details=details,
         email=email,

@@ -115,50 +115,57 @@ def deliver_pending(
     now = utc_now()
     # The reader's calendar day, not UTC's: a 07:00 run in Beijing is 23:00 UTC.
     day = today or date.today().isoformat()
-    with Store.open(config.store_path) as store:
+    with Store.open(config.store_target) as store:
         if email and config.email is not None:
             # the default recipients also get the coming-up section and the reminders
             coming, reminders, obsolete = _dates_ahead(store, day, now)
             mailboxes = [(EMAIL_CHANNEL, config.email.to)]
             mailboxes += [(email_channel(a), (a,)) for a in route_addresses(config)]
             for channel, to in mailboxes:
-                pending = store.pending(channel)
                 due = reminders if channel == EMAIL_CHANNEL else []
-                if not pending and not due:
-                    continue
-                try:
-                    _send_email(
-                        config, replace(config.email, to=to), pending, failed, day,
-                        coming if channel == EMAIL_CHANNEL else None, [d for _, d in due],
-                    )
-                except (DeliveryError, ConfigError) as exc:
-                    who = "email" if channel == EMAIL_CHANNEL else f"email to {to[0]}"
-                    queued = f"{len(pending)} change(s)" + (f" and {len(due)} reminder(s)" if due else "")
-                    problems.append(f"{who} not sent, {queued} stay queued: {exc}")
-                else:
-                    store.mark_delivered(channel, [c.id for c in pending if c.id is not None], utc_now())
+                reminded = False
+                # claimed: a second monitor delivering the same channel waits, then finds it sent
+                with store.delivering(channel) as batch:
+                    pending = batch.changes
+                    if not pending and not due:
+                        continue
+                    try:
+                        _send_email(
+                            config, replace(config.email, to=to), pending, failed, day,
+                            coming if channel == EMAIL_CHANNEL else None, [d for _, d in due],
+                        )
+                    except (DeliveryError, ConfigError) as exc:
+                        who = "email" if channel == EMAIL_CHANNEL else f"email to {to[0]}"
+                        queued = f"{len(pending)} change(s)" + (f" and {len(due)} reminder(s)" if due else "")
+                        problems.append(f"{who} not sent, {queued} stay queued: {exc}")
+                    else:
+                        batch.sent(utc_now())
+                        reminded = True
+                # after the claim's own transaction: the reminders' marks are one of their own
+                if reminded:
                     store.mark_reminders_delivered(channel, [k for k, _ in due], utc_now())
             # a queued reminder whose date has passed or moved is not news any more
             store.mark_reminders_delivered(EMAIL_CHANNEL, obsolete, utc_now())
         if webhooks:
             for hook in config.webhooks:
                 channel = webhook_channel(hook.url)
-                pending = store.pending(channel)
-                if not pending:
-                    continue
-                if hook.format != "json":
-                    accepted, problem = _post_chat(hook, pending)
-                    store.mark_delivered(channel, accepted, utc_now())
-                    if problem:
-                        left = len(pending) - len(accepted)
-                        problems.append(f"webhook {hook.label} not delivered, {left} change(s) stay queued: {problem}")
-                    continue
-                try:
-                    _post_webhook(hook, pending, run, now)
-                except DeliveryError as exc:
-                    problems.append(f"webhook not delivered, {len(pending)} change(s) stay queued: {exc}")
-                else:
-                    store.mark_delivered(channel, [c.id for c in pending if c.id is not None], utc_now())
+                with store.delivering(channel) as batch:
+                    pending = batch.changes
+                    if not pending:
+                        continue
+                    if hook.format != "json":
+                        accepted, problem = _post_chat(hook, pending)
+                        batch.sent(utc_now(), accepted)
+                        if problem:
+                            left = len(pending) - len(accepted)
+                            problems.append(f"webhook {hook.label} not delivered, {left} change(s) stay queued: {problem}")
+                        continue
+                    try:
+                        _post_webhook(hook, pending, run, now)
+                    except DeliveryError as exc:
+                        problems.append(f"webhook not delivered, {len(pending)} change(s) stay queued: {exc}")
+                    else:
+                        batch.sent(utc_now())
     return problems
 
 

@@ -36,11 +36,11 @@ def open_existing_store(config: "Config", *, write: bool = False) -> "Store":
     read-only file system, or in a folder the user cannot write, can still be read."""
     from cnca_watch.store import Store
 
-    if not config.store_path.exists():
+    if config.store_url is None and not config.store_path.exists():
         raise StoreError(
             f"no store at {config.store_path}; run `cnca-watch check` first, or point --store at your store"
         )
-    return Store.open(config.store_path, read_only=not write)
+    return Store.open(config.store_target, read_only=not write)
 
 
 def vocabulary_hash(overrides: Mapping[str, Any]) -> str:
@@ -83,7 +83,7 @@ def find_announcement(config: "Config", key: str) -> "AnnouncementHistory":
         found = store.announcement(url) if url else None
     if found is None:
         raise UsageError(
-            f"no announcement {key!r} in {config.store_path}; give its URL or a change id from `check --json`"
+            f"no announcement {key!r} in {config.store_label}; give its URL or a change id from `check --json`"
         )
     return found
 

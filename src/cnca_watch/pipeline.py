@@ -117,7 +117,7 @@ def check(
         from cnca_watch.delivery import change_router
 
         router = change_router(config, channels)
-    with Store.open(config.store_path, lock_timeout=lock_timeout) as store:
+    with Store.open(config.store_target, lock_timeout=lock_timeout) as store:
         started_at = utc_now()
         with store.run(started_at=started_at, channels=channels, router=router) as run:
             observations = asyncio.run(
@@ -137,7 +137,7 @@ def acknowledge(config: Config, result: RunResult, channel: str = REPORT_CHANNEL
     ids = [c.id for c in result.changes if c.id is not None]
     if not ids:
         return
-    with Store.open(config.store_path) as store:
+    with Store.open(config.store_target) as store:
         store.mark_delivered(channel, ids, utc_now())
 
 

@@ -39,13 +39,16 @@ _SNIPPET_BEFORE, _SNIPPET_AFTER = 30, 90
 _MAX_TERMS = 16
 _MAX_EXPANSION = 20_000  # distinct trigrams one short term may expand to (a 1-char term can be thousands)
 
-SCHEMA = f"""
+PLAIN_SCHEMA = """
 CREATE TABLE IF NOT EXISTS search_doc (
     doc_id      INTEGER PRIMARY KEY,
     title       TEXT NOT NULL,
     body        TEXT NOT NULL,
     attachments TEXT NOT NULL
 );
+"""
+# the documents' text (the only table a PostgreSQL store has), then SQLite's FTS5 index over it
+SCHEMA = PLAIN_SCHEMA + f"""
 CREATE VIEW IF NOT EXISTS search_doc_padded AS
     SELECT doc_id, title || '{_PAD}' AS title, body || '{_PAD}' AS body, attachments || '{_PAD}' AS attachments
     FROM search_doc;

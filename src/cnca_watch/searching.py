@@ -78,7 +78,7 @@ def attachment_file(config: "Config", key: str) -> "StoredFile":
         found = store.attachment_file(key) or store.attachment_file(canonical_url(key.strip(), key.strip()) or key)
     if found is None:
         raise UsageError(
-            f"no attachment {key!r} in {config.store_path}; give a file's SHA-256 or its link as `show` lists them"
+            f"no attachment {key!r} in {config.store_label}; give a file's SHA-256 or its link as `show` lists them"
         )
     if found.content is None:
         raise UsageError(

@@ -115,3 +115,18 @@ class Config:
     routing: RoutingTable = field(default_factory=RoutingTable)  # [[routes]] and [routing]
     alerts: AlertSettings = field(default_factory=AlertSettings)
     keep_files: bool = True  # [store] keep_files: keep attachment files, not only their text
+    store_url: str | None = None  # a postgresql:// store; then store_path is unused
+
+    @property
+    def store_target(self) -> Path | str:
+        """What ``Store.open`` takes: the PostgreSQL URL if one is set, else the SQLite file."""
+        return self.store_url if self.store_url is not None else self.store_path
+
+    @property
+    def store_label(self) -> str:
+        """Where the store is, for messages: a PostgreSQL URL loses its password."""
+        if self.store_url is None:
+            return str(self.store_path)
+        from cnca_watch.store_url import redact
+
+        return redact(self.store_url)

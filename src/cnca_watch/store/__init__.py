@@ -1,4 +1,5 @@
-"""The snapshot store: one SQLite file (WAL), stdlib ``sqlite3`` only.
+"""The snapshot store: one SQLite file (WAL, stdlib ``sqlite3``), or a PostgreSQL database
+(``postgresql://…``, psycopg 3, imported only then) shared by a team.
 
 What it keeps: sources, announcements (identity = canonical URL within a source),
 every version of every announcement with the run that saw it, the changes found,
@@ -14,9 +15,23 @@ Guarantees:
   refused before anything is written to it.
 * Schema migrations run in one transaction; a store from a newer cnca-watch is
   refused rather than guessed at.
+* On PostgreSQL the same: the run lock is ``pg_advisory_xact_lock`` (a dead connection
+  releases it and rolls its run back); migrations run under their own advisory lock; each
+  outbox channel is claimed for delivery (``Store.delivering``), so two monitors never
+  send a change twice.
+
+Writing store SQL for both backends (everything but ``backend.py`` is shared):
+
+* SQLite's spelling with ``?`` placeholders; ``INSERT … ON CONFLICT … DO UPDATE`` (not
+  ``INSERT OR REPLACE``); ``db.insert(sql, params)`` for a new row's id (not ``lastrowid``);
+  ``NULLS FIRST`` where NULLs are sorted; ``db.columns(table)`` (not ``PRAGMA table_info``).
+* DDL goes through ``migrations.run_script`` (``INTEGER``/``TEXT``/``BLOB`` are translated);
+  SQLite-only machinery (FTS5) is guarded by ``db.dialect == "sqlite"``.
 
 Layout (each module one job):
 
+* ``backend``      — ``Db``: the one seam between the SQL and SQLite / PostgreSQL
+* ``copying``      — ``store copy``: a whole history between stores, with checksums
 * ``database``     — ``Store``: open/close, the run transaction, outbox, re-tagging
 * ``run_writer``   — ``RunWriter``: what one check run reads and writes
 * ``backfill``     — ``BackfillSession``: a backfill's pages (one transaction each) and cursors; the review's items

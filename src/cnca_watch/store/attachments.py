@@ -5,11 +5,11 @@ its one transaction."""
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
 from cnca_watch.models import AttachmentFile, Validators
+from cnca_watch.store.backend import Db
 from cnca_watch.store.codec import in_chunks
 
 _FILE_COLUMNS = "f.sha256, f.size, f.kind, f.text, f.note, f.sheets_json"
@@ -43,7 +43,7 @@ def _file(url: str, name: str, row: Sequence[object]) -> AttachmentFile:
     )
 
 
-def known_attachments(conn: sqlite3.Connection, urls: Iterable[str]) -> dict[str, KnownAttachment]:
+def known_attachments(conn: Db, urls: Iterable[str]) -> dict[str, KnownAttachment]:
     """The remembered state of each of ``urls`` that was captured before."""
     wanted = list(dict.fromkeys(urls))
     found: dict[str, KnownAttachment] = {}
@@ -58,7 +58,7 @@ def known_attachments(conn: sqlite3.Connection, urls: Iterable[str]) -> dict[str
 
 
 def save_files(
-    conn: sqlite3.Connection,
+    conn: Db,
     files: Iterable[AttachmentFile],
     contents: Mapping[str, bytes],
     *,
@@ -77,7 +77,7 @@ def save_files(
 
 
 def remember_fetch(
-    conn: sqlite3.Connection, url: str, name: str, sha256: str, validators: Validators, checked_at: str
+    conn: Db, url: str, name: str, sha256: str, validators: Validators, checked_at: str
 ) -> None:
     conn.execute(
         "INSERT INTO attachment_urls (url, sha256, name, etag, last_modified, checked_at) VALUES (?, ?, ?, ?, ?, ?)"
@@ -92,7 +92,21 @@ def file_keys(files: Sequence[AttachmentFile]) -> tuple[tuple[str, str], ...]:
     return tuple((f.url, f.sha256) for f in files)
 
 
-def version_file_keys(conn: sqlite3.Connection, version_id: int) -> tuple[tuple[str, str], ...]:
+def versions_file_keys(conn: Db, version_ids: Sequence[int]) -> dict[int, tuple[tuple[str, str], ...]]:
+    """``version_file_keys`` of many versions in one read per chunk (a version with no
+    files is left out)."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    for marks, chunk in in_chunks(list(dict.fromkeys(version_ids))):
+        for version_id, url, sha in conn.execute(
+            f"SELECT version_id, url, sha256 FROM version_files WHERE version_id IN ({marks})"
+            " ORDER BY version_id, position",
+            tuple(chunk),
+        ):
+            found.setdefault(int(version_id), []).append((url, sha))
+    return {vid: tuple(keys) for vid, keys in found.items()}
+
+
+def version_file_keys(conn: Db, version_id: int) -> tuple[tuple[str, str], ...]:
     return tuple(
         (url, sha)
         for url, sha in conn.execute(
@@ -101,14 +115,16 @@ def version_file_keys(conn: sqlite3.Connection, version_id: int) -> tuple[tuple[
     )
 
 
-def save_version_files(conn: sqlite3.Connection, version_id: int, files: Sequence[AttachmentFile]) -> None:
+def save_version_files(conn: Db, version_id: int, files: Sequence[AttachmentFile]) -> None:
+    if not files:
+        return
     conn.executemany(
         "INSERT INTO version_files (version_id, position, url, name, sha256) VALUES (?, ?, ?, ?, ?)",
         [(version_id, n, f.url, f.name, f.sha256) for n, f in enumerate(files)],
     )
 
 
-def files_of_versions(conn: sqlite3.Connection, version_ids: Sequence[int]) -> dict[int, tuple[AttachmentFile, ...]]:
+def files_of_versions(conn: Db, version_ids: Sequence[int]) -> dict[int, tuple[AttachmentFile, ...]]:
     """Each version's captured files, in link order (text included)."""
     found: dict[int, list[AttachmentFile]] = {}
     for marks, chunk in in_chunks(list(version_ids)):
@@ -122,7 +138,7 @@ def files_of_versions(conn: sqlite3.Connection, version_ids: Sequence[int]) -> d
     return {vid: tuple(files) for vid, files in found.items()}
 
 
-def stored_file(conn: sqlite3.Connection, key: str) -> StoredFile | None:
+def stored_file(conn: Db, key: str) -> StoredFile | None:
     """The file with SHA-256 ``key`` (a unique prefix of 8+ hex digits will do), else the
     latest file captured under the attachment link ``key``."""
     row = None

@@ -3,26 +3,22 @@
 A backfill records history, not news: its announcements are marked ``backfilled``, their
 ``new`` change belongs to a run of kind ``backfill`` (so ``report --by-published`` sees it and
 ``report`` by detection time does not) and is queued on no channel (no email, webhook or
-report delivery).  Each page is one ``BEGIN IMMEDIATE`` transaction — the run lock a check
-takes, waited for — and moves the source's cursor in the same commit, so a killed backfill
+report delivery).  Each page is one transaction holding the run lock a check takes
+(``BEGIN IMMEDIATE`` / the PostgreSQL advisory lock), waited for — and moves the source's cursor in the same commit, so a killed backfill
 keeps exactly the pages it finished.
 """
 
 from __future__ import annotations
 
 import json
-
-import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from cnca_watch.models import Announcement, ChangeKind
 from cnca_watch.store.codec import areas_from_json, dumps, in_chunks
-from cnca_watch.store.failures import store_error
+from cnca_watch.store.backend import Db
 from cnca_watch.store.run_writer import RunWriter
-from cnca_watch.store.transaction import immediate_transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +46,8 @@ class StoredItem:
 class BackfillSession:
     """One ``backfill`` invocation's writes: a run of kind ``backfill`` made by its first page."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, started_at: str) -> None:
-        self._conn = conn
-        self._path = path
+    def __init__(self, db: Db, started_at: str) -> None:
+        self._conn = db
         self.started_at = started_at
         self.run_id: int | None = None
 
@@ -70,8 +65,8 @@ class BackfillSession:
                         (source, *chunk),
                     )
                 )
-        except sqlite3.Error as exc:
-            raise store_error(exc, self._path, "nothing was saved") from None
+        except self._conn.errors as exc:
+            raise self._conn.failure(exc, "nothing was saved") from None
         return found
 
     def cursor(self, source: str) -> Cursor | None:
@@ -81,26 +76,25 @@ class BackfillSession:
                 " JOIN sources s ON s.id = c.source_id WHERE s.name = ?",
                 (source,),
             ).fetchone()
-        except sqlite3.Error as exc:
-            raise store_error(exc, self._path, "nothing was saved") from None
+        except self._conn.errors as exc:
+            raise self._conn.failure(exc, "nothing was saved") from None
         return Cursor(int(row[0]), row[1], bool(row[2])) if row else None
 
     @contextmanager
     def page(self) -> Iterator["PageWriter"]:
         """One list page's transaction (waits for a running check's lock); committed on exit."""
-        with immediate_transaction(self._conn, self._path, "this list page was not saved; run backfill again"):
+        with self._conn.transaction("this list page was not saved; run backfill again"):
             if self.run_id is None:
-                cursor = self._conn.execute(
+                self.run_id = self._conn.insert(
                     "INSERT INTO runs (started_at, status, kind) VALUES (?, 'running', 'backfill')",
                     (self.started_at,),
                 )
-                self.run_id = int(cursor.lastrowid or 0)
-            yield PageWriter(self._conn, self._path, self.run_id, self.started_at)
+            yield PageWriter(self._conn, self.run_id, self.started_at)
 
     def finish(self, finished_at: str, status: str) -> None:
         if self.run_id is None:
             return
-        with immediate_transaction(self._conn, self._path, "the backfill's end was not recorded"):
+        with self._conn.transaction("the backfill's end was not recorded"):
             self._conn.execute(
                 "UPDATE runs SET finished_at = ?, status = ? WHERE id = ?", (finished_at, status, self.run_id)
             )
@@ -109,10 +103,10 @@ class BackfillSession:
 class PageWriter:
     """Inside one page's transaction: record its new items and move the cursor."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, run_id: int, started_at: str) -> None:
-        self._conn = conn
+    def __init__(self, db: Db, run_id: int, started_at: str) -> None:
+        self._conn = db
         # the check run's own helpers for sources, announcements and versions
-        self._run = RunWriter(conn, path, run_id, started_at, channels=())
+        self._run = RunWriter(db, run_id, started_at, channels=())
 
     def record(self, source: str, source_url: str, items: Sequence[Announcement]) -> int:
         """Store ``items`` not already held as backfilled history; how many were new to the store."""

@@ -6,12 +6,12 @@ one-transaction-per-write rule."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
+from cnca_watch.store.backend import Db
 from cnca_watch.store.codec import areas_from_json, dumps
 
 # a version's fields as JSON, read from (title, body, published)
@@ -54,10 +54,10 @@ DATED_FIELDS = ("effective_date", "transition_end", "comment_deadline")
 
 
 class FieldsStore:
-    _conn: sqlite3.Connection
-    path: Path
+    _db: Db
+    path: Path | None
 
-    def _transaction(self, doing: str) -> AbstractContextManager[None]:  # pragma: no cover - Store's
+    def _transaction(self, doing: str, lock: str | None = "run") -> AbstractContextManager[None]:  # pragma: no cover - Store's
         raise NotImplementedError
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:  # pragma: no cover
@@ -68,9 +68,9 @@ class FieldsStore:
         One transaction: all are filled or none."""
         with self._transaction("no fields were saved"):
             where = "" if every else " WHERE fields_json IS NULL"
-            total = int(self._conn.execute("SELECT COUNT(*) FROM versions").fetchone()[0])
-            rows = self._conn.execute(f"SELECT id, title, body, date FROM versions{where} ORDER BY id").fetchall()
-            self._conn.executemany(
+            total = int(self._db.execute("SELECT COUNT(*) FROM versions").fetchone()[0])
+            rows = self._db.execute(f"SELECT id, title, body, date FROM versions{where} ORDER BY id").fetchall()
+            self._db.executemany(
                 "UPDATE versions SET fields_json = ? WHERE id = ?",
                 [(dumps(read(title, body, date)), version_id) for version_id, title, body, date in rows],
             )
@@ -83,7 +83,10 @@ class FieldsStore:
         if sources:
             where.append(f"s.name IN ({','.join('?' * len(sources))})")
             params.extend(sources)
-        dated = " OR ".join(f"json_extract(v.fields_json, '$.{name}') IS NOT NULL" for name in DATED_FIELDS)
+        if self._db.dialect == "sqlite":
+            dated = " OR ".join(f"json_extract(v.fields_json, '$.{name}') IS NOT NULL" for name in DATED_FIELDS)
+        else:  # ->> is NULL for a missing key and for JSON null, as json_extract is
+            dated = " OR ".join(f"(v.fields_json::json ->> '{name}') IS NOT NULL" for name in DATED_FIELDS)
         rows = self._read(
             f"""
             SELECT a.id, s.name, a.url, v.title, v.date, v.areas_json, v.fields_json
@@ -114,10 +117,10 @@ class FieldsStore:
         rows = [(k.url, k.field, k.date, k.days_before, channel, at) for k in keys for channel in channels]
         if not rows:
             return
-        with self._transaction("the reminders were not queued"):
-            self._conn.executemany(
-                "INSERT OR IGNORE INTO reminders (url, field, date, days_before, channel, queued_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+        with self._transaction("the reminders were not queued", lock=None):
+            self._db.executemany(
+                "INSERT INTO reminders (url, field, date, days_before, channel, queued_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (url, field, date, days_before, channel) DO NOTHING",
                 rows,
             )
 
@@ -135,8 +138,8 @@ class FieldsStore:
         rows = [(at, channel, k.url, k.field, k.date, k.days_before) for k in keys]
         if not rows:
             return
-        with self._transaction("the reminder delivery was not recorded"):
-            self._conn.executemany(
+        with self._transaction("the reminder delivery was not recorded", lock=None):
+            self._db.executemany(
                 "UPDATE reminders SET delivered_at = ? WHERE channel = ? AND url = ? AND field = ? AND date = ?"
                 " AND days_before = ? AND delivered_at IS NULL",
                 rows,

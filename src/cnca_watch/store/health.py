@@ -61,12 +61,13 @@ class HealthQueries:
 
     def record_alert(self, source: str, state: str, at: str, failures: int = 0) -> None:
         """Remember that the ``state`` ("failing" | "recovered") note for ``source`` went out."""
-        conn = getattr(self, "_conn")
+        conn = getattr(self, "_db")
         with self._transaction("the alert was sent but not recorded"):
             if state == "failing":
                 conn.execute(
-                    "INSERT OR REPLACE INTO source_alerts (source_id, alerted_at, failures)"
-                    " SELECT id, ?, ? FROM sources WHERE name = ?",
+                    "INSERT INTO source_alerts (source_id, alerted_at, failures)"
+                    " SELECT id, ?, ? FROM sources WHERE name = ?"
+                    " ON CONFLICT (source_id) DO UPDATE SET alerted_at = excluded.alerted_at, failures = excluded.failures",
                     (at, failures, source),
                 )
             else:

@@ -5,17 +5,21 @@ To change the schema, append a function decorated ``@migration(N)`` with the nex
 at the end of this file; ``SCHEMA_VERSION`` follows.  Never edit a released migration.
 A migration runs inside the opening transaction: it must not COMMIT (use ``run_script``,
 not ``executescript``), and an exception undoes every migration of that opening.
+Migrations run on SQLite and on PostgreSQL: write DDL in SQLite's spelling through
+``run_script`` (``backend.postgres_ddl`` translates it) and portable SQL otherwise;
+``conn.dialect`` tells the two apart where they must differ (e.g. SQLite's FTS5), and
+``conn.columns(table)`` replaces ``PRAGMA table_info``.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Callable
 
+from cnca_watch.store.backend import Db
 from cnca_watch.store.codec import dumps
 
-Migration = Callable[[sqlite3.Connection], None]
+Migration = Callable[[Db], None]
 
 # Filled by ``@migration`` below, in version order.
 MIGRATIONS: dict[int, Migration] = {}
@@ -34,22 +38,22 @@ def migration(version: int) -> Callable[[Migration], Migration]:
     return register
 
 
-def upgrade(conn: sqlite3.Connection, from_version: int, to_version: int) -> None:
+def upgrade(conn: Db, from_version: int, to_version: int) -> None:
     """Run migrations ``from_version + 1`` … ``to_version`` on ``conn`` (inside its transaction)."""
     for target in range(from_version + 1, to_version + 1):
         MIGRATIONS[target](conn)
 
 
-def run_script(conn: sqlite3.Connection, script: str) -> None:
-    """Statement by statement: ``executescript`` would COMMIT the migration's transaction."""
-    for statement in script.split(";"):
-        if statement.strip():
-            conn.execute(statement)
+def run_script(conn: Db, script: str) -> None:
+    """Statement by statement (``executescript`` would COMMIT the migration's transaction),
+    each in the spelling of the database under ``conn`` (see ``backend.postgres_ddl``)."""
+    for statement in conn.ddl(script):
+        conn.execute(statement)
 
 
 
 @migration(1)
-def v1_initial_schema(conn: sqlite3.Connection) -> None:
+def v1_initial_schema(conn: Db) -> None:
     run_script(
         conn,
         """
@@ -151,7 +155,7 @@ def v1_initial_schema(conn: sqlite3.Connection) -> None:
 
 
 @migration(2)
-def v2_ascii_urls(conn: sqlite3.Connection) -> None:
+def v2_ascii_urls(conn: Db) -> None:
     """v2: URLs are plain-ASCII URIs (non-ASCII percent-encoded as UTF-8, escapes upper-case).
 
     Re-spell what v1 stored raw ("…/公告.html") so that the same announcement, and the same
@@ -188,7 +192,7 @@ def v2_ascii_urls(conn: sqlite3.Connection) -> None:
 
 
 @migration(3)
-def v3_area_reason(conn: sqlite3.Connection) -> None:
+def v3_area_reason(conn: Db) -> None:
     """v3: each version keeps why it has its areas, or none ("in the domain, no task-area signal").
 
     Versions stored before stay NULL until ``classify --stored`` re-tags them.
@@ -197,11 +201,11 @@ def v3_area_reason(conn: sqlite3.Connection) -> None:
 
 
 @migration(4)
-def v4_source_health(conn: sqlite3.Connection) -> None:
+def v4_source_health(conn: Db) -> None:
     """v4: where each source's list page really answered from (the URL after redirects), and
     which sources a "failing" alert went out for (a row until the "recovered" note is sent)."""
     # Tolerant of a store that already has them (a schema number set back by hand).
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(run_sources)")}
+    columns = set(conn.columns("run_sources"))
     if "final_url" not in columns:
         conn.execute("ALTER TABLE run_sources ADD COLUMN final_url TEXT")
     run_script(
@@ -217,7 +221,7 @@ def v4_source_health(conn: sqlite3.Connection) -> None:
 
 
 @migration(5)
-def v5_backfill(conn: sqlite3.Connection) -> None:
+def v5_backfill(conn: Db) -> None:
     """v5: backfill. Runs say what they were (``check`` or ``backfill``); announcements a
     backfill recorded are marked (history, not news); each source's backfill cursor."""
     run_script(
@@ -237,12 +241,12 @@ def v5_backfill(conn: sqlite3.Connection) -> None:
 
 
 @migration(6)
-def v6_announcement_fields(conn: sqlite3.Connection) -> None:
+def v6_announcement_fields(conn: Db) -> None:
     """v6: each version keeps what it says about itself (``fields.Fields`` as JSON; NULL until
     read: ``cnca-watch fields --stored`` fills the versions an older store holds), and the
     reminders sent before a deadline, so that none goes out twice."""
     # idempotent: a store rewound to an older user_version (as tests fake one) keeps working
-    if "fields_json" not in {row[1] for row in conn.execute("PRAGMA table_info(versions)")}:
+    if "fields_json" not in conn.columns("versions"):
         conn.execute("ALTER TABLE versions ADD COLUMN fields_json TEXT")
     run_script(
         conn,
@@ -263,7 +267,7 @@ def v6_announcement_fields(conn: sqlite3.Connection) -> None:
 
 
 @migration(7)
-def v7_attachment_files_and_search(conn: sqlite3.Connection) -> None:
+def v7_attachment_files_and_search(conn: Db) -> None:
     """v7: attachment files stored once by SHA-256, which file each version had under each
     link, the conditional-GET state of each attachment link, and the full-text search index
     (every version stored so far indexed here, so an upgraded store is searchable at once)."""
@@ -302,10 +306,16 @@ def v7_attachment_files_and_search(conn: sqlite3.Connection) -> None:
         CREATE INDEX version_files_by_url ON version_files (url);
         """,
     )
-    search_index.ensure_schema(conn)
+    if conn.dialect == "sqlite":
+        sqlite = conn.conn  # type: ignore[attr-defined]  # FTS5 is SQLite's own
+        search_index.ensure_schema(sqlite)
+    else:
+        # PostgreSQL: the same documents in a plain table (searched by strpos; no FTS5 there)
+        run_script(conn, search_index.PLAIN_SCHEMA)
     conn.execute("INSERT INTO search_doc (doc_id, title, body, attachments) SELECT id, title, body, '' FROM versions")
-    search_index.rebuild_index(conn)
-    search_index.optimize_index(conn)
+    if conn.dialect == "sqlite":
+        search_index.rebuild_index(sqlite)
+        search_index.optimize_index(sqlite)
 
 
 # The newest schema this code writes: the last migration's number.

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cnca_watch.errors import StoreError
 from cnca_watch.store import migrations
+from cnca_watch.store.backend import PostgresDb, SqliteDb
 from cnca_watch.store.failures import (
     SQLITE_CANTOPEN,
     SQLITE_IOERR,
@@ -21,6 +22,11 @@ from cnca_watch.store.files import read_only_reason
 from cnca_watch.store.transaction import immediate_transaction
 
 APPLICATION_ID = 0x434E4341  # "CNCA": marks the file as ours in the SQLite header
+APPLICATION = "cnca-watch"  # meta's 'application': marks a PostgreSQL schema as ours
+META_UPSERT = (
+    "INSERT INTO meta (key, value) VALUES ('schema_version', ?), ('application', 'cnca-watch')"
+    " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+)
 
 
 def connect_writable(path: Path, lock_timeout: float, max_pages: int | None) -> sqlite3.Connection:
@@ -133,13 +139,10 @@ def check_and_migrate(conn: sqlite3.Connection, path: Path) -> None:
         # Another process may have created or upgraded it while we waited for the lock.
         app_id, version, tables = read_header(conn)
         verify_ours(path, app_id, version, tables)
-        migrations.upgrade(conn, version, migrations.SCHEMA_VERSION)
+        migrations.upgrade(SqliteDb(conn, path), version, migrations.SCHEMA_VERSION)
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {migrations.SCHEMA_VERSION}")
-        conn.execute(
-            "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?), ('application', 'cnca-watch')",
-            (str(migrations.SCHEMA_VERSION),),
-        )
+        conn.execute(META_UPSERT, (str(migrations.SCHEMA_VERSION),))
 
 
 def verify_ours(path: Path, app_id: int, version: int, tables: int) -> None:
@@ -151,5 +154,72 @@ def verify_ours(path: Path, app_id: int, version: int, tables: int) -> None:
     if version > migrations.SCHEMA_VERSION:
         raise StoreError(
             f"the store {path} was written by a newer cnca-watch (store schema v{version}; "
+            f"this version knows up to v{migrations.SCHEMA_VERSION}): upgrade cnca-watch"
+        )
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+def connect_postgres(url: str, lock_timeout: float, *, read_only: bool = False) -> PostgresDb:
+    """A connection to the PostgreSQL store at ``url``; its schema (the connection's current
+    schema) is created or upgraded unless ``read_only``, by whichever monitor comes first:
+    the migration takes an advisory lock, and a second monitor waits, then finds it done."""
+    db = PostgresDb(url, lock_timeout)
+    try:
+        application, version, tables = postgres_header(db)
+        verify_postgres(db.label, application, version, tables)
+        if version == migrations.SCHEMA_VERSION:
+            return db
+        if read_only:
+            if version == 0:
+                raise StoreError(
+                    f"no store at {db.label}: no run was ever saved in it; run `cnca-watch check` with a role that can write"
+                )
+            raise StoreError(
+                f"the store {db.label} needs an upgrade to store schema v{migrations.SCHEMA_VERSION} (it has "
+                f"v{version}); run `cnca-watch check` once with a role that can write it"
+            )
+        with db.transaction("the store was not upgraded", lock="migrate"):
+            application, version, tables = postgres_header(db)  # another monitor may have done it
+            verify_postgres(db.label, application, version, tables)
+            if version < migrations.SCHEMA_VERSION:
+                migrations.upgrade(db, version, migrations.SCHEMA_VERSION)
+                db.execute(META_UPSERT, (str(migrations.SCHEMA_VERSION),))
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def postgres_header(db: PostgresDb) -> tuple[str, int, int]:
+    """(application, schema version, tables) of the connection's current schema."""
+    try:
+        (tables,) = db.execute(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+        ).fetchone()
+        (meta,) = db.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()
+        if not meta:
+            return "", 0, int(tables)
+        values = dict(
+            db.execute("SELECT key, value FROM meta WHERE key IN ('application', 'schema_version')").fetchall()
+        )
+    except db.errors as exc:
+        raise db.failure(exc, "nothing was saved") from None
+    version = values.get("schema_version", "0")
+    return values.get("application", ""), int(version) if version.isdigit() else -1, int(tables)
+
+
+def verify_postgres(label: str, application: str, version: int, tables: int) -> None:
+    if application != APPLICATION:
+        if tables == 0:
+            return  # a new, empty schema
+        raise StoreError(
+            f"{label} is not a cnca-watch store (its schema holds another program's tables); "
+            "give cnca-watch a database (or a schema, via ?options=-csearch_path%3D…) of its own"
+        )
+    if version > migrations.SCHEMA_VERSION or version < 0:
+        raise StoreError(
+            f"the store {label} was written by a newer cnca-watch (store schema v{version}; "
             f"this version knows up to v{migrations.SCHEMA_VERSION}): upgrade cnca-watch"
         )

@@ -1,24 +1,25 @@
 """Looking back: the read-only questions asked of a store (runs, changes, one announcement).
 
 ``LookBack`` holds them; ``Store`` inherits them and supplies ``_read`` (one SELECT, its
-rows, sqlite3 failures turned into ``StoreError``s).
+rows, database failures turned into ``StoreError``s).  The SQL here is portable: it runs on
+SQLite and, through ``backend.PostgresDb``, on PostgreSQL.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any, Sequence
 
 from cnca_watch.models import Change
 from cnca_watch.store.attachments import files_of_versions
+from cnca_watch.store.backend import Db
 from cnca_watch.store.codec import ANNOUNCEMENT_SELECT, CHANGE_SELECT, areas_from_json, attachments_from_json, change_from_row
 from cnca_watch.store.records import AnnouncementHistory, Retagging, RetagResult, RunSummary, VersionRecord
 
 
 class LookBack:
-    """The read-only questions; a subclass provides ``_read`` and ``_conn``."""
+    """The read-only questions; a subclass provides ``_read`` and ``_db``."""
 
-    _conn: sqlite3.Connection
+    _db: Db
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError
@@ -78,7 +79,7 @@ class LookBack:
                 " AND rs.source_id = a.source_id AND rs.first_run = 1)"
             )
         sql = CHANGE_SELECT + (" WHERE " + " AND ".join(where) if where else "")
-        sql += f" ORDER BY {column}, c.id"
+        sql += f" ORDER BY {column} NULLS FIRST, c.id"  # SQLite's order, spelled out for PostgreSQL
         found = [change_from_row(r) for r in self._read(sql, params)]
         if area is not None:
             found = [c for c in found if any(tag.id == area for tag in c.areas)]
@@ -125,7 +126,7 @@ class LookBack:
             """,
             (aid,),
         )
-        files = files_of_versions(self._conn, [r[0] for r in rows])
+        files = files_of_versions(self._db, [r[0] for r in rows])
         versions = [
             VersionRecord(
                 id=vid,

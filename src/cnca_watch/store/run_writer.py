@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from cnca_watch.errors import StoreError
@@ -32,7 +30,7 @@ from cnca_watch.store.codec import (
 )
 from cnca_watch.models import attachment_files_text
 from cnca_watch.store import attachments as attachment_rows
-from cnca_watch.store.failures import store_error
+from cnca_watch.store.backend import Db
 from cnca_watch.store.search import index_version
 from cnca_watch.store.records import SourceState
 
@@ -46,16 +44,9 @@ class RunWriter:
     """Everything a check run reads and writes, inside the run's transaction."""
 
     def __init__(
-        self,
-        conn: sqlite3.Connection,
-        path: Path,
-        run_id: int,
-        started_at: str,
-        channels: Sequence[str],
-        router: Router | None = None,
+        self, db: Db, run_id: int, started_at: str, channels: Sequence[str], router: Router | None = None
     ) -> None:
-        self._conn = conn
-        self._path = path
+        self._db = db
         self.id = run_id
         self.started_at = started_at
         self.channels = tuple(dict.fromkeys(channels))
@@ -64,13 +55,13 @@ class RunWriter:
         self.closed = False
 
     @contextmanager
-    def _sql(self) -> Iterator[sqlite3.Connection]:
+    def _sql(self) -> Iterator[Db]:
         if self.closed:
-            raise StoreError(f"run {self.id} on {self._path} is over; open a new run to write")
+            raise StoreError(f"run {self.id} on {self._db.label} is over; open a new run to write")
         try:
-            yield self._conn
-        except sqlite3.Error as exc:
-            raise store_error(exc, self._path) from None
+            yield self._db
+        except self._db.errors as exc:
+            raise self._db.failure(exc) from None
 
     # ---- reading
 
@@ -145,10 +136,14 @@ class RunWriter:
             source_id = self._source_id(conn, result.name, result.url)
             conn.execute(
                 """
-                INSERT OR REPLACE INTO run_sources
+                INSERT INTO run_sources
                     (run_id, source_id, status, error, items_seen, first_run, new, changed, removed, requests,
                      final_url)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (run_id, source_id) DO UPDATE SET
+                    status = excluded.status, error = excluded.error, items_seen = excluded.items_seen,
+                    first_run = excluded.first_run, new = excluded.new, changed = excluded.changed,
+                    removed = excluded.removed, requests = excluded.requests, final_url = excluded.final_url
                 """,
                 (
                     self.id,
@@ -173,29 +168,61 @@ class RunWriter:
         bodies = {item.url: item.body for item in current}
         with self._sql() as conn:
             source_id = self._source_id(conn, source, source_url)
+            # One read for the whole window (not three round trips per row: on PostgreSQL each
+            # is a network round trip); then only what changed is written.
+            known = self._known(conn, source_id, [*(i.url for i in current), *(c.url for c in diff.changes)])
+            # the files each latest version had, in one read too (a replaced file is a new version)
+            stored_keys = attachment_rows.versions_file_keys(
+                conn, [row[2] for row in known.values() if row[2] is not None]
+            )
             for item in current:
-                aid = self._announcement_id(conn, source_id, item.url)
-                self._upsert_version(conn, aid, item)
-                conn.execute(
-                    "UPDATE announcements SET listed = 1, position = ?, removed = 0 WHERE id = ?",
-                    (item.position, aid),
+                values = _version_values(item)
+                row = known.get(item.url)
+                if row is None:
+                    aid = conn.insert(
+                        "INSERT INTO announcements (source_id, url, first_seen_run) VALUES (?, ?, ?)",
+                        (source_id, item.url, self.id),
+                    )
+                    listing, version_id, latest = None, None, None
+                else:
+                    aid, listing, version_id, latest = row
+                latest_id = version_id
+                version_id = self._settle_version(
+                    conn, aid, item, values, version_id, latest, stored_keys.get(version_id or 0, ())
                 )
+                if version_id != latest_id:
+                    conn.execute(
+                        "UPDATE announcements SET latest_version_id = ?, listed = 1, position = ?, removed = 0"
+                        " WHERE id = ?",
+                        (version_id, item.position, aid),
+                    )
+                elif listing != (1, item.position, 0):
+                    conn.execute(
+                        "UPDATE announcements SET listed = 1, position = ?, removed = 0 WHERE id = ?",
+                        (item.position, aid),
+                    )
+                stored_keys[version_id] = attachment_rows.file_keys(item.files)
+                known[item.url] = (aid, (1, item.position, 0), version_id, (*values, fields_to_json(item.fields)))
             for url in diff.unlisted:
                 conn.execute(
                     "UPDATE announcements SET listed = 0, position = NULL WHERE source_id = ? AND url = ?",
                     (source_id, url),
                 )
             stored: list[Change] = []
+            queued: list[tuple[int, str]] = []
             for change in diff.changes:
-                aid = self._announcement_id(conn, source_id, change.url)
-                version_id = self._latest_version(conn, aid) or self._upsert_version(
+                if change.url in known:
+                    aid, _, latest_id, _ = known[change.url]
+                else:
+                    aid, latest_id = self._announcement_id(conn, source_id, change.url), None
+                version_id = latest_id or self._latest_version(conn, aid) or self._upsert_version(
                     conn, aid, announcement_from_change(change)
                 )
                 if change.kind is ChangeKind.REMOVED:
                     conn.execute(
                         "UPDATE announcements SET removed = 1, listed = 0, position = NULL WHERE id = ?", (aid,)
                     )
-                cursor = conn.execute(
+                change_id = conn.insert(
                     """
                     INSERT INTO changes
                         (run_id, announcement_id, version_id, kind, fields_changed_json, diff, detected_at)
@@ -211,16 +238,14 @@ class RunWriter:
                         change.detected_at or self.started_at,
                     ),
                 )
-                change_id = int(cursor.lastrowid or 0)
                 channels = (
                     self.channels if self.router is None
                     else tuple(dict.fromkeys(self.router(change, bodies.get(change.url, ""))))
                 )
-                conn.executemany(
-                    "INSERT INTO outbox (change_id, channel) VALUES (?, ?)",
-                    [(change_id, channel) for channel in channels],
-                )
+                queued += [(change_id, channel) for channel in channels]
                 stored.append(replace(change, id=change_id, detected_at=change.detected_at or self.started_at))
+            if queued:  # one batch (psycopg pipelines executemany): not a round trip per change
+                conn.executemany("INSERT INTO outbox (change_id, channel) VALUES (?, ?)", queued)
             return tuple(stored)
 
     def finish(self, finished_at: str, status: str) -> None:
@@ -230,73 +255,119 @@ class RunWriter:
 
     # ---- helpers
 
-    def _source_id(self, conn: sqlite3.Connection, name: str, url: str) -> int:
+    def _source_id(self, conn: Db, name: str, url: str) -> int:
         conn.execute(
             "INSERT INTO sources (name, url) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET url = excluded.url",
             (name, url),
         )
         return int(conn.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()[0])
 
-    def _announcement_id(self, conn: sqlite3.Connection, source_id: int, url: str) -> int:
+    def _announcement_id(self, conn: Db, source_id: int, url: str) -> int:
         row = conn.execute(
             "SELECT id FROM announcements WHERE source_id = ? AND url = ?", (source_id, url)
         ).fetchone()
         if row:
             return int(row[0])
-        cursor = conn.execute(
+        return conn.insert(
             "INSERT INTO announcements (source_id, url, first_seen_run) VALUES (?, ?, ?)",
             (source_id, url, self.id),
         )
-        return int(cursor.lastrowid or 0)
 
-    def _latest_version(self, conn: sqlite3.Connection, aid: int) -> int | None:
+    def _latest_version(self, conn: Db, aid: int) -> int | None:
         row = conn.execute("SELECT latest_version_id FROM announcements WHERE id = ?", (aid,)).fetchone()
         return row[0] if row else None
 
-    def _upsert_version(self, conn: sqlite3.Connection, aid: int, item: Announcement) -> int:
+    def _upsert_version(self, conn: Db, aid: int, item: Announcement) -> int:
         """The id of a version equal to ``item``: the latest one if nothing differs, else a new one."""
-        values = (
-            item.title,
-            item.date,
-            item.body,
-            attachments_to_json(item.attachments),
-            item.list_title,
-            item.list_date,
-            areas_to_json(item.areas),
-            item.area_reason,
-        )
         latest = conn.execute(
-            """
-            SELECT v.id, v.title, v.date, v.body, v.attachments_json, v.list_title, v.list_date, v.areas_json,
-                   v.area_reason, v.fields_json
-            FROM announcements a JOIN versions v ON v.id = a.latest_version_id WHERE a.id = ?
-            """,
+            f"SELECT v.id, {_V_COLUMNS} FROM announcements a JOIN versions v ON v.id = a.latest_version_id"
+            " WHERE a.id = ?",
             (aid,),
         ).fetchone()
-        stored_fields = latest[9] if latest is not None else None
-        # a file replaced under the same link is a new version too
+        latest_id = None if latest is None else int(latest[0])
+        keys = () if latest_id is None else attachment_rows.version_file_keys(conn, latest_id)
+        version_id = self._settle_version(
+            conn, aid, item, _version_values(item), latest_id, None if latest is None else tuple(latest[1:]), keys
+        )
+        if version_id != latest_id:
+            conn.execute("UPDATE announcements SET latest_version_id = ? WHERE id = ?", (version_id, aid))
+        return version_id
+
+    def _settle_version(
+        self,
+        conn: Db,
+        aid: int,
+        item: Announcement,
+        values: tuple[object, ...],
+        latest_id: int | None,
+        latest: tuple[object, ...] | None,
+        latest_keys: tuple[tuple[str, str], ...],
+    ) -> int:
+        """The latest version's id if ``item`` equals it (values and files), else a new
+        version's (its files and search document written; the caller points the
+        announcement at it).  ``latest`` is the latest version's ``VERSION_COLUMNS`` then
+        its ``fields_json``."""
+        stored_fields = latest[-1] if latest is not None else None
+        assert stored_fields is None or isinstance(stored_fields, str)
         if (
-            latest is not None
-            and tuple(latest[1:9]) == values
-            and attachment_rows.version_file_keys(conn, int(latest[0])) == attachment_rows.file_keys(item.files)
+            latest_id is not None
+            and latest is not None
+            and tuple(latest[:-1]) == values
+            and latest_keys == attachment_rows.file_keys(item.files)
         ):
             if item.fields is not None and stored_fields is None:
                 # read for the first time (a store from before fields): keep what was read
-                conn.execute("UPDATE versions SET fields_json = ? WHERE id = ?", (fields_to_json(item.fields), latest[0]))
-            return int(latest[0])
+                conn.execute("UPDATE versions SET fields_json = ? WHERE id = ?", (fields_to_json(item.fields), latest_id))
+            return latest_id
         fields_json = fields_to_json(item.fields)
-        if fields_json is None and latest is not None and latest[1:4] == values[0:3]:
+        if fields_json is None and latest is not None and tuple(latest[0:3]) == values[0:3]:
             fields_json = stored_fields  # same title, date and body (only the list row moved): same fields
-        cursor = conn.execute(
-            """
-            INSERT INTO versions (announcement_id, run_id, seen_at, title, date, body,
-                                  attachments_json, list_title, list_date, areas_json, area_reason, fields_json)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            (aid, self.id, self.started_at, *values, fields_json),
-        )
-        version_id = int(cursor.lastrowid or 0)
-        conn.execute("UPDATE announcements SET latest_version_id = ? WHERE id = ?", (version_id, aid))
+        version_id = self._insert_version(conn, aid, values, fields_json)
         attachment_rows.save_version_files(conn, version_id, item.files)
         index_version(conn, version_id, item.title, item.body, attachment_files_text(item.files))
         return version_id
+
+    def _insert_version(self, conn: Db, aid: int, values: tuple[object, ...], fields_json: str | None) -> int:
+        return conn.insert(
+            f"INSERT INTO versions (announcement_id, run_id, seen_at, {', '.join(VERSION_COLUMNS)}, fields_json)"
+            f" VALUES (?, ?, ?, {', '.join('?' * len(VERSION_COLUMNS))}, ?)",
+            (aid, self.id, self.started_at, *values, fields_json),
+        )
+
+    def _known(self, conn: Db, source_id: int, urls: Sequence[str]) -> dict[str, _Known]:
+        """What the store holds for these URLs of the source: id, listing, latest version."""
+        known: dict[str, _Known] = {}
+        for marks, chunk in in_chunks(list(dict.fromkeys(urls))):
+            for url, aid, listed, position, removed, version_id, *latest in conn.execute(
+                f"SELECT a.url, a.id, a.listed, a.position, a.removed, v.id, {_V_COLUMNS}"
+                " FROM announcements a LEFT JOIN versions v ON v.id = a.latest_version_id"
+                f" WHERE a.source_id = ? AND a.url IN ({marks})",
+                (source_id, *chunk),
+            ):
+                known[url] = (int(aid), (listed, position, removed), version_id, tuple(latest))
+        return known
+
+
+# The version columns compared to tell a new version from the latest one, in this order
+# (a migration that adds one adds it here and in ``_version_values``).  ``fields_json`` is
+# read after them but not compared: fields are read only for new or changed text.
+VERSION_COLUMNS = (
+    "title", "date", "body", "attachments_json", "list_title", "list_date", "areas_json", "area_reason"
+)
+_V_COLUMNS = ", ".join(f"v.{c}" for c in (*VERSION_COLUMNS, "fields_json"))
+
+# (announcement id, (listed, position, removed), latest version id or None, its values and fields_json)
+_Known = tuple[int, tuple[int, int | None, int] | None, int | None, tuple[object, ...] | None]
+
+
+def _version_values(item: Announcement) -> tuple[object, ...]:
+    return (
+        item.title,
+        item.date,
+        item.body,
+        attachments_to_json(item.attachments),
+        item.list_title,
+        item.list_date,
+        areas_to_json(item.areas),
+        item.area_reason,
+    )

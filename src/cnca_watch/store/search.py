@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 from cnca_watch import search_index
 from cnca_watch.models import AreaTag
+from cnca_watch.store.backend import Db
 from cnca_watch.store.codec import areas_from_json
 
 # a version's hits are folded into its announcement's best one: ask for more than shown
@@ -40,8 +40,19 @@ class SearchHit:
     spans: tuple[tuple[int, int], ...]
 
 
-def index_version(conn: sqlite3.Connection, version_id: int, title: str, body: str, attachments_text: str) -> None:
-    search_index.index_document(conn, version_id, title, body, attachments_text)
+# PostgreSQL keeps the documents (``search_doc``) but has no FTS5 index to search them by yet
+POSTGRES_SEARCH = "search needs a SQLite store for now (this store is on PostgreSQL)"
+
+
+def index_version(conn: Db, version_id: int, title: str, body: str, attachments_text: str) -> None:
+    if conn.dialect == "sqlite":
+        search_index.index_document(conn.conn, version_id, title, body, attachments_text)  # type: ignore[attr-defined]
+        return
+    conn.execute(
+        "INSERT INTO search_doc (doc_id, title, body, attachments) VALUES (?, ?, ?, ?) ON CONFLICT (doc_id)"
+        " DO UPDATE SET title = excluded.title, body = excluded.body, attachments = excluded.attachments",
+        (version_id, title or "", body or "", attachments_text or ""),
+    )
 
 
 def _doc_filter(filters: SearchFilters) -> tuple[str, list[object]] | None:
@@ -75,7 +86,7 @@ def _doc_filter(filters: SearchFilters) -> tuple[str, list[object]] | None:
 
 
 def search_versions(
-    conn: sqlite3.Connection,
+    db: Db,
     query: str,
     *,
     fields: Sequence[str] = search_index.FIELDS,
@@ -83,6 +94,9 @@ def search_versions(
     filters: SearchFilters = SearchFilters(),
 ) -> list[SearchHit]:
     """Ranked hits, at most one per announcement (its best-ranked version)."""
+    if db.dialect != "sqlite":
+        raise search_index.SearchUnavailable(POSTGRES_SEARCH)
+    conn = db.conn  # type: ignore[attr-defined]  # FTS5 is SQLite's own
     hits = search_index.search(
         conn, query, fields=fields, limit=limit * _OVERFETCH, doc_filter=_doc_filter(filters)
     )

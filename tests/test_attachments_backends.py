@@ -1,0 +1,94 @@
+"""Attachments, fields and search on both backends (the merge of issue 12/11 with issue 15):
+a replaced file is a new version on PostgreSQL too, a steady run adds none, the file comes
+back byte for byte; search on PostgreSQL is one clear line (exit 2), and a PostgreSQL history
+copied to a SQLite file is searchable there."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import attachment_files as files
+from page_server import PageServer
+from typer.testing import CliRunner
+
+from cnca_watch.cli import app
+from cnca_watch.clock import utc_now
+from cnca_watch.models import ChangeKind
+from cnca_watch.pipeline import acknowledge, check
+from cnca_watch.searching import attachment_file, search_store
+from cnca_watch.settings import Config, FetchSettings, SourceConfig
+from cnca_watch.store import Store
+
+
+RULES = "关于发布强制性产品认证实施规则的公告 CCC certification rules"
+RULES_V2 = "关于发布强制性产品认证实施规则修订版的公告 CCC certification rules"
+TITLE = "关于发布强制性产品认证实施规则的公告"
+FAST = FetchSettings(retries=0, backoff=0.05, read_timeout=5.0, connect_timeout=2.0, attachment_time_limit=10.0)
+
+
+def site_pages(today: str, pdf: bytes) -> dict[str, str | bytes | tuple[bytes, dict[str, str]]]:
+    return {
+        "/list.html": (
+            '<html><head><meta charset="utf-8"></head><body><ul class="news">'
+            f'<li><a href="/a.html" title="{TITLE}">{TITLE}</a><span>{today}</span></li></ul></body></html>'
+        ),
+        "/a.html": (
+            f'<html><head><meta charset="utf-8"><title>{TITLE}</title></head><body><div class="article">'
+            f'<h2 class="title">{TITLE}</h2><div class="content"><p>现予以发布。</p>'
+            '<p><a href="/files/rules.pdf">附件1：实施规则.pdf</a></p></div></div></body></html>'
+        ),
+        "/files/rules.pdf": (pdf, {"Content-Type": "application/pdf"}),
+    }
+
+
+def run(config: Config):  # type: ignore[no-untyped-def]
+    result = check(config)
+    acknowledge(config, result)
+    return result
+
+
+def _config(site_url: str, tmp_path: Path, store: Path | str) -> Config:
+    config = Config(sources=(SourceConfig(name="site", url=site_url),), store_path=tmp_path / "unused.db", fetch=FAST)
+    if isinstance(store, Path):
+        return replace(config, store_path=store)
+    return replace(config, store_url=store)
+
+
+def test_a_replaced_file_is_one_new_version_on_both_backends(tmp_path: Path, store_url: Path | str) -> None:
+    today = utc_now()[:10]
+    first_pdf, second_pdf = files.pdf((RULES,)), files.pdf((RULES_V2,))
+    with PageServer(site_pages(today, first_pdf)) as site:
+        config = _config(site.url("/list.html"), tmp_path, store_url)
+        run(config)
+        site.pages["/files/rules.pdf"] = (second_pdf, {"Content-Type": "application/pdf"})
+        changed = run(config)
+        steady = run(config)
+        page = site.url("/a.html")
+    assert [(c.url, c.kind, c.fields_changed) for c in changed.changes] == [
+        (page, ChangeKind.CHANGED, ("attachments",))
+    ]
+    assert steady.changes == ()
+    with Store.open(config.store_target) as store:
+        history = store.announcement(page)
+    assert history is not None and len(history.versions) == 2  # the steady run added none
+    old, new = ({f.name: f for f in v.files}["附件1：实施规则.pdf"] for v in history.versions)
+    assert "修订版" in new.text and "修订版" not in old.text
+    assert attachment_file(config, new.sha256).content == second_pdf
+    assert attachment_file(config, old.sha256[:12]).content == first_pdf
+
+    if isinstance(store_url, Path):
+        hits = search_store(config, "修订版", fields=("attachments",)).hits
+        assert [h.version_id for h in hits] == [history.versions[1].id]
+        return
+    searched = CliRunner().invoke(app, ["search", "修订版", "--store", store_url])
+    assert searched.exit_code == 2 and "Traceback" not in searched.output
+    assert "search needs a SQLite store for now" in searched.output
+    assert len(searched.output.strip().splitlines()) == 1
+
+    # the PostgreSQL history copied to a file: its documents are indexed there
+    copy = tmp_path / "copy.db"
+    copied = CliRunner().invoke(app, ["store", "copy", store_url, str(copy)])
+    assert copied.exit_code == 0, copied.output
+    hits = search_store(replace(config, store_url=None, store_path=copy), "修订版", fields=("attachments",)).hits
+    assert [h.version_id for h in hits] == [history.versions[1].id]
