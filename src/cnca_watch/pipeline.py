@@ -341,10 +341,10 @@ async def _observe_items(
         try:
             announcement = await read_announcement(source, item, fetcher, tagger)
         except GoneError:
-            return _keep(snap, item) if snap is not None else _announce(item, "", (), None, tagger)
+            return _from_snapshot(snap, item.position) if snap is not None else _announce(item, "", (), None, tagger)
         except (FetchError, ExtractError) as exc:
             detail_errors.append(f"{item.url}: {exc}")
-            return None if snap is None else _keep(snap, item)
+            return None if snap is None else _from_snapshot(snap, item.position)
         obs.tagged.add(item.url)
         return announcement
 
@@ -473,10 +473,13 @@ async def _capture_attachments(
     )
 
 
-def _from_snapshot(snap: Snapshot) -> Announcement:
+def _from_snapshot(snap: Snapshot, position: int | None = None) -> Announcement:
+    """The stored version as an observation (at ``position``, else where it was stored); its
+    list row stays the stored one, so a changed row is retried."""
     return Announcement(
         url=snap.url, title=snap.title, date=snap.date, body=snap.body, attachments=snap.attachments,
-        areas=snap.areas, list_title=snap.list_title, list_date=snap.list_date, position=snap.position or 0,
+        areas=snap.areas, list_title=snap.list_title, list_date=snap.list_date,
+        position=snap.position or 0 if position is None else position,
         area_reason=snap.area_reason,
     )
 
@@ -527,15 +530,6 @@ def _lazy_tagger(overrides: Mapping[str, Any], vocabulary: "Vocabulary | None") 
         return classify_text(title, body, loaded)
 
     return tag
-
-
-def _keep(snap: Snapshot, item: ListedItem) -> Announcement:
-    """The stored version, at its new position; its list row stays the old one so it is retried."""
-    return Announcement(
-        url=snap.url, title=snap.title, date=snap.date, body=snap.body, attachments=snap.attachments,
-        areas=snap.areas, list_title=snap.list_title, list_date=snap.list_date, position=item.position,
-        area_reason=snap.area_reason,
-    )
 
 
 def _record(run: RunWriter, obs: _Observation, *, keep_files: bool = True) -> SourceResult:
