@@ -6,6 +6,7 @@ copied to a SQLite file is searchable there."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import attachment_files as files
@@ -42,10 +43,14 @@ def site_pages(today: str, pdf: bytes) -> dict[str, str | bytes | tuple[bytes, d
     }
 
 
-def run(config: Config):  # type: ignore[no-untyped-def]
-    result = check(config)
+def run(config: Config, at: str):  # type: ignore[no-untyped-def]
+    result = check(config, clock=lambda: at)
     acknowledge(config, result)
     return result
+
+
+def hours_later(start: str, hours: int) -> str:
+    return (datetime.fromisoformat(start) + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _config(site_url: str, tmp_path: Path, store: Path | str) -> Config:
@@ -56,14 +61,16 @@ def _config(site_url: str, tmp_path: Path, store: Path | str) -> Config:
 
 
 def test_a_replaced_file_is_one_new_version_on_both_backends(tmp_path: Path, store_url: Path | str) -> None:
-    today = utc_now()[:10]
+    start = utc_now()
     first_pdf, second_pdf = files.pdf((RULES,)), files.pdf((RULES_V2,))
-    with PageServer(site_pages(today, first_pdf)) as site:
+    with PageServer(site_pages(start[:10], first_pdf)) as site:
         config = _config(site.url("/list.html"), tmp_path, store_url)
-        run(config)
+        run(config, start)
         site.pages["/files/rules.pdf"] = (second_pdf, {"Content-Type": "application/pdf"})
-        changed = run(config)
-        steady = run(config)
+        # the link's last check (checked_at) is as old as the throttle (12 hours) on either backend
+        assert run(config, hours_later(start, 11)).changes == ()
+        changed = run(config, hours_later(start, 12))
+        steady = run(config, hours_later(start, 25))
         page = site.url("/a.html")
     assert [(c.url, c.kind, c.fields_changed) for c in changed.changes] == [
         (page, ChangeKind.CHANGED, ("attachments",))

@@ -136,11 +136,16 @@ def test_real_files_are_captured_read_stored_once_and_searchable(tmp_path: Path,
         assert [h.url for h in search_store(config, "智能", fields=("attachments",)).hits] == []
 
         # a steady run: every file revalidated with a conditional GET, none downloaded again
+        # (throttle off here; tests/test_attach_throttle.py covers the default 12 hours)
         site.requests.clear()
-        again = run(config)
+        again = run(replace(config, fetch=replace(config.fetch, recheck_attachments_every_hours=0)))
         assert again.changes == () and [s.status for s in again.sources] == [SourceStatus.OK]
         file_requests = [(path, headers) for path, headers in site.requests if path.startswith(("/files/", "/api-gateway/"))]
         assert len(file_requests) == 5 and all("if-none-match" in headers for _, headers in file_requests)
+        # right after, with the default throttle: every link was revalidated seconds ago, none is asked
+        site.requests.clear()
+        assert run(config).changes == ()
+        assert [path for path, _ in site.requests if path.startswith(("/files/", "/api-gateway/"))] == []
         with Store.open(store_path) as store:
             assert store.announcement(site.url("/a.html")).versions.__len__() == 1  # type: ignore[union-attr]
 
@@ -148,7 +153,7 @@ def test_real_files_are_captured_read_stored_once_and_searchable(tmp_path: Path,
 def test_a_replaced_pdf_and_a_sheet_that_gained_rows_are_changes_with_their_diffs(tmp_path: Path, today: str) -> None:
     store_path = tmp_path / "store.db"
     with PageServer(site_pages(today, pdf=files.pdf((RULES,)), xlsx=files.xlsx({"目录": CATALOGUE}))) as site:
-        config = config_for(site.url("/list.html"), store_path)
+        config = config_for(site.url("/list.html"), store_path, recheck_attachments_every_hours=0)
         run(config)
         site.pages["/files/rules.pdf"] = (files.pdf((RULES_V2,)), {"Content-Type": "application/pdf"})
         site.pages["/api-gateway/jpaas-web-server/front/document/download"] = (files.xlsx({"目录": GROWN}), {"Content-Disposition": 'attachment; filename="catalogue.xlsx"'})
@@ -320,7 +325,9 @@ def test_the_demo_day2_replaces_a_pdf_and_adds_rows_to_a_sheet(tmp_path: Path) -
 
     with MirrorServer(day=1) as mirror:
         # the mirror's announcements are from 2024: revalidate them all, as `cnca-watch demo` does
-        config = make_config(mirror.base_url, tmp_path / "demo.db", recheck_attachments_days=36500)
+        config = make_config(
+            mirror.base_url, tmp_path / "demo.db", recheck_attachments_days=36500, recheck_attachments_every_hours=0
+        )
         run(config)
         mirror.set_day(2)
         result = run(config)

@@ -1,9 +1,15 @@
 """Attachment capture inside a check run: download, identify by SHA-256, read, diff.
 
-Which links are fetched: those of new and changed announcements, and (revalidated with a
-conditional GET) those of announcements published in the last ``recheck_attachments_days``.
-Every other link keeps the file the store already has.  Every failure is a per-file note:
-a hostile or missing file never fails its source nor loses its announcement's change.
+Which links are fetched (``links_to_fetch``): those of new and changed announcements always,
+and those of announcements published in the last ``recheck_attachments_days`` when their last
+revalidation (``attachment_urls.checked_at``) is at least ``recheck_attachments_every_hours``
+old — a conditional GET, so an unchanged file costs one 304.  Every other link keeps the file
+the store already has.  Every failure is a per-file note: a hostile or missing file never fails
+its source nor loses its announcement's change.
+
+``start_revalidation`` starts the due links of the stored window before the source's list is
+fetched, through the same fetcher (same per-host and global limits), so that revalidation
+overlaps the page fetches instead of following them; ``capture_source`` then uses those answers.
 
 The readers (pypdf, python-docx, openpyxl, xlrd) run in ``attachments.AttachmentReader``'s
 child process, started only when a run has a file to read.
@@ -16,15 +22,17 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, Iterable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Protocol, Sequence
 
+from cnca_watch.clock import hours_between
 from cnca_watch.errors import FetchError
-from cnca_watch.models import Announcement, AttachmentFile, Page, Validators
+from cnca_watch.models import Announcement, Attachment, AttachmentFile, Page, Validators
 
 if TYPE_CHECKING:
     from cnca_watch.attachments.read import AttachmentReader
     from cnca_watch.settings import FetchSettings
     from cnca_watch.store.attachments import KnownAttachment
+    from cnca_watch.store.run_writer import RunWriter
 
 _TEXT_DIFF_CHARS = 4_000  # a replaced file's text diff is cut here (show has the full texts)
 
@@ -83,37 +91,138 @@ class SourceFiles:
     first_seen: set[str] = field(default_factory=set)  # links captured for the first time
     notes: list[str] = field(default_factory=list)
 
+    def absorb(self, other: SourceFiles) -> None:
+        """Add what one link's fetch gave (``other``) to the source's capture."""
+        self.by_url.update(other.by_url)
+        self.new_files += other.new_files
+        self.contents.update(other.contents)
+        self.remembered += other.remembered
+        self.replaced.update(other.replaced)
+        self.first_seen |= other.first_seen
+        self.notes += other.notes
+
 
 def recent_cutoff(today: str, days: int) -> str:
     """The first publication day (YYYY-MM-DD) still revalidated ``days`` after ``today``."""
     return (date.fromisoformat(today[:10]) - timedelta(days=days)).isoformat()
 
 
+def revalidation_due(known: KnownAttachment | None, now: str, every_hours: int) -> bool:
+    """Whether a link of a recent, unchanged announcement is revalidated in the run at ``now``:
+    never captured, throttle off (0), or last revalidated at least ``every_hours`` ago."""
+    if known is None or every_hours <= 0:
+        return True
+    age = hours_between(known.checked_at, now)
+    return age is None or age >= every_hours
+
+
+def links_to_fetch(
+    candidates: Iterable[Announcement],
+    always: set[str],
+    known: Mapping[str, KnownAttachment],
+    *,
+    now: str,
+    settings: FetchSettings,
+) -> set[str]:
+    """The attachment links to ask for in this run: every link of the announcements in
+    ``always`` (new, changed, a first run), and the due links of the recent others."""
+    cutoff = recent_cutoff(now, settings.recheck_attachments_days)
+    every = settings.recheck_attachments_every_hours
+    wanted: set[str] = set()
+    for item in candidates:
+        fetch_all = item.url in always
+        recent = item.date is not None and item.date >= cutoff
+        for attachment in item.attachments:
+            if fetch_all or (recent and revalidation_due(known.get(attachment.url), now, every)):
+                wanted.add(attachment.url)
+    return wanted
+
+
+class EarlyRevalidation:
+    """Revalidations of the stored window's due links, started before the list is fetched.
+
+    Each link is one task giving that link's ``SourceFiles``; ``capture_source`` takes the ones
+    whose link is still in the window, ``settle`` waits for the rest (never cancelled: a file
+    being read in the reader child must finish before the child reads another)."""
+
+    def __init__(self, tasks: dict[str, asyncio.Task[SourceFiles]]) -> None:
+        self._tasks = tasks
+
+    def take(self, url: str) -> asyncio.Task[SourceFiles] | None:
+        return self._tasks.pop(url, None)
+
+    async def settle(self) -> None:
+        """Wait for the revalidations nobody took; their answers are dropped (this run did
+        not see their announcement in its window, so nothing may be recorded for them)."""
+        left, self._tasks = list(self._tasks.values()), {}
+        if left:
+            await asyncio.gather(*left, return_exceptions=True)
+
+
+def start_revalidation(
+    source_name: str, source_url: str, writer: RunWriter, fetcher: _Getter, run: RunCapture
+) -> EarlyRevalidation | None:
+    """Start revalidating the due links of ``source_name``'s stored window (recent, listed, not
+    removed, at the same list URL).  None when there is nothing to start."""
+    settings = run.settings
+    if not settings.attachments:
+        return None
+    now = writer.started_at
+    try:
+        window = writer.window_attachment_links(source_name, source_url, recent_cutoff(now, settings.recheck_attachments_days))
+        known = writer.known_attachments(link.url for _, link in window) if window else {}
+    except Exception:  # noqa: BLE001 - a head start is an optimisation: the run goes on without it
+        return None
+    tasks: dict[str, asyncio.Task[SourceFiles]] = {}
+    for referer, link in window:
+        if link.url in tasks or not revalidation_due(known.get(link.url), now, settings.recheck_attachments_every_hours):
+            continue
+        tasks[link.url] = asyncio.ensure_future(_fetch_link(link, referer, known.get(link.url), fetcher, run))
+    return EarlyRevalidation(tasks) if tasks else None
+
+
 async def capture_source(
     announcements: Sequence[Announcement],
     to_fetch: set[str],
-    known: dict[str, KnownAttachment],
+    known: Mapping[str, KnownAttachment],
     fetcher: _Getter,
     run: RunCapture,
+    early: EarlyRevalidation | None = None,
 ) -> SourceFiles:
-    """Fetch the links of the announcements named in ``to_fetch``; carry every other known file."""
+    """Fetch the links named in ``to_fetch`` (or take their early revalidation); carry every
+    other known file."""
     out = SourceFiles()
-    jobs: dict[str, Announcement] = {}
+    jobs: dict[str, asyncio.Future[SourceFiles]] = {}
     for item in announcements:
         for attachment in item.attachments:
-            if attachment.url in out.by_url or attachment.url in jobs:
+            url = attachment.url
+            if url in out.by_url or url in jobs:
                 continue
-            if item.url in to_fetch and run.settings.attachments:
-                jobs[attachment.url] = item
-            elif attachment.url in known:
-                out.by_url[attachment.url] = known[attachment.url].file
-    await asyncio.gather(*(_fetch_one(url, item, known.get(url), fetcher, run, out) for url, item in jobs.items()))
+            started = early.take(url) if early is not None else None
+            if started is not None:  # asked already in this run: its answer stands
+                jobs[url] = started
+            elif url in to_fetch and run.settings.attachments:
+                jobs[url] = asyncio.ensure_future(_fetch_link(attachment, item.url, known.get(url), fetcher, run))
+            elif url in known:
+                out.by_url[url] = known[url].file
+    for part in await asyncio.gather(*jobs.values()):
+        out.absorb(part)
+    return out
+
+
+async def _fetch_link(
+    link: Attachment, referer: str, known: KnownAttachment | None, fetcher: _Getter, run: RunCapture
+) -> SourceFiles:
+    out = SourceFiles()
+    await _fetch_one(link, referer, known, fetcher, run, out)
     return out
 
 
 async def _fetch_one(
-    url: str, item: Announcement, known: KnownAttachment | None, fetcher: _Getter, run: RunCapture, out: SourceFiles
+    link: Attachment, referer: str, known: KnownAttachment | None, fetcher: _Getter, run: RunCapture, out: SourceFiles
 ) -> None:
+    url = link.url
+
     def keep_known(note: str) -> None:
         out.notes.append(note)
         if known is not None:
@@ -128,17 +237,20 @@ async def _fetch_one(
     limit = min(run.settings.max_attachment_bytes, max(run.budget_left, 1))
     try:
         page = await fetcher.get(
-            url, referer=item.url, validators=known.validators if known else None, max_bytes=limit, binary=True
+            url, referer=referer, validators=known.validators if known else None, max_bytes=limit, binary=True
         )
     except FetchError as exc:  # BlockedError and GoneError included
         if limit < run.settings.max_attachment_bytes and "exceeds" in str(exc):
             keep_known(f"{url}: not downloaded, larger than what is left of this run's attachment budget")
+        elif "exceeds" in str(exc):
+            keep_known(f"{url}: skipped: over max_attachment_bytes ({run.settings.max_attachment_bytes} bytes)")
         else:
             keep_known(f"attachment not downloaded: {exc}")
         return
     if page.not_modified:
         if known is not None:
             out.by_url[url] = known.file
+            out.remembered.append((known.file, known.validators))  # checked now: the throttle counts from here
         return
     run.budget_left -= len(page.content)
     run.downloads += 1
@@ -146,13 +258,12 @@ async def _fetch_one(
     sha = hashlib.sha256(page.content).hexdigest()
     if known is not None and known.file.sha256 == sha:
         out.by_url[url] = known.file
-        if validators != known.validators:
-            out.remembered.append((known.file, validators))
+        out.remembered.append((known.file, validators))
         return
     from cnca_watch.attachments.sniff import attachment_name
 
     disposition = page.headers.get("content-disposition")
-    name = attachment_name(url, disposition) if disposition or "?" in url else _link_name(item, url)
+    name = attachment_name(url, disposition) if disposition or "?" in url else _link_name(link)
     captured = await run.file(url, name, page.content, page.headers.get("content-type"))
     if known is not None and captured.kind == "html" and known.file.kind != "html":
         # a 200 with an error page where the file was: the site's failure, not a new version
@@ -170,13 +281,10 @@ async def _fetch_one(
         out.replaced[url] = (known.file, captured)
 
 
-def _link_name(item: Announcement, url: str) -> str:
+def _link_name(link: Attachment) -> str:
     from cnca_watch.attachments.sniff import attachment_name
 
-    for attachment in item.attachments:
-        if attachment.url == url and attachment.name.strip():
-            return attachment.name.strip()
-    return attachment_name(url)
+    return link.name.strip() or attachment_name(link.url)
 
 
 def with_files(item: Announcement, by_url: dict[str, AttachmentFile]) -> Announcement:

@@ -194,8 +194,9 @@ def demo(
             fetch=FetchSettings(
                 retries=0, connect_timeout=5.0, read_timeout=10.0, backfill_pause=0.0,
                 # the mirror's announcements are from 2024: revalidate all their attachments, so that
-                # day 2's replaced PDF and grown sheet show (a real store revalidates the last 30 days)
-                recheck_attachments_days=36500,
+                # day 2's replaced PDF and grown sheet show (a real store revalidates the last 30 days,
+                # each link at most every 12 hours: day 2 here comes seconds after day 1)
+                recheck_attachments_days=36500, recheck_attachments_every_hours=0,
             ),
         )
         if archive:

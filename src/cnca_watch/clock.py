@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 
 from cnca_watch.errors import UsageError
+
+Clock = Callable[[], str]  # what ``check(clock=...)`` takes: tests pass a fixed or stepped one
 
 
 def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def hours_between(earlier: str, later: str) -> float | None:
+    """Hours from one stored timestamp to another; None when either is not ISO 8601."""
+    try:
+        start, end = datetime.fromisoformat(earlier), datetime.fromisoformat(later)
+    except (TypeError, ValueError):
+        return None
+    if (start.tzinfo is None) != (end.tzinfo is None):
+        start, end = start.replace(tzinfo=None), end.replace(tzinfo=None)
+    return (end - start).total_seconds() / 3600
 
 
 PERIOD_HELP = "7d, 2w, 12h, 3m (months of 30 days) or a date YYYY-MM-DD (00:00 UTC)"

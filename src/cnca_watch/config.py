@@ -43,7 +43,7 @@ _SECURITY = ("starttls", "ssl", "none")
 # Longer than an hour is never meant for a daily check, and sockets refuse timeouts near 1e300.
 MAX_SECONDS = 3600.0
 _FETCH_ZERO_OK = {"backfill_pause"}  # float keys where 0 is allowed
-_FETCH_MIN = {"retries": 0, "recheck_attachments_days": 0}  # the smallest whole number each [fetch] key allows; 1 when not listed
+_FETCH_MIN = {"retries": 0, "recheck_attachments_days": 0, "recheck_attachments_every_hours": 0}  # the smallest whole number each [fetch] key allows; 1 when not listed
 
 
 def default_config_path() -> Path:

@@ -18,15 +18,17 @@ import httpx
 
 from cnca_watch import diff as diffing
 from cnca_watch.capture import (
+    EarlyRevalidation,
     RunCapture,
     SourceFiles,
     attachment_links,
     capture_source,
-    recent_cutoff,
+    links_to_fetch,
     replaced_file_diff,
+    start_revalidation,
     with_files,
 )
-from cnca_watch.clock import utc_now
+from cnca_watch.clock import Clock, utc_now
 from cnca_watch.errors import BlockedError, ExtractError, FetchError, GoneError
 from cnca_watch.extract import (
     extract_detail,
@@ -97,11 +99,13 @@ def check(
     only: Sequence[str] | None = None,
     progress: Progress | None = None,
     accept_layout: Sequence[str] = (),
+    clock: Clock = utc_now,
 ) -> RunResult:
     """Check every configured source (or the ``only`` names) and store the outcome.
 
     ``accept_layout`` names sources whose list may be far shorter than last time without
-    being held back as ``layout_changed`` (the site really lists fewer now).
+    being held back as ``layout_changed`` (the site really lists fewer now).  ``clock`` gives
+    the run's start and finish times (what the attachment throttle measures from).
 
     ``RunResult.changes`` holds everything not yet acknowledged on the report
     channel: this run's changes plus those of earlier runs whose output never got
@@ -118,13 +122,13 @@ def check(
 
         router = change_router(config, channels)
     with Store.open(config.store_target, lock_timeout=lock_timeout) as store:
-        started_at = utc_now()
+        started_at = clock()
         with store.run(started_at=started_at, channels=channels, router=router) as run:
             observations = asyncio.run(
                 _observe_all(config, sources, run, tagger, transport, progress, frozenset(accept_layout))
             )
             results = tuple(_record(run, obs, keep_files=config.keep_files) for obs in observations)
-            finished_at = utc_now()
+            finished_at = clock()
             failed = any(r.status is not SourceStatus.OK for r in results)
             run.finish(finished_at, "partial" if failed else "ok")
             run_id = run.id
@@ -173,6 +177,8 @@ async def _observe_source(
 ) -> _Observation:
     obs = _Observation(source=source)
     counted = _CountingFetcher(fetcher)
+    # the stored window's due attachment links, revalidated while the list is fetched
+    early = start_revalidation(source.name, source.url, run, counted, capture) if capture and source.details else None
     try:
         listed = await _fetch_list(source, counted, run.validators, obs)
         state = run.previous(source.name, [item.url for item in listed])
@@ -184,7 +190,7 @@ async def _observe_source(
         else:
             await _observe_items(source, listed, state, counted, tagger, obs, accept_layout, moved)
         if capture is not None and source.details:
-            await _capture_attachments(obs, state, counted, run, capture, tagger)
+            await _capture_attachments(obs, state, counted, run, capture, tagger, early)
     except BlockedError as exc:
         obs.status, obs.error = SourceStatus.BLOCKED, str(exc)
     except (FetchError, ExtractError) as exc:
@@ -193,6 +199,8 @@ async def _observe_source(
         obs.status = SourceStatus.ERROR
         obs.error = f"unexpected {type(exc).__name__} at {source.url}: {exc} (please report this)"
         obs.diff, obs.current = None, []
+    if early is not None:
+        await early.settle()
     obs.requests = counted.sent
     if progress:
         progress(source.name, obs.status.value)
@@ -403,6 +411,7 @@ async def _capture_attachments(
     run: RunWriter,
     capture: RunCapture,
     tagger: Tagger,
+    early: EarlyRevalidation | None = None,
 ) -> None:
     """Capture the attachment files of this source's window; a replaced file is a change."""
     if obs.unchanged:
@@ -414,11 +423,12 @@ async def _capture_attachments(
     links = attachment_links(candidates)
     if not links:
         return
-    cutoff = recent_cutoff(utc_now(), capture.settings.recheck_attachments_days)
     changed = {c.url for c in obs.diff.changes if c.kind is not ChangeKind.REMOVED} if obs.diff else set()
-    to_fetch = changed | {a.url for a in candidates if obs.first_run or (a.date is not None and a.date >= cutoff)}
+    always = {a.url for a in candidates} if obs.first_run else changed
     try:
-        files = await capture_source(candidates, to_fetch, run.known_attachments(links), fetcher, capture)
+        known = run.known_attachments(links)
+        to_fetch = links_to_fetch(candidates, always, known, now=run.started_at, settings=capture.settings)
+        files = await capture_source(candidates, to_fetch, known, fetcher, capture, early)
     except Exception as exc:  # noqa: BLE001 - attachments must never cost the announcements
         obs.files = SourceFiles(notes=[f"attachments not captured: unexpected {type(exc).__name__}: {exc}"])
         return

@@ -58,7 +58,9 @@ class FetchSettings:
     attachments: bool = True
     max_attachment_bytes: int = 30 * 1024 * 1024  # a larger file is noted, not read
     attachment_budget_bytes: int = 200 * 1024 * 1024  # per run, across all files
-    recheck_attachments_days: int = 30  # files of announcements this recent are revalidated each run
+    recheck_attachments_days: int = 30  # files of announcements this recent are revalidated (conditional GET)
+    # ... at most once per this many hours per link (0: every run); new/changed announcements always
+    recheck_attachments_every_hours: int = 12
     attachment_time_limit: float = 20.0  # seconds one file's text extraction may take
 
 
