@@ -1,0 +1,139 @@
+"""The attachment revalidation throttle (`[fetch] recheck_attachments_every_hours`) through
+`check` with an injected clock against a real local server: a link checked less than N hours
+ago is not asked, an older one is (conditional GET → 304), a file replaced under the same link
+is found once due, and links of a changed announcement are always fetched."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import attachment_files as files
+import pytest
+from page_server import PageServer
+
+from cnca_watch.clock import utc_now
+from cnca_watch.config import parse_config
+from cnca_watch.errors import ConfigError
+from cnca_watch.models import ChangeKind, RunResult, SourceStatus
+from cnca_watch.pipeline import acknowledge, check
+from cnca_watch.settings import Config, FetchSettings, SourceConfig
+
+FAST = FetchSettings(retries=0, backoff=0.05, read_timeout=5.0, connect_timeout=2.0, attachment_time_limit=10.0)
+TITLE = "关于发布强制性产品认证实施规则的公告"
+START = utc_now()  # the items are published on this day: inside recheck_attachments_days
+
+
+def at(hours: float) -> str:
+    return (datetime.fromisoformat(START) + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def pages(title: str = TITLE) -> dict[str, str | bytes | tuple[bytes, dict[str, str]]]:
+    body = "现予以发布。"
+    return {
+        "/list.html": (
+            '<html><head><meta charset="utf-8"></head><body><ul class="news">'
+            f'<li><a href="/a.html" title="{title}">{title}</a><span>{START[:10]}</span></li></ul></body></html>'
+        ),
+        "/a.html": (
+            f'<html><head><meta charset="utf-8"><title>{title}</title></head><body><div class="article">'
+            f'<h2 class="title">{title}</h2><div class="content"><p>{body}</p>'
+            '<p><a href="/files/rules.docx">附件：实施规则.docx</a></p></div></div></body></html>'
+        ),
+        "/files/rules.docx": files.docx(("第一版实施规则",)),
+    }
+
+
+def config_for(site: PageServer, tmp_path: Path, **fetch: object) -> Config:
+    return Config(
+        sources=(SourceConfig(name="site", url=site.url("/list.html")),),
+        store_path=tmp_path / "store.db",
+        fetch=replace(FAST, **fetch),  # type: ignore[arg-type]
+    )
+
+
+def run_at(config: Config, site: PageServer, hours: float) -> tuple[RunResult, list[tuple[str, dict[str, str]]]]:
+    """One check at START + ``hours``: its result and the attachment requests the site saw."""
+    site.requests.clear()
+    result = check(config, clock=lambda: at(hours))
+    acknowledge(config, result)
+    assert [s.status for s in result.sources] == [SourceStatus.OK]
+    return result, [(p, h) for p, h in site.requests if p.startswith("/files/")]
+
+
+def test_a_link_checked_within_the_hours_is_not_asked_an_older_one_is_and_a_replaced_file_is_found_when_due(
+    tmp_path: Path,
+) -> None:
+    with PageServer(pages()) as site:
+        config = config_for(site, tmp_path)  # the default: every 12 hours
+        first, asked = run_at(config, site, 0)
+        assert [c.kind for c in first.changes] == [ChangeKind.NEW] and len(asked) == 1
+
+        _, asked = run_at(config, site, 1)  # back to back: checked an hour ago
+        assert asked == []
+        _, asked = run_at(config, site, 11.9)
+        assert asked == []
+
+        steady, asked = run_at(config, site, 12)  # due: one conditional GET, answered 304
+        assert steady.changes == () and len(asked) == 1 and "if-none-match" in asked[0][1]
+
+        site.pages["/files/rules.docx"] = files.docx(("第二版实施规则",))
+        _, asked = run_at(config, site, 13)  # the 304 at hour 12 counts as the last check
+        assert asked == []
+        replaced, asked = run_at(config, site, 24)
+        assert len(asked) == 1
+        assert [(c.kind, c.fields_changed) for c in replaced.changes] == [(ChangeKind.CHANGED, ("attachments",))]
+        assert "[-一-]{+二+}" in replaced.changes[0].diff
+
+
+def test_links_of_a_changed_announcement_are_always_fetched(tmp_path: Path) -> None:
+    with PageServer(pages()) as site:
+        config = config_for(site, tmp_path)
+        run_at(config, site, 0)
+        site.pages.update(pages(TITLE + "（修订）"))
+        changed, asked = run_at(config, site, 1)  # an hour later, but the announcement changed
+        assert [c.fields_changed for c in changed.changes] == [("title",)]
+        assert len(asked) == 1 and "if-none-match" in asked[0][1]
+
+
+def test_zero_hours_revalidates_every_run_and_old_announcements_never(tmp_path: Path) -> None:
+    with PageServer(pages()) as site:
+        every_run = config_for(site, tmp_path, recheck_attachments_every_hours=0)
+        run_at(every_run, site, 0)
+        assert len(run_at(every_run, site, 0.1)[1]) == 1
+        assert len(run_at(every_run, site, 0.2)[1]) == 1
+        # published long before the recheck window: not revalidated however old its last check
+        run_at(replace(every_run, fetch=replace(every_run.fetch, recheck_attachments_days=0)), site, 24 * 3)
+        assert run_at(replace(every_run, fetch=replace(every_run.fetch, recheck_attachments_days=0)), site, 24 * 3)[1] == []
+
+
+def test_due_links_of_the_stored_window_are_revalidated_while_the_list_is_fetched(tmp_path: Path) -> None:
+    with PageServer(pages()) as site:
+        config = config_for(site, tmp_path)
+        run_at(config, site, 0)
+        file_asked = threading.Event()
+        list_held: list[bool] = []
+
+        def hold_the_list(path: str) -> None:
+            if path == "/files/rules.docx":
+                file_asked.set()
+            elif path == "/list.html":
+                # answered only once the file was asked (or after 5 s): the order is the assertion
+                list_held.append(file_asked.wait(timeout=5))
+
+        site.before_answer = hold_the_list
+        steady, asked = run_at(config, site, 12)
+    assert list_held == [True]  # the revalidation went out before the list page was answered
+    assert steady.changes == () and len(asked) == 1 and steady.sources[0].requests == 2
+
+
+@pytest.mark.parametrize("value", [-1, 1.5, "12"])
+def test_a_bad_hours_value_is_one_line_naming_the_key(value: object) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"fetch": {"recheck_attachments_every_hours": value}})
+    message = str(caught.value)
+    assert "[fetch] recheck_attachments_every_hours" in message and "\n" not in message
+    assert parse_config({"fetch": {"recheck_attachments_every_hours": 0}}).fetch.recheck_attachments_every_hours == 0
+    assert parse_config({}).fetch.recheck_attachments_every_hours == 12
