@@ -112,6 +112,7 @@ def deliver_pending(
 
     problems: list[str] = []
     failed = [s for s in run.sources if s.status is not SourceStatus.OK] if run else []
+    noted = [s for s in run.sources if s.attachment_notes] if run else []  # shown under the failures
     now = utc_now()
     # The reader's calendar day, not UTC's: a 07:00 run in Beijing is 23:00 UTC.
     day = today or date.today().isoformat()
@@ -132,7 +133,7 @@ def deliver_pending(
                     try:
                         _send_email(
                             config, replace(config.email, to=to), pending, failed, day,
-                            coming if channel == EMAIL_CHANNEL else None, [d for _, d in due],
+                            coming if channel == EMAIL_CHANNEL else None, [d for _, d in due], noted,
                         )
                     except (DeliveryError, ConfigError) as exc:
                         who = "email" if channel == EMAIL_CHANNEL else f"email to {to[0]}"
@@ -252,14 +253,16 @@ def _dates_ahead(store: "Store", day: str, now: str) -> "tuple[Upcoming, list[tu
     return Upcoming(start=day, days=COMING_UP_DAYS, deadlines=ahead, generated_at=now), reminders, obsolete
 
 
-def _send_email(config, settings, pending, failed, today: str, coming=None, reminders=()) -> None:  # type: ignore[no-untyped-def]
+def _send_email(config, settings, pending, failed, today: str, coming=None, reminders=(), noted=()) -> None:  # type: ignore[no-untyped-def]
     from cnca_watch.notify import password_from_env, send_email
     from cnca_watch.render.common import GLOSSARY_OVERRIDES, OUTPUT_LANGUAGE
     from cnca_watch.render.email import compose_email
 
     language, glossary = OUTPUT_LANGUAGE.set(config.language), GLOSSARY_OVERRIDES.set(config.glossary)
     try:
-        message = compose_email(pending, failed, settings, today=today, coming_up=coming, reminders=reminders)
+        message = compose_email(
+            pending, failed, settings, today=today, coming_up=coming, reminders=reminders, noted=noted
+        )
     finally:
         OUTPUT_LANGUAGE.reset(language)
         GLOSSARY_OVERRIDES.reset(glossary)

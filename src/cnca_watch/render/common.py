@@ -139,6 +139,20 @@ def failed_sources(sources: Iterable[SourceResult]) -> tuple[SourceResult, ...]:
     return tuple(s for s in sources if s.status is not SourceStatus.OK)
 
 
+ATTACHMENT_NOTES_HEADING = "Attachment notes"
+ATTACHMENT_NOTES_HINT = "files kept, skipped or not read; their announcements are recorded all the same"
+ATTACHMENT_NOTES_SHOWN = 20  # a run that meets many hostile files lists the first ones; --json has all
+
+
+def attachment_note_lines(sources: Iterable[SourceResult], limit: int = ATTACHMENT_NOTES_SHOWN) -> list[str]:
+    """Each attachment note of the run as one cleaned line, ``source: note``; past ``limit``,
+    one closing line says how many more (every output shows the same lines)."""
+    notes = [f"{one_line(s.name)}: {one_line(note)}" for s in sources for note in s.attachment_notes]
+    if len(notes) <= limit:
+        return notes
+    return [*notes[:limit], f"… and {len(notes) - limit} more attachment notes (--json lists them all)"]
+
+
 def summary(changes: Sequence[Change], failed: Sequence[SourceResult] = ()) -> str:
     """``3 new, 1 changed, 1 removed, 2 sources failed`` (only the non-zero parts)."""
     counts = {kind: 0 for kind in ChangeKind}

@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING, Sequence
 from cnca_watch.models import Change, ChangeKind, SourceResult
 from cnca_watch.render import html as html_render
 from cnca_watch.render.common import (
+    ATTACHMENT_NOTES_HEADING,
+    ATTACHMENT_NOTES_HINT,
+    attachment_note_lines,
     under_title,
     KIND_LABEL,
     display_date,
@@ -53,8 +56,10 @@ def text_body(
     *,
     heading: str,
     source_order: Sequence[str] = (),
+    noted: Sequence[SourceResult] = (),
 ) -> str:
-    """The plain-text part: failed sources at the top, then changes by area and source."""
+    """The plain-text part: failed sources at the top, then attachment notes (``noted``'s),
+    then changes by area and source."""
     out = [one_line(heading), ""]
     if failed:
         out.append("SOURCES THAT FAILED")
@@ -62,6 +67,9 @@ def text_body(
             out.append(f"  ! {source_problem(source)}")
             out.append(f"    {one_line(source.url)}")
         out.append("")
+    notes = attachment_note_lines(noted)
+    if notes:
+        out += [f"{ATTACHMENT_NOTES_HEADING.upper()} ({ATTACHMENT_NOTES_HINT})", *(f"  - {line}" for line in notes), ""]
     if not changes:
         out += ["No changes.", ""]
     for area in group_changes(changes, source_order):
@@ -119,8 +127,10 @@ def compose_email(
     now: datetime | None = None,
     coming_up: "Upcoming | None" = None,
     reminders: "Sequence[Deadline]" = (),
+    noted: Sequence[SourceResult] = (),
 ) -> EmailMessage:
-    """The notification message for these changes and failed sources.
+    """The notification message for these changes and failed sources (and the attachment
+    notes of ``noted``, the run's sources).
 
     ``today`` (YYYY-MM-DD) fills ``{date}`` in the subject; ``now`` sets the Date header
     (default: the current time).
@@ -131,7 +141,7 @@ def compose_email(
     message = _new_message(settings, subject, now)
 
     dates = _dates_text(coming_up, reminders)
-    body = text_body(result_changes, failed_sources, heading=subject, source_order=source_order)
+    body = text_body(result_changes, failed_sources, heading=subject, source_order=source_order, noted=noted)
     if dates:  # above the signature
         cut = body.rfind("-- \n")
         body = body[:cut] + dates + "\n" + body[cut:] if cut >= 0 else body + "\n" + dates
@@ -140,7 +150,9 @@ def compose_email(
         subtype="plain",
         charset="utf-8",
     )
-    page = html_render.render_changes(result_changes, failed_sources, title=subject, source_order=source_order)
+    page = html_render.render_changes(
+        result_changes, failed_sources, title=subject, source_order=source_order, noted=noted
+    )
     if dates:
         page = page.replace("</body>", f"<pre>{html_render.h(dates)}</pre>\n</body>", 1)
     message.add_alternative(page, subtype="html", charset="utf-8")

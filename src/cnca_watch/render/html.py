@@ -12,6 +12,9 @@ from typing import Sequence
 
 from cnca_watch.models import Change, ChangeKind, RunResult, SourceResult
 from cnca_watch.render.common import (
+    ATTACHMENT_NOTES_HEADING,
+    ATTACHMENT_NOTES_HINT,
+    attachment_note_lines,
     under_title,
     KIND_LABEL,
     display_date,
@@ -90,8 +93,10 @@ def render_body(
     title: str = "cnca-watch",
     source_order: Sequence[str] = (),
     intro: Sequence[str] = (),
+    noted: Sequence[SourceResult] = (),
 ) -> str:
-    """The inner HTML (inside <body>): failed sources first, then changes by area and source."""
+    """The inner HTML (inside <body>): failed sources first, then attachment notes
+    (``noted``'s), then changes by area and source."""
     out = [f"<h1>{h(title)}</h1>"]
     out += [f"<p>{h(line)}</p>" for line in intro]
     out.append(f"<p><strong>{h(summary(changes, failed))}</strong></p>")
@@ -100,6 +105,13 @@ def render_body(
         out.append("<ul>")
         for source in failed:
             out.append(f"<li>{h(source_problem(source))} — {link(source.url, source.url)}</li>")
+        out.append("</ul>")
+    notes = attachment_note_lines(noted)
+    if notes:
+        out.append(f'<h2 style="color:#9a6700">{h(ATTACHMENT_NOTES_HEADING)}</h2>')
+        out.append(f"<p><em>{h(ATTACHMENT_NOTES_HINT)}</em></p>")
+        out.append("<ul>")
+        out += [f"<li>{h(line)}</li>" for line in notes]
         out.append("</ul>")
     if not changes:
         out.append("<p>No changes.</p>")
@@ -132,9 +144,10 @@ def render_changes(
     title: str = "cnca-watch",
     source_order: Sequence[str] = (),
     intro: Sequence[str] = (),
+    noted: Sequence[SourceResult] = (),
 ) -> str:
-    """A complete HTML page for a list of changes."""
-    body = render_body(changes, failed, title=title, source_order=source_order, intro=intro)
+    """A complete HTML page for a list of changes (and ``noted``'s attachment notes)."""
+    body = render_body(changes, failed, title=title, source_order=source_order, intro=intro, noted=noted)
     return document(title, body)
 
 
@@ -148,4 +161,5 @@ def render_run(result: RunResult) -> str:
         title="cnca-watch check",
         source_order=[s.name for s in result.sources],
         intro=intro,
+        noted=result.sources,
     )

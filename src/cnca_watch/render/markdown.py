@@ -13,6 +13,9 @@ from typing import Sequence
 
 from cnca_watch.models import Change, ChangeKind, RunResult, SourceResult
 from cnca_watch.render.common import (
+    ATTACHMENT_NOTES_HEADING,
+    ATTACHMENT_NOTES_HINT,
+    attachment_note_lines,
     under_title,
     KIND_LABEL,
     display_date,
@@ -89,8 +92,9 @@ def render_changes(
     title: str = "cnca-watch",
     source_order: Sequence[str] = (),
     intro: Sequence[str] = (),
+    noted: Sequence[SourceResult] = (),
 ) -> str:
-    """Failed sources first, then changes by task area and source."""
+    """Failed sources first, then attachment notes (``noted``'s), then changes by task area and source."""
     out = [f"# {md_escape(one_line(title))}", ""]
     out += [md_escape(one_line(line)) for line in intro]
     out += [md_escape(summary(changes, failed)), ""]
@@ -98,6 +102,11 @@ def render_changes(
         out += ["## Sources that failed", ""]
         for source in failed:
             out.append(f"- {md_escape(source_problem(source))} — {md_link(source.url, source.url)}")
+        out.append("")
+    notes = attachment_note_lines(noted)
+    if notes:
+        out += [f"## {ATTACHMENT_NOTES_HEADING}", "", f"_{md_escape(ATTACHMENT_NOTES_HINT)}_", ""]
+        out += [f"- {md_escape(line)}" for line in notes]
         out.append("")
     if not changes:
         out += ["No changes.", ""]
@@ -131,4 +140,5 @@ def render_run(result: RunResult) -> str:
         title="cnca-watch check",
         source_order=[s.name for s in result.sources],
         intro=intro,
+        noted=result.sources,
     )

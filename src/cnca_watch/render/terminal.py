@@ -9,7 +9,17 @@ from rich.table import Table
 from rich.text import Text
 
 from cnca_watch.models import Change, ChangeKind, RunResult, SourceStatus
-from cnca_watch.render.common import area_labels, parse_diff, source_note, split_baseline, summary_line, under_title
+from cnca_watch.render.common import (
+    ATTACHMENT_NOTES_HEADING,
+    ATTACHMENT_NOTES_HINT,
+    area_labels,
+    attachment_note_lines,
+    parse_diff,
+    source_note,
+    split_baseline,
+    summary_line,
+    under_title,
+)
 from cnca_watch.render.safe import clean_text, one_line
 
 STATUS_STYLE = {
@@ -51,6 +61,13 @@ def render_terminal(result: RunResult, console: Console) -> None:
             escape(source_note(s)),
         )
     console.print(table)
+    notes = attachment_note_lines(result.sources)
+    if notes:
+        heading = Text(f"{ATTACHMENT_NOTES_HEADING} ", style="bold yellow")
+        heading.append(f"({ATTACHMENT_NOTES_HINT})", style="dim")
+        console.print(heading)
+        for line in notes:
+            console.print(Text(f"  {line}", style="yellow"))
     listed, baseline = split_baseline(result)
     for name, count in baseline.items():
         console.print(

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Iterable
 
 from cnca_watch.models import ChangeKind, RunResult
-from cnca_watch.render.common import area_labels, source_note, split_baseline, summary_line, under_title
+from cnca_watch.render.common import (
+    ATTACHMENT_NOTES_HINT,
+    area_labels,
+    attachment_note_lines,
+    source_note,
+    split_baseline,
+    summary_line,
+    under_title,
+)
 from cnca_watch.render.safe import clean_text, one_line
 
 KIND_LABEL = {ChangeKind.NEW: "NEW", ChangeKind.CHANGED: "CHANGED", ChangeKind.REMOVED: "REMOVED"}
@@ -24,6 +32,11 @@ def _lines(result: RunResult) -> Iterable[str]:
             f"  {s.status.value:<15} {one_line(s.name)}: {s.items_seen} items, "
             f"{s.new} new, {s.changed} changed, {s.removed} removed" + (f" - {note}" if note else "")
         )
+    notes = attachment_note_lines(result.sources)
+    if notes:
+        yield ""
+        yield f"  attachment notes ({ATTACHMENT_NOTES_HINT}):"
+        yield from (f"    {line}" for line in notes)
     listed, baseline = split_baseline(result)
     for name, count in baseline.items():
         yield f"  {one_line(name)}: first run, {count} announcements recorded as the baseline (use --json to list them)"
