@@ -295,13 +295,14 @@ def with_files(item: Announcement, by_url: dict[str, AttachmentFile]) -> Announc
     return replace(item, files=files) if files != item.files else item
 
 
-def replaced_file_diff(old: AttachmentFile, new: AttachmentFile) -> str:
-    """What changed in a file replaced under the same link: rows for sheets, text otherwise."""
+def replaced_file_diff(old: AttachmentFile, new: AttachmentFile, sheet_key: Sequence[str] = ()) -> str:
+    """What changed in a file replaced under the same link: rows for sheets (keyed by the first
+    ``sheet_key`` column a sheet has, else a detected one), text otherwise."""
     head = (
         f"attachment {new.name}: file replaced under the same link "
         f"({old.sha256[:12]} {old.size} B → {new.sha256[:12]} {new.size} B)"
     )
-    sheet_lines = _sheet_diff(old, new)
+    sheet_lines = _sheet_diff(old, new, sheet_key)
     if sheet_lines is not None:
         return "\n".join([head, *sheet_lines])
     if old.text == new.text:
@@ -314,19 +315,19 @@ def replaced_file_diff(old: AttachmentFile, new: AttachmentFile) -> str:
     return f"{head}\n{text}"
 
 
-def _sheet_diff(old: AttachmentFile, new: AttachmentFile) -> list[str] | None:
+def _sheet_diff(old: AttachmentFile, new: AttachmentFile, sheet_key: Sequence[str] = ()) -> list[str] | None:
     old_sheets, new_sheets = json.loads(old.sheets_json or "[]"), json.loads(new.sheets_json or "[]")
     if not old_sheets or not new_sheets or new.kind not in ("xlsx", "xls"):
         return None
-    from cnca_watch.attachments.rowdiff import diff_sheets, render_sheet_diff
+    from cnca_watch.attachments.rowdiff import diff_sheets_keyed, render_sheet_diff
 
     old_by_name = {s["name"]: s["rows"] for s in old_sheets}
     lines: list[str] = []
     for sheet in new_sheets:
         before = old_by_name.get(sheet["name"], [])
-        sheet_diff = diff_sheets(before, sheet["rows"])
+        sheet_diff, key_note = diff_sheets_keyed(before, sheet["rows"], sheet_key)
         if not sheet_diff.is_empty:
-            lines.append(f"sheet {sheet['name']}: " + render_sheet_diff(sheet_diff))
+            lines.append(f"sheet {sheet['name']}: " + (f"({key_note}) " if key_note else "") + render_sheet_diff(sheet_diff))
     removed = [name for name in old_by_name if name not in {s["name"] for s in new_sheets}]
     lines += [f"sheet {name} removed" for name in removed]
     return lines or ["no row changed"]

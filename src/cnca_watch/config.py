@@ -35,7 +35,7 @@ STORE_ENV = "CNCA_WATCH_STORE"
 
 _TOP_KEYS = {"store", "fetch", "sources", "email", "webhooks", "areas", "routes", "routing", "alerts", "output", "glossary"}
 _WEBHOOK_KEYS = {"url", "timeout", "name", "format", "secret_env", "default"}
-_SOURCE_KEYS = {"name", "url", "items", "title", "link", "date", "body", "pages", "page_size", "details", "page_url"}
+_SOURCE_KEYS = {"name", "url", "items", "title", "link", "date", "body", "pages", "page_size", "details", "page_url", "sheet_key"}
 _EMAIL_KEYS = {
     "host", "port", "security", "username", "password_env", "password", "from", "to", "subject", "timeout",
 }
@@ -252,8 +252,23 @@ def _parse_source(raw: Any, index: int, where: str, details_default: bool) -> So
         raise ConfigError(f"{where}: {ctx} details must be true or false")
     page_url = _page_url(raw, url, where, f"{ctx} ({name})")
     return SourceConfig(
-        name=name, url=url, selectors=selectors, pages=pages, page_size=page_size, details=details, page_url=page_url
+        name=name, url=url, selectors=selectors, pages=pages, page_size=page_size, details=details, page_url=page_url,
+        sheet_key=_sheet_key(raw, where, f"{ctx} ({name})"),
     )
+
+
+def _sheet_key(raw: dict[str, Any], where: str, ctx: str) -> tuple[str, ...]:
+    """A column name, or a list of them (the first one a sheet has is its key)."""
+    if "sheet_key" not in raw:
+        return ()
+    value = raw["sheet_key"]
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n.strip() for n in names):
+        raise ConfigError(
+            f'{where}: {ctx} sheet_key = {_toml_value(value)} is not valid; give a column name such as "证书编号" '
+            'or a list of them such as ["证书编号", "机构名称"]'
+        )
+    return tuple(dict.fromkeys(" ".join(n.split()) for n in names))
 
 
 def _page_url(raw: dict[str, Any], url: str, where: str, ctx: str) -> str | None:

@@ -461,7 +461,7 @@ async def _capture_attachments(
         replaced_files = [files.replaced[f.url] for f in item.files if f.url in files.replaced]
         if not replaced_files:
             continue
-        text = "\n".join(replaced_file_diff(old, new) for old, new in replaced_files)
+        text = "\n".join(replaced_file_diff(old, new, obs.source.sheet_key) for old, new in replaced_files)
         index = next((i for i, c in enumerate(changes) if c.url == item.url), None)
         if index is None:
             changes.append(

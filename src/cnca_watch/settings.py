@@ -38,6 +38,9 @@ class SourceConfig:
     page_size: int = 20  # jpaas page size
     details: bool = True  # fetch detail pages (body, attachments)
     page_url: str | None = None  # backfill: later list pages, "{n}" = 1 for the second (e.g. "index_{n}.html")
+    # spreadsheet row diffs: the column that names a row; the first of these a sheet has wins
+    # (empty: detected per sheet)
+    sheet_key: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,7 @@ _EXPORTS = {
     "SheetDiff": "cnca_watch.attachments.rowdiff",
     "attachment_name": "cnca_watch.attachments.sniff",
     "diff_sheets": "cnca_watch.attachments.rowdiff",
+    "diff_sheets_keyed": "cnca_watch.attachments.rowdiff",
     "read_attachment": "cnca_watch.attachments.read",
     "render_sheet_diff": "cnca_watch.attachments.rowdiff",
     "sniff_kind": "cnca_watch.attachments.sniff",

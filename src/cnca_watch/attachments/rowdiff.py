@@ -83,6 +83,21 @@ def diff_sheets(old_rows: Sequence[Sequence[str]], new_rows: Sequence[Sequence[s
     return SheetDiff(columns, columns[key_index], added, removed, tuple(changed), columns_added, columns_removed)
 
 
+def diff_sheets_keyed(
+    old_rows: Sequence[Sequence[str]], new_rows: Sequence[Sequence[str]], wanted: Sequence[str]
+) -> tuple[SheetDiff, str | None]:
+    """``diff_sheets`` keyed by the first of the ``wanted`` columns the sheet has (a source's
+    ``sheet_key``), else by the detected one; the second value notes a wanted key not found."""
+    columns = set(_split(new_rows)[0]) | set(_split(old_rows)[0])
+    chosen = next((name for name in wanted if name in columns), None)
+    if chosen is not None or not wanted:
+        return diff_sheets(old_rows, new_rows, chosen), None
+    diff = diff_sheets(old_rows, new_rows)
+    asked = " or ".join(wanted)
+    used = f"detected {diff.key_column} used" if diff.key_column else "no key detected, rows compared whole"
+    return diff, f"key column {asked} not found; {used}"
+
+
 def detect_key_column(columns: Sequence[str], old: Sequence[Row], new: Sequence[Row]) -> int | None:
     """Index of the identifying column among the first few, or None when no column qualifies."""
     best: tuple[float, int] | None = None
