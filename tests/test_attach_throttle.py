@@ -137,3 +137,15 @@ def test_a_bad_hours_value_is_one_line_naming_the_key(value: object) -> None:
     assert "[fetch] recheck_attachments_every_hours" in message and "\n" not in message
     assert parse_config({"fetch": {"recheck_attachments_every_hours": 0}}).fetch.recheck_attachments_every_hours == 0
     assert parse_config({}).fetch.recheck_attachments_every_hours == 12
+
+
+def test_the_example_config_documents_every_fetch_key_with_its_default() -> None:
+    import dataclasses
+    import tomllib
+
+    example = Path(__file__).resolve().parents[1] / "config.example.toml"
+    documented = tomllib.loads(example.read_text("utf-8"))["fetch"]
+    keys = {f.name for f in dataclasses.fields(FetchSettings)}
+    assert set(documented) - {"details"} == keys - {"user_agent"}  # the user agent is commented out
+    defaults = FetchSettings()
+    assert {k: v for k, v in documented.items() if k != "details"} == {k: getattr(defaults, k) for k in keys - {"user_agent"}}
