@@ -150,3 +150,20 @@ def test_the_example_config_documents_every_fetch_key_with_its_default() -> None
     assert set(documented) - {"details"} == keys - {"user_agent"}  # the user agent is commented out
     defaults = FetchSettings()
     assert {k: v for k, v in documented.items() if k != "details"} == {k: getattr(defaults, k) for k in keys - {"user_agent"}}
+
+
+def test_revalidation_due_counts_hours_from_the_last_check() -> None:
+    from cnca_watch.capture import revalidation_due
+    from cnca_watch.models import AttachmentFile, Validators
+    from cnca_watch.store.attachments import KnownAttachment
+
+    def known(checked_at: str) -> KnownAttachment:
+        file = AttachmentFile(url="u", name="n", sha256="0" * 64, size=1, kind="pdf", text="", note=None, sheets_json="[]")
+        return KnownAttachment(file, Validators('"e"', None), checked_at)
+
+    assert revalidation_due(None, at(0), 12)  # never captured
+    assert not revalidation_due(known(at(0)), at(11.99), 12)
+    assert revalidation_due(known(at(0)), at(12), 12)
+    assert revalidation_due(known(at(0)), at(0), 0)  # 0: every run
+    assert revalidation_due(known(at(5)), at(0), 12)  # checked "in the future": the clock was set back
+    assert revalidation_due(known("not a time"), at(0), 12)

@@ -113,7 +113,8 @@ def revalidation_due(known: KnownAttachment | None, now: str, every_hours: int) 
     if known is None or every_hours <= 0:
         return True
     age = hours_between(known.checked_at, now)
-    return age is None or age >= every_hours
+    # a last check "in the future" (the clock was set back since) proves nothing: ask again
+    return age is None or age < 0 or age >= every_hours
 
 
 def links_to_fetch(
