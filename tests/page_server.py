@@ -16,7 +16,6 @@ import hashlib
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Callable
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -28,10 +27,6 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         with site.lock:
             site.requests.append((path, {k.lower(): v for k, v in self.headers.items()}))
-            hook = site.before_answer
-        if hook is not None:
-            hook(path)  # a test holding one answer back (bounded by the test's own timeout)
-        with site.lock:
             page = site.pages.get(path)
         if page is None:
             self._answer(404, b"not found")
@@ -75,7 +70,6 @@ class PageServer:
     def __init__(self, pages: dict[str, str | bytes | tuple[bytes, dict[str, str]]]) -> None:
         self.pages = dict(pages)
         self.requests: list[tuple[str, dict[str, str]]] = []
-        self.before_answer: Callable[[str], None] | None = None  # called with each path before it is answered
         self.lock = threading.Lock()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.site = self

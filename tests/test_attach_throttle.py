@@ -5,7 +5,6 @@ is found once due, and links of a changed announcement are always fetched."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -108,26 +107,6 @@ def test_zero_hours_revalidates_every_run_and_old_announcements_never(tmp_path: 
         # published long before the recheck window: not revalidated however old its last check
         run_at(replace(every_run, fetch=replace(every_run.fetch, recheck_attachments_days=0)), site, 24 * 3)
         assert run_at(replace(every_run, fetch=replace(every_run.fetch, recheck_attachments_days=0)), site, 24 * 3)[1] == []
-
-
-def test_due_links_of_the_stored_window_are_revalidated_while_the_list_is_fetched(tmp_path: Path) -> None:
-    with PageServer(pages()) as site:
-        config = config_for(site, tmp_path)
-        run_at(config, site, 0)
-        file_asked = threading.Event()
-        list_held: list[bool] = []
-
-        def hold_the_list(path: str) -> None:
-            if path == "/files/rules.docx":
-                file_asked.set()
-            elif path == "/list.html":
-                # answered only once the file was asked (or after 5 s): the order is the assertion
-                list_held.append(file_asked.wait(timeout=5))
-
-        site.before_answer = hold_the_list
-        steady, asked = run_at(config, site, 12)
-    assert list_held == [True]  # the revalidation went out before the list page was answered
-    assert steady.changes == () and len(asked) == 1 and steady.sources[0].requests == 2
 
 
 @pytest.mark.parametrize("value", [-1, 1.5, "12"])

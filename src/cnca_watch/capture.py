@@ -7,9 +7,10 @@ old — a conditional GET, so an unchanged file costs one 304.  Every other link
 the store already has.  Every failure is a per-file note: a hostile or missing file never fails
 its source nor loses its announcement's change.
 
-``start_revalidation`` starts the due links of the stored window before the source's list is
-fetched, through the same fetcher (same per-host and global limits), so that revalidation
-overlaps the page fetches instead of following them; ``capture_source`` then uses those answers.
+Revalidation follows the source's page fetches rather than starting beside them: the fetcher's
+per-host queue has no priority, so a head start could only use a slot the list requests leave
+idle (none, when several sources share a host) and would put old files ahead of the detail
+pages that carry news (docs/PERFORMANCE.md §5 has the measurement).
 
 The readers (pypdf, python-docx, openpyxl, xlrd) run in ``attachments.AttachmentReader``'s
 child process, started only when a run has a file to read.
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from cnca_watch.attachments.read import AttachmentReader
     from cnca_watch.settings import FetchSettings
     from cnca_watch.store.attachments import KnownAttachment
-    from cnca_watch.store.run_writer import RunWriter
 
 _TEXT_DIFF_CHARS = 4_000  # a replaced file's text diff is cut here (show has the full texts)
 
@@ -139,59 +139,14 @@ def links_to_fetch(
     return wanted
 
 
-class EarlyRevalidation:
-    """Revalidations of the stored window's due links, started before the list is fetched.
-
-    Each link is one task giving that link's ``SourceFiles``; ``capture_source`` takes the ones
-    whose link is still in the window, ``settle`` waits for the rest (never cancelled: a file
-    being read in the reader child must finish before the child reads another)."""
-
-    def __init__(self, tasks: dict[str, asyncio.Task[SourceFiles]]) -> None:
-        self._tasks = tasks
-
-    def take(self, url: str) -> asyncio.Task[SourceFiles] | None:
-        return self._tasks.pop(url, None)
-
-    async def settle(self) -> None:
-        """Wait for the revalidations nobody took; their answers are dropped (this run did
-        not see their announcement in its window, so nothing may be recorded for them)."""
-        left, self._tasks = list(self._tasks.values()), {}
-        if left:
-            await asyncio.gather(*left, return_exceptions=True)
-
-
-def start_revalidation(
-    source_name: str, source_url: str, writer: RunWriter, fetcher: _Getter, run: RunCapture
-) -> EarlyRevalidation | None:
-    """Start revalidating the due links of ``source_name``'s stored window (recent, listed, not
-    removed, at the same list URL).  None when there is nothing to start."""
-    settings = run.settings
-    if not settings.attachments:
-        return None
-    now = writer.started_at
-    try:
-        window = writer.window_attachment_links(source_name, source_url, recent_cutoff(now, settings.recheck_attachments_days))
-        known = writer.known_attachments(link.url for _, link in window) if window else {}
-    except Exception:  # noqa: BLE001 - a head start is an optimisation: the run goes on without it
-        return None
-    tasks: dict[str, asyncio.Task[SourceFiles]] = {}
-    for referer, link in window:
-        if link.url in tasks or not revalidation_due(known.get(link.url), now, settings.recheck_attachments_every_hours):
-            continue
-        tasks[link.url] = asyncio.ensure_future(_fetch_link(link, referer, known.get(link.url), fetcher, run))
-    return EarlyRevalidation(tasks) if tasks else None
-
-
 async def capture_source(
     announcements: Sequence[Announcement],
     to_fetch: set[str],
     known: Mapping[str, KnownAttachment],
     fetcher: _Getter,
     run: RunCapture,
-    early: EarlyRevalidation | None = None,
 ) -> SourceFiles:
-    """Fetch the links named in ``to_fetch`` (or take their early revalidation); carry every
-    other known file."""
+    """Fetch the links named in ``to_fetch``; carry every other known file."""
     out = SourceFiles()
     jobs: dict[str, asyncio.Future[SourceFiles]] = {}
     for item in announcements:
@@ -199,10 +154,7 @@ async def capture_source(
             url = attachment.url
             if url in out.by_url or url in jobs:
                 continue
-            started = early.take(url) if early is not None else None
-            if started is not None:  # asked already in this run: its answer stands
-                jobs[url] = started
-            elif url in to_fetch and run.settings.attachments:
+            if url in to_fetch and run.settings.attachments:
                 jobs[url] = asyncio.ensure_future(_fetch_link(attachment, item.url, known.get(url), fetcher, run))
             elif url in known:
                 out.by_url[url] = known[url].file

@@ -18,14 +18,12 @@ import httpx
 
 from cnca_watch import diff as diffing
 from cnca_watch.capture import (
-    EarlyRevalidation,
     RunCapture,
     SourceFiles,
     attachment_links,
     capture_source,
     links_to_fetch,
     replaced_file_diff,
-    start_revalidation,
     with_files,
 )
 from cnca_watch.clock import Clock, utc_now
@@ -177,8 +175,6 @@ async def _observe_source(
 ) -> _Observation:
     obs = _Observation(source=source)
     counted = _CountingFetcher(fetcher)
-    # the stored window's due attachment links, revalidated while the list is fetched
-    early = start_revalidation(source.name, source.url, run, counted, capture) if capture and source.details else None
     try:
         listed = await _fetch_list(source, counted, run.validators, obs)
         state = run.previous(source.name, [item.url for item in listed])
@@ -190,7 +186,7 @@ async def _observe_source(
         else:
             await _observe_items(source, listed, state, counted, tagger, obs, accept_layout, moved)
         if capture is not None and source.details:
-            await _capture_attachments(obs, state, counted, run, capture, tagger, early)
+            await _capture_attachments(obs, state, counted, run, capture, tagger)
     except BlockedError as exc:
         obs.status, obs.error = SourceStatus.BLOCKED, str(exc)
     except (FetchError, ExtractError) as exc:
@@ -199,8 +195,6 @@ async def _observe_source(
         obs.status = SourceStatus.ERROR
         obs.error = f"unexpected {type(exc).__name__} at {source.url}: {exc} (please report this)"
         obs.diff, obs.current = None, []
-    if early is not None:
-        await early.settle()
     obs.requests = counted.sent
     if progress:
         progress(source.name, obs.status.value)
@@ -411,7 +405,6 @@ async def _capture_attachments(
     run: RunWriter,
     capture: RunCapture,
     tagger: Tagger,
-    early: EarlyRevalidation | None = None,
 ) -> None:
     """Capture the attachment files of this source's window; a replaced file is a change."""
     if obs.unchanged:
@@ -428,7 +421,7 @@ async def _capture_attachments(
     try:
         known = run.known_attachments(links)
         to_fetch = links_to_fetch(candidates, always, known, now=run.started_at, settings=capture.settings)
-        files = await capture_source(candidates, to_fetch, known, fetcher, capture, early)
+        files = await capture_source(candidates, to_fetch, known, fetcher, capture)
     except Exception as exc:  # noqa: BLE001 - attachments must never cost the announcements
         obs.files = SourceFiles(notes=[f"attachments not captured: unexpected {type(exc).__name__}: {exc}"])
         return

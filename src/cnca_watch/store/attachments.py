@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-from cnca_watch.models import Attachment, AttachmentFile, Validators
+from cnca_watch.models import AttachmentFile, Validators
 from cnca_watch.store.backend import Db
-from cnca_watch.store.codec import attachments_from_json, in_chunks
+from cnca_watch.store.codec import in_chunks
 
 _FILE_COLUMNS = "f.sha256, f.size, f.kind, f.text, f.note, f.sheets_json"
 
@@ -54,21 +54,6 @@ def known_attachments(conn: Db, urls: Iterable[str]) -> dict[str, KnownAttachmen
             tuple(chunk),
         ):
             found[url] = KnownAttachment(_file(url, name, file_row), Validators(etag, last_modified), checked_at)
-    return found
-
-
-def window_links(conn: Db, source: str, source_url: str, since: str) -> list[tuple[str, Attachment]]:
-    """(announcement URL, link) for each link of ``source``'s stored window (listed, not
-    removed) published on or after ``since``, while the source still lists ``source_url``."""
-    found: list[tuple[str, Attachment]] = []
-    for url, attachments_json in conn.execute(
-        "SELECT a.url, v.attachments_json FROM announcements a JOIN sources s ON s.id = a.source_id"
-        " JOIN versions v ON v.id = a.latest_version_id"
-        " WHERE s.name = ? AND s.url = ? AND a.listed = 1 AND a.removed = 0 AND v.date >= ?"
-        " AND v.attachments_json <> '[]' ORDER BY a.position",
-        (source, source_url, since),
-    ):
-        found += [(url, link) for link in attachments_from_json(attachments_json)]
     return found
 
 

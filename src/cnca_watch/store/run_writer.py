@@ -9,7 +9,6 @@ from typing import Callable, Iterable, Iterator, Sequence
 from cnca_watch.errors import StoreError
 from cnca_watch.models import (
     Announcement,
-    Attachment,
     AttachmentFile,
     Change,
     ChangeKind,
@@ -106,11 +105,6 @@ class RunWriter:
         """What the store remembers of these attachment links (file, validators)."""
         with self._sql() as conn:
             return attachment_rows.known_attachments(conn, urls)
-
-    def window_attachment_links(self, source: str, source_url: str, since: str) -> list[tuple[str, Attachment]]:
-        """The links of the source's stored window published since ``since`` (to revalidate early)."""
-        with self._sql() as conn:
-            return attachment_rows.window_links(conn, source, source_url, since)
 
     # ---- writing
 
