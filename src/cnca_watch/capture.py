@@ -91,16 +91,6 @@ class SourceFiles:
     first_seen: set[str] = field(default_factory=set)  # links captured for the first time
     notes: list[str] = field(default_factory=list)
 
-    def absorb(self, other: SourceFiles) -> None:
-        """Add what one link's fetch gave (``other``) to the source's capture."""
-        self.by_url.update(other.by_url)
-        self.new_files += other.new_files
-        self.contents.update(other.contents)
-        self.remembered += other.remembered
-        self.replaced.update(other.replaced)
-        self.first_seen |= other.first_seen
-        self.notes += other.notes
-
 
 def recent_cutoff(today: str, days: int) -> str:
     """The first publication day (YYYY-MM-DD) still revalidated ``days`` after ``today``."""
@@ -148,26 +138,19 @@ async def capture_source(
 ) -> SourceFiles:
     """Fetch the links named in ``to_fetch``; carry every other known file."""
     out = SourceFiles()
-    jobs: dict[str, asyncio.Future[SourceFiles]] = {}
+    jobs: dict[str, tuple[Attachment, Announcement]] = {}
     for item in announcements:
         for attachment in item.attachments:
             url = attachment.url
             if url in out.by_url or url in jobs:
                 continue
             if url in to_fetch and run.settings.attachments:
-                jobs[url] = asyncio.ensure_future(_fetch_link(attachment, item.url, known.get(url), fetcher, run))
+                jobs[url] = (attachment, item)
             elif url in known:
                 out.by_url[url] = known[url].file
-    for part in await asyncio.gather(*jobs.values()):
-        out.absorb(part)
-    return out
-
-
-async def _fetch_link(
-    link: Attachment, referer: str, known: KnownAttachment | None, fetcher: _Getter, run: RunCapture
-) -> SourceFiles:
-    out = SourceFiles()
-    await _fetch_one(link, referer, known, fetcher, run, out)
+    await asyncio.gather(
+        *(_fetch_one(link, item.url, known.get(url), fetcher, run, out) for url, (link, item) in jobs.items())
+    )
     return out
 
 
