@@ -278,6 +278,7 @@ def _field_lengths(conn: sqlite3.Connection, doc_ids: Sequence[int]) -> dict[int
 
 def _document_frequency(conn: sqlite3.Connection, term: str, documents: int) -> int:
     """Documents holding ``term``, estimated from the trigram dictionary (exact for 3 characters)."""
+    term = term.lower()  # the dictionary holds case-folded trigrams, as ``_expand`` reads them
     if len(term) >= 3:
         counts = [
             row[0] if (row := conn.execute("SELECT doc FROM search_vocab WHERE term = ?", (trigram,)).fetchone()) else 0

@@ -159,13 +159,14 @@ def _statistics(db: Any, query: Query) -> tuple[int, dict[str, float], dict[str,
         for _ in terms
     ]
     row = db.execute(
-        "SELECT (SELECT count(*) FROM search_doc), count(*), avg(length(s.title)), avg(length(s.body)),"
-        f" avg(length(s.attachments)), {', '.join(holds)} FROM"
+        # sums, not avg(): Python divides as SQLite's search does, so equal inputs score equal bits
+        "SELECT (SELECT count(*) FROM search_doc), count(*), sum(length(s.title)), sum(length(s.body)),"
+        f" sum(length(s.attachments)), {', '.join(holds)} FROM"
         " (SELECT title, body, attachments FROM search_doc ORDER BY doc_id DESC LIMIT ?) AS s",
         [*(ascii_lower(term) for term in terms for _ in FIELDS), SAMPLE],
     ).fetchone()
     documents, sampled = int(row[0]), int(row[1])
-    averages = {field: float(value or 0.0) for field, value in zip(FIELDS, row[2:5])}
+    averages = {field: int(total or 0) / sampled if sampled else 0.0 for field, total in zip(FIELDS, row[2:5])}
     scale = documents / sampled if sampled else 0.0
     frequencies = {term: max(int(round(count * scale)), 1 if count else 0) for term, count in zip(terms, row[5:])}
     return documents, averages, frequencies
