@@ -4,20 +4,22 @@ The query is parsed once by ``search_query`` (the grammar SQLite's search uses t
 module only emits PostgreSQL's SQL for it.  Read-only: a role with SELECT alone can search.
 
 Why this shape:
-* Matching is exact in SQL: ``ILIKE '%term%'`` on the store's ``COLLATE "C"`` text folds ASCII
-  letters only, as SQLite's ``lower()`` does, so no candidate needs confirming afterwards.
+* Matching is exact in SQL: ``LIKE '%term%'``, or ``ILIKE`` when the term has ASCII letters,
+  on the store's ``COLLATE "C"`` text, which folds ASCII letters only, as SQLite's ``lower()``
+  does; so no candidate needs confirming afterwards.
 * pg_trgm's GIN index (``search_doc_trgm``, made by migration v8 where the extension can be
-  created) serves ``ILIKE`` for terms of 3+ characters.  A 1–2 character term has no trigram
-  to look up, so it is asked as ``strpos(lower(…))``: the planner then walks the newest
-  documents backwards and stops after ``CANDIDATES`` matches.  Without the index (no
-  extension, or no right to create it) the same SQL scans: correct, slower, and said once.
+  created) serves LIKE/ILIKE for terms of 3+ characters.  A 1–2 character term has no trigram
+  to look up: the planner then walks the newest documents backwards and stops after
+  ``CANDIDATES`` matches.  Without the index (no extension, or no right to create it) the same
+  SQL scans: correct, slower, and ``index_notes`` says so.
 * pg_trgm reads only what the database's LC_CTYPE classes as letters: under plain ``C`` it
   skips Chinese altogether (its index then cannot narrow a Chinese query); any UTF-8 locale
   (``C.UTF-8``, ``en_US.UTF-8`` …) indexes it.
 * Ranking is ``search_query.bm25_score``, SQLite's formula, fed from SQL: which field holds
-  each term and the fields' lengths for the newest ``CANDIDATES`` matches (one query);
-  document count exact; mean field lengths and each term's document frequency from the newest
-  ``SAMPLE`` documents, scaled (exact on a store of up to ``SAMPLE`` versions).
+  each term and the fields' lengths in characters for the newest ``CANDIDATES`` matches (one
+  query); the document count exact; mean field lengths and each term's document frequency
+  from the newest ``SAMPLE`` documents, scaled (exact on a store of up to ``SAMPLE``
+  versions, where a query of 3-character terms scores exactly as on SQLite).
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ from cnca_watch.search_query import (
     FIELDS,
     Hit,
     Query,
-    ascii_lower,
     bm25_score,
     checked_fields,
     idf,
@@ -43,8 +44,14 @@ INDEX_SQL = (
     f"CREATE INDEX IF NOT EXISTS {INDEX} ON search_doc"
     " USING gin (title gin_trgm_ops, body gin_trgm_ops, attachments gin_trgm_ops)"
 )
-SAMPLE = 5_000  # newest documents that mean lengths and document frequencies are read from
-_TRIGRAM = 3  # pg_trgm can look up a term of this many characters or more
+# Each use of a stored (TOASTed, compressed) text decompresses it again: the newest ids are
+# picked first, then each of their fields is decompressed once (``|| ''`` in a subquery the
+# planner may not flatten, OFFSET 0) and the lengths and term tests read that copy.
+_DETOASTED = (
+    "SELECT t.doc_id, t.title || '' AS title, t.body || '' AS body, t.attachments || '' AS attachments"
+    " FROM ({}) AS c JOIN search_doc AS t ON t.doc_id = c.doc_id OFFSET 0"
+)
+SAMPLE = 1_000  # newest documents that mean lengths and document frequencies are read from
 
 
 def ensure_index(db: Any) -> bool:
@@ -102,11 +109,13 @@ def search(
     if doc_filter:
         where.append(f"d.doc_id IN ({doc_filter[0]})")
         parameters += list(doc_filter[1])
+    holds = {term: _holds(term) for term in parsed.terms}
+    newest = f"SELECT d.doc_id FROM search_doc AS d WHERE {' AND '.join(where)} ORDER BY d.doc_id DESC LIMIT ?"
     rows = db.execute(
-        "SELECT d.doc_id, length(d.title), length(d.body), length(d.attachments)"
-        + "".join(f", strpos(lower(d.{field}), ?) > 0" for _, field in presence)
-        + f" FROM search_doc AS d WHERE {' AND '.join(where)} ORDER BY d.doc_id DESC LIMIT ?",
-        [*(ascii_lower(term) for term, _ in presence), *parameters, CANDIDATES],
+        "SELECT s.doc_id, length(s.title), length(s.body), length(s.attachments)"
+        + "".join(", " + holds[term][0].format(f"s.{field}") for term, field in presence)
+        + f" FROM ({_DETOASTED.format(newest)}) AS s",
+        [*(holds[term][1] for term, _ in presence), *parameters, CANDIDATES],
     ).fetchall()
     if not rows:
         return []
@@ -126,26 +135,28 @@ def search(
     ]
 
 
-def _match(query: Query, fields: Sequence[str]) -> tuple[str, list[object]]:
-    """SQL over ``d`` (search_doc) true exactly when the document answers ``query`` in ``fields``."""
+def _match(query: Query, fields: Sequence[str], alias: str = "d") -> tuple[str, list[object]]:
+    """SQL over ``alias`` (search_doc) true exactly when the document answers ``query`` in ``fields``."""
     groups: list[str] = []
     parameters: list[object] = []
     for group in query.groups:
         terms = []
         for term in group:
-            if len(term) >= _TRIGRAM:  # ILIKE: what pg_trgm's index can serve
-                terms.append("(" + " OR ".join(f"d.{field} ILIKE ?" for field in fields) + ")")
-                parameters += [_contains_pattern(term)] * len(fields)
-            else:
-                terms.append("(" + " OR ".join(f"strpos(lower(d.{field}), ?) > 0" for field in fields) + ")")
-                parameters += [ascii_lower(term)] * len(fields)
+            sql, parameter = _holds(term)
+            terms.append("(" + " OR ".join(sql.format(f"{alias}.{field}") for field in fields) + ")")
+            parameters += [parameter] * len(fields)
         groups.append("(" + " AND ".join(terms) + ")")
     return "(" + " OR ".join(groups) + ")", parameters
 
 
-def _contains_pattern(term: str) -> str:
-    """A LIKE pattern matching ``term`` anywhere, its own ``%``, ``_`` and ``\\`` taken literally."""
-    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def _holds(term: str) -> tuple[str, str]:
+    """(SQL with ``{}`` for the column, its parameter): true when the column holds ``term``.
+
+    LIKE when the term has no ASCII letter to fold (it scans fastest), else ILIKE; both exact
+    on the store's ``COLLATE "C"`` text, and both served by pg_trgm's index for 3+ characters."""
+    pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    folds = any(char.isascii() and char.isalpha() for char in term)
+    return ("{} ILIKE ?" if folds else "{} LIKE ?"), pattern
 
 
 def _statistics(db: Any, query: Query) -> tuple[int, dict[str, float], dict[str, int]]:
@@ -154,16 +165,16 @@ def _statistics(db: Any, query: Query) -> tuple[int, dict[str, float], dict[str,
     Counted over the newest ``SAMPLE`` documents and scaled to the whole store: a bounded
     read whatever the store's size or the term's frequency."""
     terms = list(query.terms)
-    holds = [
-        "count(*) FILTER (WHERE " + " OR ".join(f"strpos(lower(s.{field}), ?) > 0" for field in FIELDS) + ")"
-        for _ in terms
+    holds = [_holds(term) for term in terms]
+    counts = [
+        "count(*) FILTER (WHERE " + " OR ".join(sql.format(f"s.{field}") for field in FIELDS) + ")" for sql, _ in holds
     ]
     row = db.execute(
         # sums, not avg(): Python divides as SQLite's search does, so equal inputs score equal bits
         "SELECT (SELECT count(*) FROM search_doc), count(*), sum(length(s.title)), sum(length(s.body)),"
-        f" sum(length(s.attachments)), {', '.join(holds)} FROM"
-        " (SELECT title, body, attachments FROM search_doc ORDER BY doc_id DESC LIMIT ?) AS s",
-        [*(ascii_lower(term) for term in terms for _ in FIELDS), SAMPLE],
+        f" sum(length(s.attachments)), {', '.join(counts)} FROM"
+        f" ({_DETOASTED.format('SELECT doc_id FROM search_doc ORDER BY doc_id DESC LIMIT ?')}) AS s",
+        [*(pattern for _, pattern in holds for _ in FIELDS), SAMPLE],
     ).fetchone()
     documents, sampled = int(row[0]), int(row[1])
     averages = {field: int(total or 0) / sampled if sampled else 0.0 for field, total in zip(FIELDS, row[2:5])}
