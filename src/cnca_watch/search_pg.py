@@ -24,7 +24,7 @@ Why this shape:
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from cnca_watch.search_query import (
     CANDIDATES,
@@ -38,6 +38,9 @@ from cnca_watch.search_query import (
     ranked,
     snippet_hit,
 )
+
+if TYPE_CHECKING:
+    from cnca_watch.store.backend import PostgresDb
 
 INDEX = "search_doc_trgm"
 INDEX_SQL = (
@@ -54,7 +57,7 @@ _DETOASTED = (
 SAMPLE = 1_000  # newest documents that mean lengths and document frequencies are read from
 
 
-def ensure_index(db: Any) -> bool:
+def ensure_index(db: "PostgresDb") -> bool:
     """Create pg_trgm and the trigram index, if the server has the extension and this role may
     create it; False (and nothing changed) otherwise.  Runs in the caller's transaction."""
     try:
@@ -66,7 +69,7 @@ def ensure_index(db: Any) -> bool:
     return True
 
 
-def index_notes(db: Any) -> list[str]:
+def index_notes(db: "PostgresDb") -> list[str]:
     """What makes this store's search slower than it could be, one line each (empty: nothing)."""
     row = db.execute(
         "SELECT to_regclass(?) IS NOT NULL, d.datlocprovider = 'c' AND d.datctype IN ('C', 'POSIX')"
@@ -90,7 +93,7 @@ def index_notes(db: Any) -> list[str]:
 
 
 def search(
-    db: Any,
+    db: "PostgresDb",
     query: str | Query,
     *,
     fields: Sequence[str] = FIELDS,
@@ -123,7 +126,7 @@ def search(
     idfs = {term: idf(documents, frequencies[term]) for term in parsed.terms}
     scores = {
         row[0]: bm25_score(
-            [pair for pair, holds in zip(presence, row[4:]) if holds], dict(zip(FIELDS, row[1:4])), averages, idfs
+            [pair for pair, held in zip(presence, row[4:]) if held], dict(zip(FIELDS, row[1:4])), averages, idfs
         )
         for row in rows
     }
@@ -159,7 +162,7 @@ def _holds(term: str) -> tuple[str, str]:
     return ("{} ILIKE ?" if folds else "{} LIKE ?"), pattern
 
 
-def _statistics(db: Any, query: Query) -> tuple[int, dict[str, float], dict[str, int]]:
+def _statistics(db: "PostgresDb", query: Query) -> tuple[int, dict[str, float], dict[str, int]]:
     """(documents, mean length per field, documents holding each term in any field).
 
     Counted over the newest ``SAMPLE`` documents and scaled to the whole store: a bounded
@@ -183,7 +186,7 @@ def _statistics(db: Any, query: Query) -> tuple[int, dict[str, float], dict[str,
     return documents, averages, frequencies
 
 
-def _texts(db: Any, doc_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+def _texts(db: "PostgresDb", doc_ids: Sequence[int]) -> dict[int, dict[str, str]]:
     if not doc_ids:
         return {}
     rows = db.execute(
