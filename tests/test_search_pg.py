@@ -98,6 +98,25 @@ def test_a_refused_extension_leaves_the_store_migrated_and_without_the_index(
             db.close()
 
 
+def test_a_store_from_before_the_index_gets_it_on_upgrade(postgres_server: Any, search_templates: Any) -> None:
+    from cnca_watch.store import Store
+    from search_engines import copy_of
+
+    url = copy_of(postgres_server, search_templates["postgresql"])
+    engine = PostgresEngine(url)
+    try:
+        engine.add(1, "关于发布锂离子电池认证规则的公告", "正文")
+        engine.execute(f"DROP INDEX {search_pg.INDEX}")
+        engine.execute("UPDATE meta SET value = '7' WHERE key = 'schema_version'")  # as v7 left it
+        assert search_pg.index_notes(engine.db)  # a scan, said
+        Store.open(url).close()  # the first monitor of this version upgrades it
+        assert search_pg.index_notes(engine.db) == []
+        assert [h.doc_id for h in engine.search("锂离子")] == [1]
+        assert search_pg.INDEX in _plan(engine, "锂离子")
+    finally:
+        engine.close()
+
+
 def test_reindexing_a_version_replaces_its_text(engines: dict[str, Any]) -> None:
     engine = engines["postgresql"]
     engine.add(1, "旧标题实施规则", "旧正文")

@@ -116,13 +116,6 @@ def needles(query: Query) -> list[str]:
     return sorted({ascii_lower(term) for term in query.terms}, key=len, reverse=True)
 
 
-def matches(query: Query, texts: Mapping[str, str], fields: Sequence[str]) -> bool:
-    """Whether a document (its text per field) answers ``query`` in ``fields``: the definition
-    both stores' SQL implements."""
-    folded = [ascii_lower(texts.get(field, "")) for field in fields]
-    return any(all(any(ascii_lower(term) in text for text in folded) for term in group) for group in query.groups)
-
-
 # ---------------------------------------------------------------------------- ranking
 
 
