@@ -109,6 +109,19 @@ def test_english_words_phrases_and_operators(engine: Engine) -> None:
     assert ids(engine.search("检测 AND ISO")) == [2]
 
 
+def test_like_wildcards_and_backslashes_are_plain_characters(engine: Engine) -> None:
+    engine.add(1, "抽查合格率100%的通知", "")
+    engine.add(2, "文件名 rule_v2.pdf", "")
+    engine.add(3, "路径 C:\\cnca\\rules", "")
+    engine.add(4, "rulexv2 合格率1000", "")
+    assert ids(engine.search("100%")) == [1]
+    assert ids(engine.search('"%的"')) == [1]
+    assert ids(engine.search("rule_v2")) == [2]
+    assert ids(engine.search("_")) == [2]
+    assert ids(engine.search("\\cnca\\")) == [3]
+    assert ids(engine.search("%")) == [1]
+
+
 # ---------------------------------------------------------------------------- ranking and snippets
 
 
