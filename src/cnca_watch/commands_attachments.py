@@ -18,6 +18,7 @@ from cnca_watch.cli_common import (
     guard,
     load,
     output_options,
+    print_error,
 )
 from cnca_watch.clock import PERIOD_HELP
 
@@ -48,14 +49,13 @@ def register(app: typer.Typer) -> None:
         """Full-text search over titles, bodies and attachment text of every stored version."""
         from cnca_watch.searching import FIELDS, search_store
 
-        emit(
-            "search",
-            output,
-            search_store(
-                load(config_path, store), query, areas=area or (), sources=source or (), since=since, until=until,
-                kinds=kind or (), fields=tuple(within or FIELDS), limit=limit,
-            ),
+        result = search_store(
+            load(config_path, store), query, areas=area or (), sources=source or (), since=since, until=until,
+            kinds=kind or (), fields=tuple(within or FIELDS), limit=limit,
         )
+        for note in result.notes:  # stderr: the output (JSON included) stays what it always is
+            print_error(note)
+        emit("search", output, result)
 
     @attachment_app.command("get")
     @guard

@@ -15,7 +15,7 @@ Why this shape:
   "every trigram that starts with it", read from the term dictionary (``fts5vocab``) —
   exact, not a guess.
 * Ranking is BM25 with the title weighted above body and attachments, computed from the
-  text for the newest ``_CANDIDATES`` matches: FTS5's bm25() would need positions, and
+  text for the newest ``CANDIDATES`` matches: FTS5's bm25() would need positions, and
   without them re-tokenizes every matching row (seconds on a common word).
 * External content (``search_doc``, shown to FTS5 through a padding view) keeps only the index
   in FTS5's own tables; snippets are cut from ``search_doc`` by character position.
@@ -24,19 +24,31 @@ Why this shape:
 from __future__ import annotations
 
 import json
-import math
-import re
 import sqlite3
-from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Sequence
 
-FIELDS = ("title", "body", "attachments")
+# the query language, ranking and snippets are shared with PostgreSQL's search (search_pg)
+from cnca_watch.search_query import (
+    CANDIDATES,
+    FIELDS,
+    Hit,
+    Query,
+    SearchQueryError,
+    ascii_lower,
+    bm25_score,
+    checked_fields,
+    idf,
+    parse_query,
+    ranked,
+    snippet_hit,
+)
+
+__all__ = [
+    "FIELDS", "Hit", "Query", "SearchQueryError", "SearchUnavailable", "ensure_schema", "index_document",
+    "optimize_index", "parse_query", "rebuild_index", "remove_document", "search",
+]
+
 _PAD = "  "  # two trailing spaces: every character then starts a trigram
-_WEIGHTS = {"title": 8.0, "body": 1.0, "attachments": 0.6}
-_K1, _B = 1.2, 0.75
-_CANDIDATES = 2_000  # newest matching documents that are scored
-_SNIPPET_BEFORE, _SNIPPET_AFTER = 30, 90
-_MAX_TERMS = 16
 _MAX_EXPANSION = 20_000  # distinct trigrams one short term may expand to (a 1-char term can be thousands)
 
 PLAIN_SCHEMA = """
@@ -62,39 +74,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS search_vocab USING fts5vocab(search_fts, 'row
 
 class SearchUnavailable(RuntimeError):
     """This Python's SQLite lacks FTS5 or its trigram tokenizer."""
-
-
-class SearchQueryError(ValueError):
-    """A malformed search query; the message says what to change."""
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    doc_id: int
-    rank: int  # 1-based position in the answer
-    score: float  # BM25, title weighted: higher is better
-    field: str  # where the snippet comes from: title, body or attachments
-    snippet: str  # plain text, whitespace flattened
-    spans: tuple[tuple[int, int], ...]  # [start, end) of each match inside ``snippet``
-
-    def marked(self, before: str = "[", after: str = "]") -> str:
-        """The snippet with each match wrapped (renderers pass their own, escaped, markers)."""
-        parts, last = [], 0
-        for start, end in self.spans:
-            parts += [self.snippet[last:start], before, self.snippet[start:end], after]
-            last = end
-        return "".join(parts) + self.snippet[last:]
-
-
-@dataclass(frozen=True, slots=True)
-class Query:
-    """A parsed query: OR of AND-groups of literal terms (each a substring to find)."""
-
-    groups: tuple[tuple[str, ...], ...]
-
-    @property
-    def terms(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(term for group in self.groups for term in group))
 
 
 def check_available(conn: sqlite3.Connection) -> None:
@@ -163,40 +142,6 @@ def optimize_index(conn: sqlite3.Connection) -> None:
 
 # ---------------------------------------------------------------------------- queries
 
-_TOKEN = re.compile(r'"([^"]*)"|“([^”]*)”|(\S+)')
-
-
-def parse_query(text: str) -> Query:
-    """``认证 机构`` (both), ``认证 OR 3C`` (either), ``"quoted phrase"``; AND binds tighter than OR."""
-    if text.count('"') % 2 or text.count("“") != text.count("”"):
-        raise SearchQueryError(f"search query {text!r} has an unclosed quote; close the phrase with a matching quote")
-    groups: list[list[str]] = [[]]
-    previous_was_operator = True  # at the start, an operator has nothing on its left
-    for match in _TOKEN.finditer(text):
-        quoted = match.group(1) if match.group(1) is not None else match.group(2)
-        word = match.group(3)
-        if word in ("AND", "OR"):
-            if previous_was_operator:
-                raise SearchQueryError(f"search query {text!r}: {word} needs a term on each side")
-            if word == "OR":
-                groups.append([])
-            previous_was_operator = True
-            continue
-        term = " ".join((quoted if quoted is not None else word).split())
-        if not term:
-            raise SearchQueryError(f"search query {text!r} has an empty phrase; put words between the quotes")
-        groups[-1].append(term)
-        previous_was_operator = False
-    if not any(groups):
-        raise SearchQueryError("the search query is empty; give a word or phrase to look for")
-    if previous_was_operator:
-        raise SearchQueryError(f"search query {text!r} ends with an operator; add a term after it")
-    query = Query(tuple(tuple(dict.fromkeys(group)) for group in groups))
-    if len(query.terms) > _MAX_TERMS:
-        raise SearchQueryError(f"search query has {len(query.terms)} terms; use at most {_MAX_TERMS}")
-    return query
-
-
 def search(
     conn: sqlite3.Connection,
     query: str | Query,
@@ -212,22 +157,21 @@ def search(
     ``("SELECT id FROM versions WHERE day >= ?", [since])`` for ``--since``.
     """
     parsed = parse_query(query) if isinstance(query, str) else query
-    unknown = [f for f in fields if f not in FIELDS]
-    if unknown or not fields:
-        raise SearchQueryError(f"search fields {unknown or '(none)'} unknown; choose from {', '.join(FIELDS)}")
-    if limit < 1:
-        raise SearchQueryError("search limit must be at least 1")
+    fields = checked_fields(fields, limit)
     expression = _fts_expression(conn, parsed)
     if expression is None:
         return []
-    fields = tuple(f for f in FIELDS if f in fields)
     try:
         found = _ranked(conn, parsed, expression, fields, limit, doc_filter)
     except sqlite3.OperationalError as exc:
         if "fts5" in str(exc) or "syntax" in str(exc):
             raise SearchQueryError(f"search query {parsed.terms!r} could not be run ({exc}); simplify it") from None
         raise
-    return [_hit(conn, parsed, doc_id, rank, score, fields) for rank, (doc_id, score) in enumerate(found, start=1)]
+    texts = _texts(conn, [doc_id for doc_id, _ in found])
+    return [
+        snippet_hit(doc_id, rank, score, texts.get(doc_id, {}), fields, parsed)
+        for rank, (doc_id, score) in enumerate(found, start=1)
+    ]
 
 
 def _ranked(
@@ -238,7 +182,8 @@ def _ranked(
     limit: int,
     doc_filter: tuple[str, Sequence[object]] | None,
 ) -> list[tuple[int, float]]:
-    """BM25 (title weighted, term presence per field) over the newest ``_CANDIDATES`` matches.
+    """BM25 (``search_query.bm25_score``: title weighted, term presence per field) over the
+    newest ``CANDIDATES`` matches.
 
     FTS5's own bm25() needs token positions, which detail='column' does not keep: it would
     re-tokenize every matching document (seconds on a common word).  Here every input comes
@@ -249,42 +194,50 @@ def _ranked(
     totals = _totals(conn)
     if totals is None:
         return []
-    documents, average_lengths = totals
+    documents, averages = totals
     where: list[str] = ["search_fts MATCH ?"]
     parameters: list[object] = [_in_fields(expression, fields)]
     if doc_filter:
         where.append(f"rowid IN ({doc_filter[0]})")
         parameters += list(doc_filter[1])
     candidates = [row[0] for row in conn.execute(
-        f"SELECT rowid FROM search_fts WHERE {' AND '.join(where)} ORDER BY rowid DESC LIMIT ?", (*parameters, _CANDIDATES)
+        f"SELECT rowid FROM search_fts WHERE {' AND '.join(where)} ORDER BY rowid DESC LIMIT ?", (*parameters, CANDIDATES)
     )]  # fmt: skip
     if not candidates:
         return []
     low, high = candidates[-1], candidates[0]
-    averages = [max(average_lengths[field], 1.0) for field in FIELDS]
-    saturation = {  # BM25's (k1 + 1) / (tf + k1 * (1 - b + b * length / average)) with tf = 1
-        doc_id: [(_K1 + 1) / (1 + _K1 * (1 - _B + _B * size / average)) for size, average in zip(sizes, averages)]
-        for doc_id, sizes in _field_lengths(conn, candidates).items()
-    }
-    neutral = [(_K1 + 1) / (1 + _K1)] * len(FIELDS)
-    scores = dict.fromkeys(candidates, 0.0)
+    sizes = _field_lengths(conn, candidates)
+    present: dict[int, list[tuple[str, str]]] = {doc_id: [] for doc_id in candidates}
+    idfs: dict[str, float] = {}
     for term in query.terms:
         term_expression = _term_expression(conn, term)
         if term_expression is None:
             continue
-        idf = math.log((documents - (df := _document_frequency(conn, term, documents)) + 0.5) / (df + 0.5) + 1)
+        idfs[term] = idf(documents, _document_frequency(conn, term, documents))
         for field in fields:
-            column, weight = FIELDS.index(field), idf * _WEIGHTS[field]
             for (doc_id,) in conn.execute(
                 "SELECT rowid FROM search_fts WHERE search_fts MATCH ? AND rowid BETWEEN ? AND ?",
                 (_in_fields(term_expression, (field,)), low, high),
             ):
-                if doc_id in scores:
-                    scores[doc_id] += weight * saturation.get(doc_id, neutral)[column]
-    ordered = sorted(scores.items(), key=lambda item: (-item[1], -item[0]))
+                if doc_id in present:
+                    present[doc_id].append((term, field))
+    ordered = ranked({
+        doc_id: bm25_score(pairs, sizes.get(doc_id), averages, idfs) for doc_id, pairs in present.items()
+    })  # fmt: skip
     if all(len(term) <= 3 for term in query.terms):
         return ordered[:limit]  # trigram and prefix matches are exact: nothing to confirm
     return _confirmed(conn, query, fields, ordered, limit)
+
+
+def _texts(conn: sqlite3.Connection, doc_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    """The documents' text per field (snippets are cut from it)."""
+    return {
+        doc_id: dict(zip(FIELDS, row))
+        for doc_id, *row in conn.execute(
+            "SELECT doc_id, title, body, attachments FROM search_doc WHERE doc_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(doc_ids)),),
+        )
+    }
 
 
 def _confirmed(
@@ -307,7 +260,7 @@ def _confirmed(
     return kept[:limit]
 
 
-def _field_lengths(conn: sqlite3.Connection, doc_ids: Sequence[int]) -> dict[int, list[int]]:
+def _field_lengths(conn: sqlite3.Connection, doc_ids: Sequence[int]) -> dict[int, dict[str, int]]:
     """Tokens per column of each document, from FTS5's docsize table (no text is read)."""
     lengths = {}
     for doc_id, blob in conn.execute(
@@ -319,12 +272,13 @@ def _field_lengths(conn: sqlite3.Connection, doc_ids: Sequence[int]) -> dict[int
             if byte < 0x80:
                 values.append(value)
                 value = 0
-        lengths[doc_id] = values
+        lengths[doc_id] = dict(zip(FIELDS, values))
     return lengths
 
 
 def _document_frequency(conn: sqlite3.Connection, term: str, documents: int) -> int:
     """Documents holding ``term``, estimated from the trigram dictionary (exact for 3 characters)."""
+    term = term.lower()  # the dictionary holds case-folded trigrams, as ``_expand`` reads them
     if len(term) >= 3:
         counts = [
             row[0] if (row := conn.execute("SELECT doc FROM search_vocab WHERE term = ?", (trigram,)).fetchone()) else 0
@@ -404,14 +358,6 @@ def _trigrams(term: str) -> list[str]:
     return list(dict.fromkeys(term[i : i + 3] for i in range(len(term) - 2)))
 
 
-def _ascii_lower(text: str) -> str:
-    # SQLite's lower() folds ASCII only; the confirming instr() must fold the same way
-    return text.translate(_ASCII_LOWER)
-
-
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-
-
 def _confirmation(query: Query, fields: Sequence[str]) -> tuple[str, list[object]]:
     """SQL over ``d`` (search_doc) true exactly when the document matches ``query`` in ``fields``."""
     groups: list[str] = []
@@ -420,48 +366,10 @@ def _confirmation(query: Query, fields: Sequence[str]) -> tuple[str, list[object
         terms = []
         for term in group:
             terms.append("(" + " OR ".join(f"instr(lower(d.{field}), ?) > 0" for field in fields) + ")")
-            parameters += [_ascii_lower(term)] * len(fields)
+            parameters += [ascii_lower(term)] * len(fields)
         groups.append("(" + " AND ".join(terms) + ")")
     return " OR ".join(groups), parameters
 
 
 def _phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
-
-
-# ---------------------------------------------------------------------------- snippets
-
-def _hit(conn: sqlite3.Connection, query: Query, doc_id: int, rank: int, score: float, fields: tuple[str, ...]) -> Hit:
-    needles = sorted({_ascii_lower(term) for term in query.terms}, key=len, reverse=True)
-    positions = ", ".join(f"instr(lower({field}), ?)" for field in fields for _ in needles)
-    found = conn.execute(
-        f"SELECT {positions} FROM search_doc WHERE doc_id = ?", (*[n for _ in fields for n in needles], doc_id)
-    ).fetchone()
-    for index, field in enumerate(fields):
-        hits = [p for p in found[index * len(needles) : (index + 1) * len(needles)] if p]
-        if hits:
-            start = max(1, min(hits) - _SNIPPET_BEFORE)
-            (window, length) = conn.execute(
-                f"SELECT substr({field}, ?, ?), length({field}) FROM search_doc WHERE doc_id = ?",
-                (start, _SNIPPET_BEFORE + _SNIPPET_AFTER, doc_id),
-            ).fetchone()
-            prefix = "…" if start > 1 else ""
-            suffix = "…" if start - 1 + len(window) < length else ""
-            return _snippet_hit(doc_id, rank, score, field, prefix + window + suffix, needles)
-    title = conn.execute("SELECT substr(title, 1, ?) FROM search_doc WHERE doc_id = ?", (_SNIPPET_AFTER, doc_id)).fetchone()
-    # Unicode case folding in FTS5 can match what SQLite's ASCII lower() does not locate.
-    return _snippet_hit(doc_id, rank, score, "title", title[0] if title else "", needles)
-
-
-def _snippet_hit(doc_id: int, rank: int, score: float, field: str, text: str, needles: Iterable[str]) -> Hit:
-    flat = re.sub(r"\s", " ", text)  # one character for one: spans stay valid
-    lowered = _ascii_lower(flat)
-    spans: list[tuple[int, int]] = []
-    for needle in needles:  # longest first, so a long match is not split by a shorter one
-        start = lowered.find(needle)
-        while start >= 0:
-            end = start + len(needle)
-            if not any(s < end and start < e for s, e in spans):
-                spans.append((start, end))
-            start = lowered.find(needle, end)
-    return Hit(doc_id, rank, score, field, flat, tuple(sorted(spans)))

@@ -19,11 +19,13 @@ FIELDS = ("title", "body", "attachments")
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
-    """``search``'s payload: the query as given, where it looked, and the ranked hits."""
+    """``search``'s payload: the query as given, where it looked, and the ranked hits; ``notes``
+    (not part of the output) say why this store searches slower than it could."""
 
     query: str
     fields: tuple[str, ...]
     hits: tuple["SearchHit", ...]
+    notes: tuple[str, ...] = ()
 
 
 def search_store(
@@ -67,7 +69,8 @@ def search_store(
             hits = store.search(query, fields=chosen, limit=limit, filters=filters)
         except (SearchQueryError, SearchUnavailable) as exc:
             raise UsageError(str(exc)) from None
-    return SearchResult(query=query, fields=chosen, hits=tuple(hits))
+        notes = store.search_notes()
+    return SearchResult(query=query, fields=chosen, hits=tuple(hits), notes=tuple(notes))
 
 
 def attachment_file(config: "Config", key: str) -> "StoredFile":

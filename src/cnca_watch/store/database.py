@@ -11,7 +11,7 @@ from cnca_watch.models import Change
 from cnca_watch.store.attachments import StoredFile, stored_file
 from cnca_watch.store.backend import Db, SqliteDb, is_postgres_url, sqlite_path
 from cnca_watch.store.backfill import STORED_ITEMS_SELECT, BackfillSession, StoredItem, stored_items
-from cnca_watch.store.search import SearchFilters, SearchHit, search_versions
+from cnca_watch.store.search import SearchFilters, SearchHit, search_notes, search_versions
 from cnca_watch.store.codec import CHANGE_SELECT, areas_to_json, change_from_row, in_chunks
 from cnca_watch.store.fields import FieldsStore
 from cnca_watch.store.files import refuse_non_sqlite
@@ -143,6 +143,13 @@ class Store(LookBack, HealthQueries, RoutingQueries, FieldsStore):
         """Ranked hits over every stored version (see ``store.search``)."""
         try:
             return search_versions(self._db, query, fields=fields, limit=limit, filters=filters)
+        except self._db.errors as exc:
+            raise self._db.failure(exc, "nothing was saved") from None
+
+    def search_notes(self) -> list[str]:
+        """Why searching this store is slower than it could be, one line each (see ``store.search``)."""
+        try:
+            return search_notes(self._db)
         except self._db.errors as exc:
             raise self._db.failure(exc, "nothing was saved") from None
 

@@ -310,12 +310,23 @@ def v7_attachment_files_and_search(conn: Db) -> None:
         sqlite = conn.conn  # type: ignore[attr-defined]  # FTS5 is SQLite's own
         search_index.ensure_schema(sqlite)
     else:
-        # PostgreSQL: the same documents in a plain table (searched by strpos; no FTS5 there)
+        # PostgreSQL: the same documents in a plain table (FTS5 is SQLite's; v8 indexes it)
         run_script(conn, search_index.PLAIN_SCHEMA)
     conn.execute("INSERT INTO search_doc (doc_id, title, body, attachments) SELECT id, title, body, '' FROM versions")
     if conn.dialect == "sqlite":
         search_index.rebuild_index(sqlite)
         search_index.optimize_index(sqlite)
+
+
+@migration(8)
+def v8_postgres_search_index(conn: Db) -> None:
+    """v8: on PostgreSQL, pg_trgm's trigram index over the search documents, where the server
+    has the extension and the store's role may create it; without it search scans (and says
+    so).  Nothing changes on SQLite (FTS5 has indexed since v7)."""
+    if conn.dialect == "postgresql":
+        from cnca_watch import search_pg
+
+        search_pg.ensure_index(conn)
 
 
 # The newest schema this code writes: the last migration's number.

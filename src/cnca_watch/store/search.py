@@ -1,5 +1,7 @@
-"""The store's side of search: every stored version is one document of ``search_index``
-(doc id = version id), indexed in the transaction that stores the version."""
+"""The store's side of search: every stored version is one document (doc id = version id) of
+``search_doc``, indexed in the transaction that stores the version, and searched by
+``search_index`` (SQLite's FTS5) or ``search_pg`` (PostgreSQL, pg_trgm) — one query grammar,
+scoring and snippet code for both (``search_query``)."""
 
 from __future__ import annotations
 
@@ -40,12 +42,8 @@ class SearchHit:
     spans: tuple[tuple[int, int], ...]
 
 
-# PostgreSQL keeps the documents (``search_doc``) but has no FTS5 index to search them by yet
-POSTGRES_SEARCH = "search needs a SQLite store for now (this store is on PostgreSQL)"
-
-
 def index_version(conn: Db, version_id: int, title: str, body: str, attachments_text: str) -> None:
-    if conn.dialect == "sqlite":
+    if conn.dialect == "sqlite":  # FTS5's external content is told about every change
         search_index.index_document(conn.conn, version_id, title, body, attachments_text)  # type: ignore[attr-defined]
         return
     conn.execute(
@@ -55,7 +53,7 @@ def index_version(conn: Db, version_id: int, title: str, body: str, attachments_
     )
 
 
-def _doc_filter(filters: SearchFilters) -> tuple[str, list[object]] | None:
+def _doc_filter(filters: SearchFilters, dialect: str) -> tuple[str, list[object]] | None:
     clauses: list[str] = []
     params: list[object] = []
     if filters.sources:
@@ -63,7 +61,8 @@ def _doc_filter(filters: SearchFilters) -> tuple[str, list[object]] | None:
         params += filters.sources
     if filters.areas:
         # areas_json is our own compact JSON: each tag starts {"id":"<id>",
-        clauses.append("(" + " OR ".join("instr(v.areas_json, ?) > 0" for _ in filters.areas) + ")")
+        contains = "instr(v.areas_json, ?) > 0" if dialect == "sqlite" else "strpos(v.areas_json, ?) > 0"
+        clauses.append("(" + " OR ".join(contains for _ in filters.areas) + ")")
         params += [f'{{"id":"{area}",' for area in filters.areas]
     if filters.since:
         clauses.append("v.date >= ?")
@@ -94,17 +93,19 @@ def search_versions(
     filters: SearchFilters = SearchFilters(),
 ) -> list[SearchHit]:
     """Ranked hits, at most one per announcement (its best-ranked version)."""
-    if db.dialect != "sqlite":
-        raise search_index.SearchUnavailable(POSTGRES_SEARCH)
-    conn = db.conn  # type: ignore[attr-defined]  # FTS5 is SQLite's own
-    hits = search_index.search(
-        conn, query, fields=fields, limit=limit * _OVERFETCH, doc_filter=_doc_filter(filters)
-    )
+    doc_filter = _doc_filter(filters, db.dialect)
+    if db.dialect == "sqlite":
+        conn = db.conn  # type: ignore[attr-defined]  # FTS5 is SQLite's own
+        hits = search_index.search(conn, query, fields=fields, limit=limit * _OVERFETCH, doc_filter=doc_filter)
+    else:
+        from cnca_watch import search_pg
+
+        hits = search_pg.search(db, query, fields=fields, limit=limit * _OVERFETCH, doc_filter=doc_filter)
     if not hits:
         return []
     rows: dict[int, tuple[Any, ...]] = {}
     ids = [h.doc_id for h in hits]
-    for row in conn.execute(
+    for row in db.execute(
         "SELECT v.id, a.id, a.url, s.name, v.title, v.date, v.areas_json FROM versions v"
         " JOIN announcements a ON a.id = v.announcement_id JOIN sources s ON s.id = a.source_id"
         f" WHERE v.id IN ({','.join('?' * len(ids))})",
@@ -129,3 +130,13 @@ def search_versions(
         if len(out) == limit:
             break
     return out
+
+
+def search_notes(db: Db) -> list[str]:
+    """Why searching this store is slower than it could be (PostgreSQL without a usable
+    pg_trgm index), one line each; none for SQLite."""
+    if db.dialect == "sqlite":
+        return []
+    from cnca_watch import search_pg
+
+    return search_pg.index_notes(db)
