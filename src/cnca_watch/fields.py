@@ -194,7 +194,7 @@ _CN_SMALL = "[一二三四五六七八九十]{1,3}"
 _CN_DATE = re.compile(rf"({_CN_YEAR}{{4}})\s*年\s*({_CN_SMALL})\s*月\s*({_CN_SMALL})\s*日")
 _CN_YEAR_CHARS = frozenset(_CN_DIGITS)
 # Some mirrors gloss characters with their pinyin: 認(rèn)證 → 認證.
-_PINYIN_GLOSS = re.compile(r"(?:\([a-zàáâäāăǎèéêëēěìíîïīǐòóôöōǒùúûüūǔǖǘǚǜńňǹḿ]{1,7}\))+")
+_PINYIN_GLOSS = re.compile(r"(?:\([a-zàáâäāăǎèéêëēěìíîïīǐòóôöōǒùúûüūǔǖǘǚǜńňǹḿ]{1,7} ?\))+")
 
 
 def _drop_pinyin_gloss(match: re.Match[str]) -> str:
@@ -514,8 +514,11 @@ def _issuers_from_title(title: str) -> tuple[tuple[str, ...], str] | None:
     return (found, title[: match.start()]) if found else None
 
 
+# Lines that come after a signature: notes, copies, contacts, attachments — and a correction
+# appended to the published text ("更正说明：原文…更正为…，特此更正。"), which is not a new signer.
 _AFTER_SIGNATURE = re.compile(
-    r"^(?:[(（].*[)）]$|抄送|联系人|联系电话|附件|[0-9]{1,2}\s*[.、．]|该文件|$|.*\.(?:pdf|docx?|wps|ofd|xlsx?|zip|rar)$)"
+    r"^(?:[(（].*[)）]$|抄送|联系人|联系电话|附件|[0-9]{1,2}\s*[.、．]|该文件|$|.*\.(?:pdf|docx?|wps|ofd|xlsx?|zip|rar)$"
+    r"|(?:更正|勘误)(?:说明|声明|启事|公告)?\s*[:：]|.*特此(?:更正|勘误)[。.]?$)"
 )
 # signature dates as CMS pages print them, broken ones too ("2020年1218", "201919")
 _SIGNATURE_DATE = re.compile(r"(?:[0-9]{4}\s*年\s*[0-9]{1,2}\s*月(?:\s*[0-9]{1,2}\s*日?)?|[0-9]{4}\s*年?\s*[0-9]{2,4}|[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2})\s*[。.]?$")
@@ -714,7 +717,7 @@ _BRACKET_NUMBER = re.compile(
     rf"{_OPEN}\s*(?P<year>(?:19|20)[0-9]{{2}})\s*{_CLOSE}\s*(?P<serial>[0-9]{{1,4}})\s*号"
 )
 _PREFIX_MAX = 12
-_YEAR_SERIAL = re.compile(r"(?P<year>(?:19|20)[0-9]{2})(?<![0-9]{5})\s*年\s*第\s*(?P<serial>[0-9]{1,4})\s*号(?P<post>\s*(?:公告|通告|令))?")
+_YEAR_SERIAL = re.compile(r"(?P<year>(?:19|20)[0-9]{2})(?<![0-9]{5})\s*(?P<nian>年?)\s*第\s*(?P<serial>[0-9]{1,4})\s*号(?P<post>\s*(?:公告|通告|令))?")
 _ORG_AT_END = re.compile(rf"(?P<org>(?:{_KNOWN_ORG}|{_LOCAL_BUREAU}|{_LOCAL_GOVERNMENT}))\s*$")
 _ORG_BEFORE_SERIAL = re.compile(
     rf"(?P<org>(?:(?:{_KNOWN_ORG}|{_LOCAL_BUREAU})(?:办公厅|办公室|秘书处)?[\s、和与]*)+)?(?P<kw>公告|通告)?\s*[(（]?\s*$"
@@ -726,7 +729,7 @@ _CITING_CUE = re.compile(
 # ... or right after it ("…2019年第6号公告发布的…", "…〔2019〕6号文件要求").
 _CITED_AFTER = re.compile(r"\s*(?:公告|通告|令|文件|文)?\s*(?:的|发布|印发|公布|规定|要求|中|所|有关|相关|明确|精神|等)")
 _PREFIX_NOT_PART = re.compile(r"^(?:.*?(?:根据|依据|按照|依照|参照|详见|参见|执行|落实|贯彻|废止|文号|字号|印发|关于|和|及|与|的|即|见))")
-_NUMBER_LABEL = re.compile(r"(?:发文字号|发文号|文号|字号|编号)\s*[:：]?\s*$")
+_NUMBER_LABEL = re.compile(r"(?:发文字号|发文号|文号|字号|编号)\s*[:：】\]|]?\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -816,6 +819,8 @@ def _number_candidates(text: str, in_title: bool) -> list[_NumberCandidate]:
     for match in islice(_YEAR_SERIAL.finditer(text), _MAX_CANDIDATES):
         if taken[match.start()]:
             continue
+        if not match["nian"] and not _stands_alone(text, match.start(), match.end()):
+            continue  # "2015第54号" without 年 is a number only on a line of its own
         post = re.sub(r"\s+", "", match["post"] or "")
         head = _ORG_BEFORE_SERIAL.search(text[max(0, match.start() - 40) : match.start()].split("\n")[-1])
         org = re.sub(r"\s+", "", head["org"]) if head and head["org"] else ""
@@ -900,7 +905,9 @@ def _house_form(issuer: str, year: str, serial: str, post: str) -> str:
     return f"{issuer}{post or '公告'}{year}年第{int(serial)}号"
 
 
-def _doc_number(title: str, body: str, issuers: tuple[str, ...]) -> tuple[str | None, str]:
+def _doc_number(title: str, body: str, issuers: tuple[str, ...], *, correction: bool = False) -> tuple[str | None, str]:
+    """``correction``: a 更正 names the text it corrects in its body ("…2024年第20号公告原定…"),
+    so only a number standing on its own line there is the correction's own."""
     for candidate in _number_candidates(title, True):
         # "《…办法》（总局令第178号）" names the title's own text; "关于贯彻《…》（国认监〔2019〕6号）…" cites
         if "关于" in title and _is_cited(title, candidate.start, candidate.end):
@@ -908,16 +915,38 @@ def _doc_number(title: str, body: str, issuers: tuple[str, ...]) -> tuple[str | 
         if _CITING_CUE.search(_span_back(title, candidate.start, _CLAUSE_END, limit=40)):
             continue
         return _complete(candidate, issuers, title), candidate.snippet
-    own = [c for c in _number_candidates(body, False) if _is_own_in_body(body, c, title)]
+    own = [
+        c
+        for c in _number_candidates(body, False)
+        if (_stands_alone(body, c.start, c.end) if correction else _is_own_in_body(body, c, title))
+    ]
     if not own:
-        return None, ""
+        return _labelled_order(body)
     # an order's number is written several ways (文书字号：…总局第119号, …总局令第119号公布): the
     # 令 form is the official one
     chosen = next(
-        (c for c in own if c.value and c.value.startswith("第")),  # 第20号 under the 令 heading
+        (c for c in own if c.value and _BARE_SERIAL.fullmatch(c.value)),  # 第20号 under the 令 heading
         next((c for c in own if "令" in (c.value or "")), own[0]),
     )
     return _complete(chosen, issuers, title), chosen.snippet
+
+
+_BARE_SERIAL = re.compile(r"第[0-9]+号")
+# a law site's metadata whose order number lost its 号: "【发布文号】 质检总局令第36"
+_LABELLED_ORDER = re.compile(
+    r"(?:发文字号|发布文号|发文号|文号)\s*[:：】\]|]?[^\S\n]*(?P<number>[^\s|:：]{0,24}令[^\S\n]*第[^\S\n]*[0-9]{1,4})[^\S\n]*(?=\n|$)"
+)
+
+
+def _labelled_order(body: str) -> tuple[str | None, str]:
+    match = _LABELLED_ORDER.search(body[:800])
+    if not match:
+        return None, ""
+    return re.sub(r"\s+", "", match["number"]), match.group()
+
+
+# "国家认监委2009年第42号公告《关于…的公告》": the number followed by its own title
+_OWN_TITLE_AFTER = re.compile(r"\s*《[^《》]{2,80}(?:公告|通知|通告|决定)》")
 
 
 def _is_own_in_body(body: str, candidate: _NumberCandidate, title: str) -> bool:
@@ -926,7 +955,9 @@ def _is_own_in_body(body: str, candidate: _NumberCandidate, title: str) -> bool:
     if _is_cited(body, candidate.start, candidate.end):
         return False
     tail = len(body) - candidate.end < 150 and "。" not in body[candidate.end :].rstrip("。 \n")
-    return tail or _own_position(body, candidate.start, candidate.end, title)
+    if tail or _own_position(body, candidate.start, candidate.end, title):
+        return True
+    return bool(_OWN_TITLE_AFTER.match(body, candidate.end)) and candidate.post in ("公告", "通告")
 
 
 def _complete(candidate: _NumberCandidate, issuers: tuple[str, ...], title: str) -> str:
@@ -946,7 +977,7 @@ def _complete(candidate: _NumberCandidate, issuers: tuple[str, ...], title: str)
 # Effective date
 
 _TAKES_EFFECT = r"(?:正式|全面|开始|统一)?\s*(?:施行|实施|执行|生效|启用)"
-_EFFECTIVE_AFTER_DATE = re.compile(rf"\s*(?:起|开始)?\s*(?:(?:发布|公布|印发)\s*并?\s*)?{_TAKES_EFFECT}")
+_EFFECTIVE_AFTER_DATE = re.compile(rf"\s*(?:起|开始)?\s*(?:(?:发布|公布|印发)\s*并?\s*)?{_TAKES_EFFECT}(?!\s*(?:日期|时间))")
 # "施行日期：…", and the metadata tables of law sites: "生效日期 | 2012-03-08", "【生效日期】\n2003-02-01"
 _EFFECTIVE_LABEL = re.compile(rf"(?:施行|实施|生效)(?:日期|时间)[\s|:：】\]]*(?:为|是)?\s*(?P<date>{_DATE})")
 _ON_PUBLICATION = (
@@ -959,8 +990,14 @@ _EFFECTIVE_ON_PUBLICATION = re.compile(rf"{_ON_PUBLICATION}\s*{_TAKES_EFFECT}|�
 _APPLIES_ON_PUBLICATION = re.compile(rf"{_ON_PUBLICATION}(?![^。；;\n]{{0,6}}?[0-9一二三四五六七八九十]+\s*(?:个)?(?:日|天|月|工作日)内)")
 _APPLIES_FROM = re.compile(r"\s*起\s*[,，]")
 _SUBJECT_THEN_EFFECT = re.compile(rf"\s*(?:起|开始)\s*[,，]?\s*(?:该|本|新版|上述|新)[^。；;\n,，]{{0,12}}?{_TAKES_EFFECT}")
-_CORRECTED_TO = re.compile(r"(?:更正为|改为|修改为|调整为|变更为|更改为|推迟至|延期至|延迟至|推迟到|延期到)\s*[“\"「']?\s*(?:自|从|于|由)?\s*$")
-_CORRECTED_FROM = re.compile(r"^\s*[”\"」']?\s*(?:更正为|改为|修改为|调整为|变更为|更改为)")
+# A correction moves a date: "“自2024年6月1日起施行”更正为“自2024年7月1日起施行”", "“本公告自…”
+# 应为“本公告自…”", "实施日期“2024年6月1日”更正为“2024年7月1日”", "原定自…施行，现推迟至…".
+_CORRECTION_VERB = r"(?:应?更正为|应?改为|修改为|调整为|变更为|更改为|应为|推迟至|延期至|延迟至|推迟到|延期到)"
+_CORRECTED_TO = re.compile(
+    rf"{_CORRECTION_VERB}\s*[“\"「'‘]?\s*(?:本(?:公告|通知|通告|办法|规定|规则|细则|决定|指南|目录|标准|要求))?\s*(?:自|从|于|由)?\s*$"
+)
+_CORRECTED_FROM = re.compile(rf"^\s*[”\"」'’]?\s*(?:有误\s*[,，]?\s*)?(?:现\s*)?{_CORRECTION_VERB}")
+_DATE_WORDS = re.compile(r"施行|实施|生效|执行")
 _OWN_SUBJECT = re.compile(r"本(?:公告|通知|通告|办法|规定|规则|实施规则|细则|决定|文件|标准|指南|要求|目录|方案|意见)")
 
 
@@ -978,6 +1015,8 @@ def _effective_date(text: str, dates: list[_Date], published: str | None, *, cut
         elif (m := _APPLIES_FROM.match(text, d.end)) and text[d.start - 1 : d.start] == "自":
             if not _CUTOVER.match(text, d.start):
                 spans.append((d.start - 1, m.end(), d.iso, False))
+        elif _CORRECTED_TO.search(text, max(0, d.start - 20), d.start) and _DATE_WORDS.search(_sentence(text, d.start, d.end)):
+            spans.append((d.start, d.end, d.iso, True))  # "实施日期“2024年6月1日”更正为“2024年7月1日”"
     spans += [(m.start(), m.end(), _iso(m["date"]), True) for m in islice(_EFFECTIVE_LABEL.finditer(text), _MAX_CANDIDATES)]
     if published:
         spans += [(m.start(), m.end(), published, True) for m in islice(_EFFECTIVE_ON_PUBLICATION.finditer(text), _MAX_CANDIDATES)]
@@ -1041,7 +1080,7 @@ _TRANSITION_TO = re.compile(
 )
 _TRANSITION_BEFORE = re.compile(rf"(?P<date>{_DATE})\s*(?:前|之前|以前)\s*为\s*过渡期")
 _CUTOVER = re.compile(
-    rf"(?P<date>{_DATE})\s*(?:起|后|以后|之后)\s*[,，]?[^。；;\n]{{0,90}}?(?:不得|禁止|停止|不准|不予|不再允许)[^。；;\n]{{0,16}}?"
+    rf"(?P<date>{_DATE})\s*(?:起|后|以后|之后)\s*[,，]?[^。；;\n]{{0,90}}?(?:不得|禁止|停止|不准|不予|不再允许|方可|方能|才能|才可)[^。；;\n]{{0,16}}?"
     r"(?:出厂|销售|进口|生产|制造|使用|经营|出售|上市|投放|流通|展示|登记|上牌)"
 )
 # "证书…应在2016年12月31日前符合新版规则要求，逾期…": the old version's last day
@@ -1238,7 +1277,7 @@ def extract_fields(title: str, body: str, published: str | None = None) -> Field
         issuers = found[0]
         evidence.append(("issuers", _snippet(found[1])))
     # the title first, then the body: the title is where an announcement names itself
-    doc_number, number_snippet = _doc_number(title_joined, body_text, issuers)
+    doc_number, number_snippet = _doc_number(title_joined, body_text, issuers, correction=doc_type == "correction")
     if doc_type == "news" and _is_reporter_story(body_text, signed=bool(found) or bool(doc_number)):
         # A reporter's story repeats other texts' numbers and dates: none of them is its own.
         return Fields(doc_type=doc_type, references=references, evidence=tuple(evidence))
