@@ -47,7 +47,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -905,9 +905,16 @@ def _house_form(issuer: str, year: str, serial: str, post: str) -> str:
     return f"{issuer}{post or '公告'}{year}年第{int(serial)}号"
 
 
-def _doc_number(title: str, body: str, issuers: tuple[str, ...], *, correction: bool = False) -> tuple[str | None, str]:
+def _doc_number(
+    title: str, body: str, issuers: tuple[str, ...], *, correction: bool = False, explaining: bool = False
+) -> tuple[str | None, str]:
     """``correction``: a 更正 names the text it corrects in its body ("…2024年第20号公告原定…"),
-    so only a number standing on its own line there is the correction's own."""
+    so only a number standing on its own line there is the correction's own.  ``explaining``: an
+    interpretation's title and body name the text it explains ("《…公告》（2024年第20号）解读"):
+    only a number after a 文号 label is its own."""
+    if explaining:
+        labelled = [c for c in _number_candidates(body, False) if _NUMBER_LABEL.search(_span_back(body, c.start, "\n", limit=200))]
+        return (_complete(labelled[0], issuers, title), labelled[0].snippet) if labelled else (None, "")
     for candidate in _number_candidates(title, True):
         # "《…办法》（总局令第178号）" names the title's own text; "关于贯彻《…》（国认监〔2019〕6号）…" cites
         if "关于" in title and _is_cited(title, candidate.start, candidate.end):
@@ -1144,6 +1151,32 @@ _DEADLINE_MONTH_DAY = re.compile(rf"(?P<md>{_MONTH_DAY})\s*(?:前|之前|以前|
 
 
 def _comment_deadline(text: str, dates: list[_Date], doc_type: str, published: str | None) -> tuple[str | None, str]:
+    """The last day to send comments.  Every way of writing one is read (in the order below);
+    of what is found, a deadline before the text's own date is an earlier round that is over
+    ("第一次征求意见截止日期为…"), and a request to the reader ("请…于X前反馈") beats a deadline
+    quoted from someone else ("总局…截止日期为X。请各会员单位于Y前…" → Y)."""
+    found = list(islice(_deadline_candidates(text, dates, doc_type, published), _MAX_CANDIDATES))
+    today = published or _signature_day(text, dates)
+    current = [(iso, sentence) for iso, sentence in found if not (today and iso < today)]
+    if not current:
+        return None, ""
+    requests = [(iso, sentence) for iso, sentence in current if _REQUEST.search(sentence)]
+    return (requests or current)[0]
+
+
+# a sentence that asks the reader for comments by a date, not one that reports a deadline
+_REQUEST = re.compile(r"请[^。；;\n]{0,40}?(?:于|在)?\s*[0-9]{1,4}\s*(?:年|月)[^。；;\n]{0,12}?(?:前|之前|以前)")
+
+
+def _signature_day(text: str, dates: list[_Date]) -> str | None:
+    """The date at the very end of a text (its signature), when the publication date is unknown."""
+    last = next((d for d in reversed(dates) if d.iso), None)
+    if last is None or len(text) - last.end > 40:
+        return None
+    return last.iso
+
+
+def _deadline_candidates(text: str, dates: list[_Date], doc_type: str, published: str | None) -> Iterator[tuple[str, str]]:
     is_call = doc_type == "call-for-comments"
 
     def asks(start: int, end: int) -> str | None:
@@ -1156,13 +1189,13 @@ def _comment_deadline(text: str, dates: list[_Date], doc_type: str, published: s
         sentence = asks(match.start(), match.end())
         iso = _iso(match["date"]) if sentence else None
         if iso:
-            return iso, sentence or ""
+            yield iso, sentence or ""
     for found in dates:
         before = _BEFORE_AFTER_DATE.match(text, found.end)
         if before and found.iso:
             sentence = asks(found.start, before.end())
             if sentence:
-                return found.iso, sentence
+                yield found.iso, sentence
     starting_at = {d.start: d for d in dates}
     for found in dates:
         joint = _RANGE_AFTER_DATE.match(text, found.end)
@@ -1180,7 +1213,7 @@ def _comment_deadline(text: str, dates: list[_Date], doc_type: str, published: s
             month_day = _MONTH_DAY_AT.match(text, joint.end())
             iso = _month_day_in(month_day.group(), int(found.iso[:4])) if month_day else None
         if iso and iso >= found.iso:
-            return iso, sentence
+            yield iso, sentence
     year_source = published or next((d.iso for d in dates if d.iso), None)
     if year_source:
         for match in islice(_DEADLINE_MONTH_DAY.finditer(text), _MAX_CANDIDATES):
@@ -1193,8 +1226,7 @@ def _comment_deadline(text: str, dates: list[_Date], doc_type: str, published: s
             if iso and published and iso < published:
                 iso = _month_day_in(match["md"], int(year_source[:4]) + 1)
             if iso:
-                return iso, sentence
-    return None, ""
+                yield iso, sentence
 
 
 def _month_day_in(text: str, year: int) -> str | None:
@@ -1277,7 +1309,7 @@ def extract_fields(title: str, body: str, published: str | None = None) -> Field
         issuers = found[0]
         evidence.append(("issuers", _snippet(found[1])))
     # the title first, then the body: the title is where an announcement names itself
-    doc_number, number_snippet = _doc_number(title_joined, body_text, issuers, correction=doc_type == "correction")
+    doc_number, number_snippet = _doc_number(title_joined, body_text, issuers, correction=doc_type == "correction", explaining=interpreting)
     if doc_type == "news" and _is_reporter_story(body_text, signed=bool(found) or bool(doc_number)):
         # A reporter's story repeats other texts' numbers and dates: none of them is its own.
         return Fields(doc_type=doc_type, references=references, evidence=tuple(evidence))
