@@ -209,3 +209,49 @@ def test_cited_numbers_are_not_own(title: str, body: str) -> None:
 )
 def test_comment_deadline_shapes(title: str, body: str, published: str | None, deadline: str | None) -> None:
     assert extract_fields(title, body, published).comment_deadline == deadline
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "expected"),
+    [
+        ("国家质检总局关于某事项的公告", "中华人民共和国国家质量监督检验检疫总局公告2008年第1号\n现公告如下。\n特此公告。", "中华人民共和国国家质量监督检验检疫总局公告2008年第1号"),
+        ("", "中华人民共和国国家质量监督检验检疫总局令\n第75号\n《某办法》已经局务会议审议通过，现予公布，自2005年1月1日起施行。", "第75号"),
+        ("关于某事项的通知", "索引号：11100000MB0143028R/2024-00321\n发文机关：市场监管总局\n成文日期：2024年05月20日\n发文字号：国市监认证发〔2024〕12号\n发布日期：2024年05月22日\n各省市场监管局：现通知如下。", "国市监认证发〔2024〕12号"),
+        (
+            "浙江省市场监督管理局关于转发《市场监管总局关于加强认证活动监管的通知》的通知",
+            "浙市监认〔2024〕5号\n各市市场监管局：\n现将《市场监管总局关于加强认证活动监管的通知》（国市监认证发〔2024〕12号）转发给你们。\n浙江省市场监督管理局\n2024年5月20日",
+            "浙市监认〔2024〕5号",
+        ),
+        ("国家认监委关于某事项的通知", "国认监〔2024〕6号\n各机构：\n根据国家认监委2019年第6号公告要求，现通知如下。\n国家认监委\n2024年5月28日", "国认监〔2024〕6号"),
+        ("", "市场监管总局 海关总署公告\n2024年第5号\n现公告如下。", "2024年第5号"),
+    ],
+)
+def test_own_number_beside_cited_ones(title: str, body: str, expected: str) -> None:
+    assert extract_fields(title, body, None).doc_number == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        (
+            "浙江省市场监督管理局关于转发《市场监管总局关于加强认证活动监管的通知》的通知",
+            "各市市场监管局：\n现将《市场监管总局关于加强认证活动监管的通知》（国市监认证发〔2024〕12号）转发给你们。\n浙江省市场监督管理局\n2024年5月20日",
+        ),
+        ("关于贯彻落实《市场监管总局关于调整强制性产品认证目录的公告》（2024年第20号）的通知", "各机构：现通知如下。\n国家认监委\n2024年5月20日"),
+        ("国家认监委关于某事项的通知", "各机构：\n国家认监委2019年第6号公告发布以来，各机构认真执行。现通知如下。\n国家认监委\n2024年5月28日"),
+        ("国家认监委关于某事项的通知", "各机构：\n《关于某事项的公告》（2019年第6号）实施以来，各机构认真执行。现通知如下。\n国家认监委\n2024年5月28日"),
+        ("国家认监委关于某事项的通知", "各机构：\n现通知如下。\n国家认监委\n2024年5月28日\n附件：国家认监委2019年第6号公告"),
+    ],
+)
+def test_only_cited_numbers_give_none(title: str, body: str) -> None:
+    assert extract_fields(title, body, None).doc_number is None
+
+
+def test_report_and_opinions_in_a_notice_are_not_a_consultation() -> None:
+    body = "各认证机构：\n请于2024年3月31日前将2023年度工作报告及意见建议报送我委。\n国家认监委\n2024年1月10日"
+    assert extract_fields("国家认监委关于开展认证机构年度报告工作的通知", body, "2024-01-10").comment_deadline is None
+
+
+def test_a_notice_asking_for_comments_on_a_revision_has_a_deadline() -> None:
+    body = "各认证机构：\n我委组织修订了某规则，请于2024年3月31日前将修改意见反馈我委。\n国家认监委\n2024年1月10日"
+    assert extract_fields("国家认监委关于某规则修订的通知", body, "2024-01-10").comment_deadline == "2024-03-31"

@@ -720,7 +720,7 @@ _PREFIX_MAX = 12
 _YEAR_SERIAL = re.compile(r"(?P<year>(?:19|20)[0-9]{2})(?<![0-9]{5})\s*(?P<nian>年?)\s*第\s*(?P<serial>[0-9]{1,4})\s*号(?P<post>\s*(?:公告|通告|令))?")
 _ORG_AT_END = re.compile(rf"(?P<org>(?:{_KNOWN_ORG}|{_LOCAL_BUREAU}|{_LOCAL_GOVERNMENT}))\s*$")
 _ORG_BEFORE_SERIAL = re.compile(
-    rf"(?P<org>(?:(?:{_KNOWN_ORG}|{_LOCAL_BUREAU})(?:办公厅|办公室|秘书处)?[\s、和与]*)+)?(?P<kw>公告|通告)?\s*[(（]?\s*$"
+    rf"(?P<org>(?:(?:中华人民共和国)?(?:{_KNOWN_ORG}|{_LOCAL_BUREAU})(?:办公厅|办公室|秘书处)?[\s、和与]*)+)?(?P<kw>公告|通告)?\s*[(（]?\s*$"
 )
 # Words that make a number somebody else's when they come before it in its clause.
 _CITING_CUE = re.compile(
@@ -746,6 +746,8 @@ class _NumberCandidate:
 
 
 def _is_cited(text: str, start: int, end: int) -> bool:
+    if text[start : start + 1] in ("(", "（"):
+        start += 1  # a candidate read with its opening bracket: "《…》（2019年第6号）"
     before = _span_back(text, start, _SENTENCE_END, limit=60)
     # inside parentheses that follow a 《name》: 《…》（2020年修订，市场监管总局令第61号）
     paren = max(before.rfind("("), before.rfind("（"))
@@ -956,12 +958,21 @@ def _labelled_order(body: str) -> tuple[str | None, str]:
 _OWN_TITLE_AFTER = re.compile(r"\s*《[^《》]{2,80}(?:公告|通知|通告|决定)》")
 
 
+# "附件：国家认监委2019年第6号公告" at the end names an attached text, not this one (a file
+# name "…（浙市监函〔2020〕61号）.pdf" is read as own before this rule)
+_ATTACHMENT_LINE = re.compile(r"\s*附件\s*[0-9一二三四五六七八九十]*\s*[:：.、]?")
+
+
 def _is_own_in_body(body: str, candidate: _NumberCandidate, title: str) -> bool:
     if _stands_alone(body, candidate.start, candidate.end):
         return True
     if _is_cited(body, candidate.start, candidate.end):
         return False
-    tail = len(body) - candidate.end < 150 and "。" not in body[candidate.end :].rstrip("。 \n")
+    tail = (
+        len(body) - candidate.end < 150
+        and "。" not in body[candidate.end :].rstrip("。 \n")
+        and not _ATTACHMENT_LINE.match(_span_back(body, candidate.start, "\n", limit=200))
+    )
     if tail or _own_position(body, candidate.start, candidate.end, title):
         return True
     return bool(_OWN_TITLE_AFTER.match(body, candidate.end)) and candidate.post in ("公告", "通告")
@@ -1142,6 +1153,8 @@ def _is_quoted_elsewhere(text: str, start: int) -> bool:
 # Comment deadline
 
 _ASKS_FOR_COMMENTS = re.compile(r"意见|建议")
+_CONSULTS = re.compile(r"征求|征询|意见稿|公示|异议")
+_OTHER_SUBMISSION = re.compile(r"报告|材料|申请|申报|回执|总结|报名|名单|数据|年报|统计")
 _SENDS = re.compile(r"反馈|报送|提交|发送|寄送|发至|电子邮件|邮箱|传真|提出")
 _DEADLINE_LABEL = re.compile(rf"(?:截止|截至)\s*(?:日期|时间)?\s*(?:为|是|到|至|:|：)?\s*(?P<date>{_DATE})")
 _BEFORE_AFTER_DATE = re.compile(r"\s*(?:[0-9]{1,2}\s*[:：时点]\s*[0-9]{0,2}\s*分?)?\s*(?:前|之前|以前|止|为止)")
@@ -1181,7 +1194,11 @@ def _deadline_candidates(text: str, dates: list[_Date], doc_type: str, published
 
     def asks(start: int, end: int) -> str | None:
         sentence = _sentence(text, start, end)
-        if _ASKS_FOR_COMMENTS.search(sentence) or (is_call and _SENDS.search(sentence)):
+        if is_call:
+            return sentence if _ASKS_FOR_COMMENTS.search(sentence) or _SENDS.search(sentence) else None
+        # outside a call, "意见" beside a report, an application or a reply slip is not a
+        # consultation: "请于3月31日前将年度报告及意见建议报送我委"
+        if _ASKS_FOR_COMMENTS.search(sentence) and (_CONSULTS.search(sentence) or not _OTHER_SUBMISSION.search(sentence)):
             return sentence
         return None
 
