@@ -1168,13 +1168,15 @@ def _comment_deadline(text: str, dates: list[_Date], doc_type: str, published: s
     of what is found, a deadline before the text's own date is an earlier round that is over
     ("第一次征求意见截止日期为…"), and a request to the reader ("请…于X前反馈") beats a deadline
     quoted from someone else ("总局…截止日期为X。请各会员单位于Y前…" → Y)."""
-    found = list(islice(_deadline_candidates(text, dates, doc_type, published), _MAX_CANDIDATES))
     today = published or _signature_day(text, dates)
-    current = [(iso, sentence) for iso, sentence in found if not (today and iso < today)]
-    if not current:
-        return None, ""
-    requests = [(iso, sentence) for iso, sentence in current if _REQUEST.search(sentence)]
-    return (requests or current)[0]
+    first: tuple[str, str] | None = None
+    for iso, sentence in islice(_deadline_candidates(text, dates, doc_type, published), _MAX_CANDIDATES):
+        if today and iso < today:
+            continue
+        if _REQUEST.search(sentence):
+            return iso, sentence
+        first = first or (iso, sentence)
+    return first or (None, "")
 
 
 # a sentence that asks the reader for comments by a date, not one that reports a deadline
