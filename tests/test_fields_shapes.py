@@ -99,9 +99,9 @@ def test_effective_date_spellings(title: str, body: str, published: str | None, 
     assert extract_fields(title, body, published).effective_date == effective
 
 
-def test_traditional_full_width_title_number_takes_the_house_form() -> None:
+def test_traditional_full_width_title_number_is_read_bare() -> None:
     fields = extract_fields("國家認監委關於發布某規則的公告（２０２４年第１１號）", "本公告自２０２４年７月１日起實施。\n國家認監委\n２０２４年５月２０日", "2024-05-20")
-    assert (fields.doc_number, fields.effective_date) == ("国家认监委2024年第11号公告", "2024-07-01")
+    assert (fields.doc_number, fields.effective_date) == ("2024年第11号", "2024-07-01")
 
 
 # --- dates that are not this text's effective date ---------------------------------------
@@ -147,6 +147,7 @@ def test_the_start_of_certification_before_a_positive_cut_over_is_not_in_force()
     [
         ("", "国家认监委2009年第42号公告《关于强制性产品认证证书有效期的公告》\n自2009年9月1日起，证书上须列明有效期。", "国家认监委2009年第42号公告"),
         ("質檢總局關于發布《產品質量監督抽查實施規范(2015版)》的公告", "發布時間:2015-07-23\n2015第54號\n現將規范予以批準發布。", "2015第54号"),
+        ("解读 | 市场监管总局 海关总署关于发布某对应参考表的公告", "市场监管总局 海关总署\n关于发布某对应参考表的公告\n(2020年第21号)\n现予发布。\n什么是强制性产品认证", "2020年第21号"),
         ("國家計量檢定規程管理辦法(全文)", "【發布單位】 質檢總局\n【發布文號】 質檢總局令第36\n【發布日期】 2002-12-31", "质检总局令第36"),
         ("[體系] 計量基準管理辦法", "第94號令《計量基準管理辦法》2007.6.6\n第94號\n《計量基準管理辦法》現予公布。", "第94号"),
         ("《認監委關于某事項的公告》國家認證認可監督管理委員會(huì )公告2018年第35號", "特此公告。", "国家认证认可监督管理委员会公告2018年第35号"),
@@ -255,3 +256,27 @@ def test_report_and_opinions_in_a_notice_are_not_a_consultation() -> None:
 def test_a_notice_asking_for_comments_on_a_revision_has_a_deadline() -> None:
     body = "各认证机构：\n我委组织修订了某规则，请于2024年3月31日前将修改意见反馈我委。\n国家认监委\n2024年1月10日"
     assert extract_fields("国家认监委关于某规则修订的通知", body, "2024-01-10").comment_deadline == "2024-03-31"
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "expected"),
+    [
+        (
+            "法定计量检定机构监督管理办法",
+            "来源:国资数据中心\n(2001年1月21日国家质量技术监督局令第15号发布自发布之日起施行)\n第一条为加强法定计量检定机构的监督管理,制定本办法。",
+            "国家质量技术监督局令第15号",
+        ),
+        (
+            "氣瓶安全監察規定2003最新版",
+            "氣瓶安全監察規定\n(2003年4月3日國家質量監督檢驗檢疫總局局務會議審議通過2003年4月24日國家質量監督檢驗檢疫總局令第46號公布)\n第一章 總則",
+            "国家质量监督检验检疫总局令第46号",
+        ),
+    ],
+)
+def test_promulgation_line_under_a_rules_name(title: str, body: str, expected: str) -> None:
+    assert extract_fields(title, body, None).doc_number == expected
+
+
+def test_a_rule_citing_another_rules_promulgation_line_keeps_none() -> None:
+    body = "第一条 根据《某条例》（2003年4月24日国家质量监督检验检疫总局令第46号公布），制定本办法。"
+    assert extract_fields("某实施办法", body, None).doc_number is None

@@ -9,9 +9,11 @@ of the evaluation corpus (``/work/data/fields/GUIDE.md`` in the project's data):
   文号：/发文字号, in an order's heading or promulgation line (``（2016年9月5日上海市人民政府令
   第43号公布）``), in an attachment's file name, at the top or in the signature block.  A
   number next to a cited document (``根据《…》（国认监〔2019〕6号）``) or after 根据/按照/废止… is
-  someone else's, and no own number gives ``None`` rather than a guess.  ``…的公告（2024年第11号）``
-  is completed with the issuer in its house form (``国家认监委2024年第11号公告``,
-  ``市场监管总局公告2020年第3号``); elsewhere a bare ``2023年第36号`` or ``第82号`` stays bare.
+  someone else's, and no own number gives ``None`` rather than a guess.  Issuer words are kept
+  only when written with the number (``国家认监委2024年第11号公告``); a bare ``2024年第11号``
+  (``…的公告（2024年第11号）``, a heading ``公告`` over ``2023年第36号``, ``第82号``) stays bare —
+  no prefix is invented.  A correction's body and an interpretation name the text they correct
+  or explain: there only a number on a line of its own (or after 文号) is theirs.
 - ``doc_type``: one of :data:`DOC_TYPES`, from the title (precedence correction >
   call-for-comments > interpretation > list > rules > announcement > notice > news; a headline
   "X发布《…》" is news); without a title, from the body (a title line at its top, Q&A,
@@ -793,7 +795,12 @@ def _own_position(text: str, start: int, end: int, title: str) -> bool:
     return bool(_FILE_NAME_AFTER.match(text, end))  # "附件：…的函（浙市监函〔2020〕61号）.pdf"
 
 
-_PROMULGATED = re.compile(rf"(?:{_DATE})?(?:公布|发布|印发)?[?？]*(?:自?(?:{_DATE})起?(?:施行|实施))?|《[^《》]+》")
+# what else a promulgation line under a rule's name says: "（2003年4月3日…局务会议审议通过
+# 2003年4月24日…令第46号公布 自2003年6月1日起施行）", "（…令第15号发布自发布之日起施行）"
+_PROMULGATED = re.compile(
+    rf"(?:(?:{_DATE})?[^()（）《》。，,]{{0,40}}?(?:会议|会)(?:审议|讨论)?通过)?(?:{_DATE})?(?:公布|发布|印发)?[?？]*"
+    rf"(?:自?(?:{_DATE}|(?:发布|公布)之日)起?(?:施行|实施))?|《[^《》]+》"
+)
 _FILE_NAME_AFTER = re.compile(r"\s*[)）]?\s*\.(?:pdf|docx?|wps|ofd|xlsx?|zip|rar)\b", re.IGNORECASE)
 
 
@@ -830,7 +837,7 @@ def _number_candidates(text: str, in_title: bool) -> list[_NumberCandidate]:
         start = match.start() - (len(head.group()) if head else 0)
         serial_part = f"{match['year']}年第{int(match['serial'])}号"
         prefixed = f"{org.strip('、和与')}{kw}{serial_part}{post}" if org else None
-        bare = re.sub(r"\s+", "", match.group())
+        bare = re.sub(r"\s+", "", match.group()[: match.start("post") - match.start()] if match["post"] else match.group())
         found.append(
             _NumberCandidate(prefixed, match["year"], match["serial"], post or kw, in_title, start, match.end(), text[start : match.end()], bare)
         )
@@ -899,35 +906,22 @@ def _after_last_date(window: str) -> str:
     return window[last.end() :] if last else window
 
 
-def _house_form(issuer: str, year: str, serial: str, post: str) -> str:
-    if post == "令":
-        return f"{issuer}令{year}年第{int(serial)}号"
-    if issuer == "国家认监委":
-        return f"{issuer}{year}年第{int(serial)}号公告"
-    return f"{issuer}{post or '公告'}{year}年第{int(serial)}号"
-
-
-def _doc_number(
-    title: str, body: str, issuers: tuple[str, ...], *, correction: bool = False, explaining: bool = False
-) -> tuple[str | None, str]:
+def _doc_number(title: str, body: str, *, correction: bool = False, explaining: bool = False) -> tuple[str | None, str]:
     """``correction``: a 更正 names the text it corrects in its body ("…2024年第20号公告原定…"),
     so only a number standing on its own line there is the correction's own.  ``explaining``: an
-    interpretation's title and body name the text it explains ("《…公告》（2024年第20号）解读"):
-    only a number after a 文号 label is its own."""
-    if explaining:
-        labelled = [c for c in _number_candidates(body, False) if _NUMBER_LABEL.search(_span_back(body, c.start, "\n", limit=200))]
-        return (_complete(labelled[0], issuers, title), labelled[0].snippet) if labelled else (None, "")
-    for candidate in _number_candidates(title, True):
+    interpretation's title names the text it explains ("《…公告》（2024年第20号）的解读"): only a
+    number on a line of its own in the body (a repost of the text under its heading) is its own."""
+    for candidate in [] if explaining else _number_candidates(title, True):
         # "《…办法》（总局令第178号）" names the title's own text; "关于贯彻《…》（国认监〔2019〕6号）…" cites
         if "关于" in title and _is_cited(title, candidate.start, candidate.end):
             continue
         if _CITING_CUE.search(_span_back(title, candidate.start, _CLAUSE_END, limit=40)):
             continue
-        return _complete(candidate, issuers, title), candidate.snippet
+        return _complete(candidate), candidate.snippet
     own = [
         c
         for c in _number_candidates(body, False)
-        if (_stands_alone(body, c.start, c.end) if correction else _is_own_in_body(body, c, title))
+        if (_stands_alone(body, c.start, c.end) if correction or explaining else _is_own_in_body(body, c, title))
     ]
     if not own:
         return _labelled_order(body)
@@ -937,7 +931,7 @@ def _doc_number(
         (c for c in own if c.value and _BARE_SERIAL.fullmatch(c.value)),  # 第20号 under the 令 heading
         next((c for c in own if "令" in (c.value or "")), own[0]),
     )
-    return _complete(chosen, issuers, title), chosen.snippet
+    return _complete(chosen), chosen.snippet
 
 
 _BARE_SERIAL = re.compile(r"第[0-9]+号")
@@ -978,17 +972,11 @@ def _is_own_in_body(body: str, candidate: _NumberCandidate, title: str) -> bool:
     return bool(_OWN_TITLE_AFTER.match(body, candidate.end)) and candidate.post in ("公告", "通告")
 
 
-def _complete(candidate: _NumberCandidate, issuers: tuple[str, ...], title: str) -> str:
-    """A bare "2024年第11号" after a title's 公告 ("…的公告（2024年第11号）") is completed with
-    the issuer in its house form; anywhere else it is kept as written (the labelling guide)."""
-    if candidate.value is not None:
-        return candidate.value
-    after_kind = re.match(r"\s*(?:公告|通告)\s*[(（]", candidate.snippet) or re.search(
-        r"(?:公告|通告)\s*[(（]\s*$", title[: candidate.start]
-    )
-    if candidate.in_title and issuers and after_kind:
-        return _house_form(issuers[0], candidate.year, candidate.serial, candidate.post)
-    return candidate.bare
+def _complete(candidate: _NumberCandidate) -> str:
+    """A number is given as written: a bare "2024年第11号" (after a title's 公告, under a heading
+    公告, or as a title "2018年第6号公告") stays bare — the labelling guide's rule, no issuer
+    prefix is invented (``issuers`` says who issued it)."""
+    return candidate.value if candidate.value is not None else candidate.bare
 
 
 # ---------------------------------------------------------------------------------------
@@ -1328,7 +1316,7 @@ def extract_fields(title: str, body: str, published: str | None = None) -> Field
         issuers = found[0]
         evidence.append(("issuers", _snippet(found[1])))
     # the title first, then the body: the title is where an announcement names itself
-    doc_number, number_snippet = _doc_number(title_joined, body_text, issuers, correction=doc_type == "correction", explaining=interpreting)
+    doc_number, number_snippet = _doc_number(title_joined, body_text, correction=doc_type == "correction", explaining=interpreting)
     if doc_type == "news" and _is_reporter_story(body_text, signed=bool(found) or bool(doc_number)):
         # A reporter's story repeats other texts' numbers and dates: none of them is its own.
         return Fields(doc_type=doc_type, references=references, evidence=tuple(evidence))
