@@ -280,3 +280,23 @@ def test_promulgation_line_under_a_rules_name(title: str, body: str, expected: s
 def test_a_rule_citing_another_rules_promulgation_line_keeps_none() -> None:
     body = "第一条 根据《某条例》（2003年4月24日国家质量监督检验检疫总局令第46号公布），制定本办法。"
     assert extract_fields("某实施办法", body, None).doc_number is None
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "expected"),
+    [
+        ("", "国家市场监督管理总局令 第 61 号\n《强制性产品认证管理规定》已经局务会议通过，现予公布，自2023年1月1日起施行。", "国家市场监督管理总局令第61号"),
+        ("强制性产品认证管理规定（市场监管总局令第61号）", "第一章 总则", "市场监管总局令第61号"),
+        ("国家认监委关于某事的公告", "国家认监委 2024年第11号公告\n现公告如下。", "国家认监委2024年第11号公告"),
+        ("深圳市市场监督管理局关于公开征求意见的通告", "深市监通告〔2020〕21号\n现公开征求意见。", "深市监通告〔2020〕21号"),
+        ("市场监管总局关于某目录的公告", "（2024年第20号）\n现公告如下。", "2024年第20号"),
+        ("国家认监委关于某事项的公告", "国家认监委\n2024年5月20日\n国认监〔2024〕6号", "国认监〔2024〕6号"),
+        ("市场监管总局关于2024年第20号公告的补充说明", "现补充说明如下。", None),
+        ("市场监管总局关于某事项的公告", "为落实市场监管总局2023年第12号公告要求，现公告如下。\n市场监管总局\n2024年5月20日", None),
+        # a number at the top, but inside a list item's sentence
+        ("市场监管总局关于某事项的公告", "现公告如下：\n一、市场监管总局2023年第12号公告继续有效。\n市场监管总局\n2024年5月20日", None),
+        ("国家认监委关于某事项的公告", "现公告如下：\n一、自2024年7月1日起执行《某规则》（CNCA-C11-01:2024）。\n二、国认监〔2019〕6号文件同时废止。\n国家认监委\n2024年5月20日", None),
+    ],
+)
+def test_more_number_positions(title: str, body: str, expected: str | None) -> None:
+    assert extract_fields(title, body, None).doc_number == expected

@@ -788,8 +788,8 @@ def _own_position(text: str, start: int, end: int, title: str) -> bool:
         return True
     if rest_bare and title_bare and rest_bare.startswith(title_bare[: max(8, len(title_bare) - 4)]):
         return True  # the title repeated at the top of the body, number after it
-    if start < 60 and not re.search(r"[。，,；;]", text[:start]):
-        return True  # flattened header: the number comes before the first sentence
+    if start < 60 and not re.search(r"[。，,；;:：]", text[:start]) and not _LIST_ITEM.match(before_line):
+        return True  # flattened header: the number comes before the first sentence (not in "一、…")
     if _PROMULGATED.fullmatch(rest_bare):
         return True  # "（2016年9月5日上海市人民政府令第43号公布）" under a rule's name
     return bool(_FILE_NAME_AFTER.match(text, end))  # "附件：…的函（浙市监函〔2020〕61号）.pdf"
@@ -797,6 +797,7 @@ def _own_position(text: str, start: int, end: int, title: str) -> bool:
 
 # what else a promulgation line under a rule's name says: "（2003年4月3日…局务会议审议通过
 # 2003年4月24日…令第46号公布 自2003年6月1日起施行）", "（…令第15号发布自发布之日起施行）"
+_LIST_ITEM = re.compile(r"\s*(?:[一二三四五六七八九十]+\s*[、.．]|[(（]\s*[一二三四五六七八九十0-9]+\s*[)）]|[0-9]+\s*[、.．])")
 _PROMULGATED = re.compile(
     rf"(?:(?:{_DATE})?[^()（）《》。，,]{{0,40}}?(?:会议|会)(?:审议|讨论)?通过)?(?:{_DATE})?(?:公布|发布|印发)?[?？]*"
     rf"(?:自?(?:{_DATE}|(?:发布|公布)之日)起?(?:施行|实施))?|《[^《》]+》"
