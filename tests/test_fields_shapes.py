@@ -300,3 +300,27 @@ def test_a_rule_citing_another_rules_promulgation_line_keeps_none() -> None:
 )
 def test_more_number_positions(title: str, body: str, expected: str | None) -> None:
     assert extract_fields(title, body, None).doc_number == expected
+
+
+CALL = "市场监管总局关于公开征求《某办法（征求意见稿）》意见的公告"
+
+
+@pytest.mark.parametrize(
+    ("body", "deadline"),
+    [
+        ("现公开征求意见。请于2024年10月26日（星期六）前将意见反馈至邮箱。", "2024-10-26"),
+        ("意见反馈时间：即日起至2024年10月26日。", "2024-10-26"),
+        ("截止时间：2024年10月26日17:00。", "2024-10-26"),
+        ("公开征求意见时间为2024年9月26日至10月25日。", "2024-10-25"),
+        ("意见反馈截止日期为2024年10月26日(周六)。", "2024-10-26"),
+        ("公众可于2024年10月26日24时前登录网站提出意见。", "2024-10-26"),
+        ("本次意见反馈截止到二〇二四年十月二十六日。", "2024-10-26"),
+        ("报名截止时间：2024年10月10日。", None),  # another deadline's label in a call
+        ("现公开征求意见，征求意见期为30天。", None),
+        ("本办法自2025年1月1日起施行。现公开征求意见。", None),  # the draft's own date is no deadline
+    ],
+)
+def test_call_deadline_spellings(body: str, deadline: str | None) -> None:
+    fields = extract_fields(CALL, body + "\n市场监管总局\n2024年9月26日", "2024-09-26")
+    assert fields.comment_deadline == deadline
+    assert fields.effective_date is None  # a draft is not in force

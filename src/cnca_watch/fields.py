@@ -24,14 +24,19 @@ of the evaluation corpus (``/work/data/fields/GUIDE.md`` in the project's data):
 - ``effective_date``: ``自2024年7月1日起施行``, ``于…起正式实施``, ``施行日期/生效日期 …``;
   ``自发布之日起施行`` → ``published``; ``自D起，<a measure>`` → D unless the text has a cut-over
   (then D starts the transition).  A correction (``“自6月1日起施行”更正为“自7月1日起施行”``) gives the
-  corrected date.  Dates of cited texts (``《…》（自…起施行）``, ``根据…``) are not this text's.
+  corrected date, in every way one is written (``“…”应为“…”``, ``实施日期“D1”更正为“D2”``, ``原定…，
+  现推迟至…``); a correction note after the signature is not a new signer.  Dates of cited texts
+  (``《…》（自…起施行）``, ``根据…``), of meetings, of standards and of a transition's start are not
+  this text's; a call for comments has none (its ``本办法自…起施行`` is the draft's proposal).
 - ``transition_end``: the last day of a transition period.  ``过渡期至X`` → X; "证书应在X前符合新版
   规则" → X.  The rule for a cut-over: ``自D起，未获得…不得出厂/销售/进口…`` (also ``D后…不予登记``)
   → **D − 1 day**, the last day on which the old regime still applies.  ``过渡期为N个月`` with a
   stated start S → S + N months − 1 day.
-- ``comment_deadline``: ``意见反馈截止日期为X``, ``请于X前将意见反馈…``, a window
-  ``2026-09-17至2026-10-17`` (or a 公示期) → its end; only where comments are asked for, never a
-  window that is over (已于…至…).
+- ``comment_deadline``: ``意见反馈截止日期为X``, ``请于X（星期六）前将意见反馈…``, ``即日起至X``, a
+  window ``2026-09-17至2026-10-17`` (or a 公示期) → its end; only where comments are asked for
+  (outside a call, not opinions sent with a report or an application), never a window that is
+  over (已于…至…, or a deadline before the text's own date: an earlier round).  Of several, the
+  reader's own request (``请…于X前``) beats a deadline quoted from another body.
 - ``references``: every 《…》 name in order of first appearance, deduplicated, without 《》, except
   the text's own name.
 
@@ -1145,8 +1150,14 @@ _ASKS_FOR_COMMENTS = re.compile(r"意见|建议")
 _CONSULTS = re.compile(r"征求|征询|意见稿|公示|异议")
 _OTHER_SUBMISSION = re.compile(r"报告|材料|申请|申报|回执|总结|报名|名单|数据|年报|统计")
 _SENDS = re.compile(r"反馈|报送|提交|发送|寄送|发至|电子邮件|邮箱|传真|提出")
-_DEADLINE_LABEL = re.compile(rf"(?:截止|截至)\s*(?:日期|时间)?\s*(?:为|是|到|至|:|：)?\s*(?P<date>{_DATE})")
-_BEFORE_AFTER_DATE = re.compile(r"\s*(?:[0-9]{1,2}\s*[:：时点]\s*[0-9]{0,2}\s*分?)?\s*(?:前|之前|以前|止|为止)")
+# "截止日期为X", and an open window "即日起至X" / "自发布之日起至X"
+_DEADLINE_LABEL = re.compile(
+    rf"(?:(?P<label>截止|截至)\s*(?:日期|时间)?\s*(?:为|是|到|至|:|：)?|(?:即日|之日)\s*起?\s*(?:至|到))\s*(?P<date>{_DATE})"
+)
+_WEEKDAY = r"(?:\s*[(（]\s*(?:星期|周|礼拜)[一二三四五六日天]\s*[)）])?"
+_BEFORE_AFTER_DATE = re.compile(rf"{_WEEKDAY}\s*(?:[0-9]{{1,2}}\s*[:：时点]\s*[0-9]{{0,2}}\s*分?)?\s*(?:前|之前|以前|止|为止)")
+# a deadline label that is about something else than comments: 报名截止时间, 申报截止日期
+_OTHER_DEADLINE = re.compile(r"报名|申请|申报|报送材料|提交材料|缴费|注册")
 _RANGE_AFTER_DATE = re.compile(r"\s*(?:[0-9]{1,2}[:：][0-9]{2}\s*)?(?:至|到|—|–|-|~|～)\s*")
 _MONTH_DAY_AT = re.compile(_MONTH_DAY)
 _DEADLINE_MONTH_DAY = re.compile(rf"(?P<md>{_MONTH_DAY})\s*(?:前|之前|以前|止)")
@@ -1195,6 +1206,10 @@ def _deadline_candidates(text: str, dates: list[_Date], doc_type: str, published
 
     for match in islice(_DEADLINE_LABEL.finditer(text), _MAX_CANDIDATES):
         sentence = asks(match.start(), match.end())
+        if not sentence and is_call and match["label"]:
+            # a call's bare "截止时间：X", unless it is another deadline's label
+            clause = _span_back(text, match.start(), _SENTENCE_END, limit=20)
+            sentence = None if _OTHER_DEADLINE.search(clause) else _sentence(text, match.start(), match.end())
         iso = _iso(match["date"]) if sentence else None
         if iso:
             yield iso, sentence or ""
@@ -1333,7 +1348,9 @@ def extract_fields(title: str, body: str, published: str | None = None) -> Field
     text = title_joined + "\n" + body_text
     dates = _scan_dates(text)
     transition, transition_snippet = _transition_end(text)
-    effective, snippet = _effective_date(text, dates, published_iso, cutover=bool(_CUTOVER.search(text)))
+    effective, snippet = (None, "")
+    if doc_type != "call-for-comments":  # a draft is not in force: "本办法自…起施行" is its proposal
+        effective, snippet = _effective_date(text, dates, published_iso, cutover=bool(_CUTOVER.search(text)))
     if effective:
         evidence.append(("effective_date", _snippet(snippet)))
     if transition:
