@@ -324,3 +324,18 @@ def test_call_deadline_spellings(body: str, deadline: str | None) -> None:
     fields = extract_fields(CALL, body + "\n市场监管总局\n2024年9月26日", "2024-09-26")
     assert fields.comment_deadline == deadline
     assert fields.effective_date is None  # a draft is not in force
+
+
+def test_a_story_that_reproduces_the_whole_announcement_carries_its_number() -> None:
+    body = (
+        "核心提示:据认监委官网消息,市场监管总局、国家网信办联合发布关于实施个人信息保护认证的公告。\n"
+        "2022年第37号\n关于实施个人信息保护认证的公告\n为规范个人信息处理活动,现决定实施个人信息保护认证。\n特此公告。\n"
+        "附件:个人信息保护认证实施规则\n国家市场监督管理总局\n国家互联网信息办公室\n2022年11月4日"
+    )
+    assert extract_fields("个人信息保护认证实施规则发布", body, "2022-11-04").doc_number == "2022年第37号"
+
+
+def test_a_story_that_only_reports_keeps_nothing() -> None:
+    body = "本报讯 记者获悉，市场监管总局近日发布2022年第37号公告，自2023年1月1日起施行。业内人士认为……"
+    fields = extract_fields("个人信息保护认证实施规则发布", body, "2022-11-04")
+    assert (fields.doc_number, fields.effective_date) == (None, None)

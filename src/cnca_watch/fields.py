@@ -630,7 +630,8 @@ _BODY_CLOSING = re.compile(r"特此(公告|通知|通告)")
 def _is_reporter_story(body: str, *, signed: bool) -> bool:
     """A news item written about texts, not an official text (公示, 实施意见) typed news."""
     if _REPORTER.search(body[:200]):
-        return True
+        # a story that reproduces the whole text, closing and signature included, carries it
+        return not (signed and _BODY_CLOSING.search(body))
     return not (signed or _OFFICIAL.search(body) or _BODY_CLOSING.search(body))
 
 
