@@ -339,3 +339,13 @@ def test_a_story_that_only_reports_keeps_nothing() -> None:
     body = "本报讯 记者获悉，市场监管总局近日发布2022年第37号公告，自2023年1月1日起施行。业内人士认为……"
     fields = extract_fields("个人信息保护认证实施规则发布", body, "2022-11-04")
     assert (fields.doc_number, fields.effective_date) == (None, None)
+
+
+def test_several_drafts_with_their_own_deadlines_give_the_first_stated() -> None:
+    # one call for three drafts: the first deadline is the first thing an analyst must act on
+    body = (
+        "现将以下标准征求意见稿公开征求意见：\n1.《电动自行车安全技术规范》征求意见稿，反馈截止日期为2026年9月1日；\n"
+        "2.《电动自行车用锂离子蓄电池》征求意见稿，反馈截止日期为2026年9月15日；\n"
+        "3.《电动自行车充电器》征求意见稿，反馈截止日期为2026年9月30日。"
+    )
+    assert extract_fields("关于对3项强制性国家标准征求意见的通知", body, "2026-08-10").comment_deadline == "2026-09-01"
