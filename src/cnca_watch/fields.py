@@ -801,9 +801,9 @@ def _own_position(text: str, start: int, end: int, title: str) -> bool:
     return bool(_FILE_NAME_AFTER.match(text, end))  # "附件：…的函（浙市监函〔2020〕61号）.pdf"
 
 
+_LIST_ITEM = re.compile(r"\s*(?:[一二三四五六七八九十]+\s*[、.．]|[(（]\s*[一二三四五六七八九十0-9]+\s*[)）]|[0-9]+\s*[、.．])")
 # what else a promulgation line under a rule's name says: "（2003年4月3日…局务会议审议通过
 # 2003年4月24日…令第46号公布 自2003年6月1日起施行）", "（…令第15号发布自发布之日起施行）"
-_LIST_ITEM = re.compile(r"\s*(?:[一二三四五六七八九十]+\s*[、.．]|[(（]\s*[一二三四五六七八九十0-9]+\s*[)）]|[0-9]+\s*[、.．])")
 _PROMULGATED = re.compile(
     rf"(?:(?:{_DATE})?[^()（）《》。，,]{{0,40}}?(?:会议|会)(?:审议|讨论)?通过)?(?:{_DATE})?(?:公布|发布|印发)?[?？]*"
     rf"(?:自?(?:{_DATE}|(?:发布|公布)之日)起?(?:施行|实施))?|《[^《》]+》"
