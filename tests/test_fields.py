@@ -26,14 +26,16 @@ def test_doc_number_forms_of_the_issue(title, body, expected):
     assert extract_fields(title, body, None).doc_number == expected
 
 
-def test_doc_number_in_title_parentheses_takes_cnca_house_form():
+def test_doc_number_in_title_parentheses_stays_bare_as_written():
+    # the labelling guide: "a title ending （2024年第11号） → 2024年第11号 (no invented prefix)"
     fields = extract_fields("国家认监委关于调整强制性产品认证目录的公告（2024年第11号）", "", None)
-    assert fields.doc_number == "国家认监委2024年第11号公告"
+    assert fields.doc_number == "2024年第11号"
+    assert fields.issuers == ("国家认监委",)  # who issued it is said by issuers
 
 
-def test_doc_number_in_title_parentheses_takes_samr_form():
-    fields = extract_fields("市场监管总局关于调整强制性产品认证目录的公告（2020年第3号）", "", None)
-    assert fields.doc_number == "市场监管总局公告2020年第3号"
+def test_doc_number_as_a_whole_title_drops_the_kind_word():
+    assert extract_fields("2018年第6号公告", "", None).doc_number == "2018年第6号"
+    assert extract_fields("市场监管总局关于调整强制性产品认证目录的公告（2020年第3号）", "", None).doc_number == "2020年第3号"
 
 
 @pytest.mark.parametrize(

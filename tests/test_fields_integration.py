@@ -42,6 +42,9 @@ def test_fields_are_stored_per_version_and_a_moved_date_is_a_change(two_days) ->
     corrected = next(c for c in second.changes if c.url == mirror.base_url + GUIDE)
     assert corrected.kind is ChangeKind.CHANGED
     assert "effective_date" in corrected.fields_changed
+    # the correction note after the signature is not a new signer (it used to empty issuers)
+    assert "issuers" not in corrected.fields_changed
+    assert corrected.fields is not None and corrected.fields.issuers == ("国家认监委秘书处",)
     assert "effective_date: 2024-06-01 → 2024-07-01" in corrected.diff.splitlines()
     with sqlite3.connect(config.store_path) as conn:
         stored = [

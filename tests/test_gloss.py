@@ -116,3 +116,30 @@ def test_glossary_ships_as_package_data():
     pyproject = tomllib.loads((pathlib.Path(__file__).parents[1] / "pyproject.toml").read_text("utf-8"))
     patterns = pyproject["tool"]["setuptools"]["package-data"]["cnca_watch"]
     assert "*.toml" in patterns
+
+
+def test_own_term_wins_inside_a_longer_built_in_term():
+    # the package knows 便利化试点 as one term; the user's 试点 must still be shown for it
+    builtin = load_glossary()
+    assert [en for _, en in builtin.find("CCC认证便利化试点")] == ["CCC", builtin.english("便利化试点")]
+    glossary = load_glossary({"试点": "trial"})
+    found = [en for _, en in glossary.find("CCC认证便利化试点")]
+    assert found == ["CCC", builtin.english("便利化"), "trial"]
+    assert builtin.english("便利化试点") not in found
+
+
+def test_own_term_wins_on_the_same_span_and_keeps_title_order():
+    glossary = load_glossary({"强制性产品认证": "compulsory certification (own)", "澜湄合作": "LMC"})
+    found = [en for _, en in glossary.find("澜湄合作强制性产品认证目录调整")]
+    assert found[0] == "LMC"
+    assert found[1] == "compulsory certification (own)"
+    assert load_glossary().english("强制性产品认证目录") not in found
+
+
+def test_own_term_shows_in_the_gloss_line():
+    title = "市场监管总局关于开展CCC认证便利化试点支持出口转内销产品的公告（征求意见稿）"
+    fields = Fields(doc_type="call-for-comments", issuers=("市场监管总局",), comment_deadline="2026-10-17")
+    line = english_gloss(title, fields, glossary=load_glossary({"试点": "trial"}))
+    assert line.startswith("SAMR · call for comments (until 2026-10-17) · CCC · ")
+    assert "trial" in line.split(" · ")
+    assert "facilitation pilot" not in line

@@ -9,9 +9,11 @@ of the evaluation corpus (``/work/data/fields/GUIDE.md`` in the project's data):
   文号：/发文字号, in an order's heading or promulgation line (``（2016年9月5日上海市人民政府令
   第43号公布）``), in an attachment's file name, at the top or in the signature block.  A
   number next to a cited document (``根据《…》（国认监〔2019〕6号）``) or after 根据/按照/废止… is
-  someone else's, and no own number gives ``None`` rather than a guess.  ``…的公告（2024年第11号）``
-  is completed with the issuer in its house form (``国家认监委2024年第11号公告``,
-  ``市场监管总局公告2020年第3号``); elsewhere a bare ``2023年第36号`` or ``第82号`` stays bare.
+  someone else's, and no own number gives ``None`` rather than a guess.  Issuer words are kept
+  only when written with the number (``国家认监委2024年第11号公告``); a bare ``2024年第11号``
+  (``…的公告（2024年第11号）``, a heading ``公告`` over ``2023年第36号``, ``第82号``) stays bare —
+  no prefix is invented.  A correction's body and an interpretation name the text they correct
+  or explain: there only a number on a line of its own (or after 文号) is theirs.
 - ``doc_type``: one of :data:`DOC_TYPES`, from the title (precedence correction >
   call-for-comments > interpretation > list > rules > announcement > notice > news; a headline
   "X发布《…》" is news); without a title, from the body (a title line at its top, Q&A,
@@ -22,14 +24,19 @@ of the evaluation corpus (``/work/data/fields/GUIDE.md`` in the project's data):
 - ``effective_date``: ``自2024年7月1日起施行``, ``于…起正式实施``, ``施行日期/生效日期 …``;
   ``自发布之日起施行`` → ``published``; ``自D起，<a measure>`` → D unless the text has a cut-over
   (then D starts the transition).  A correction (``“自6月1日起施行”更正为“自7月1日起施行”``) gives the
-  corrected date.  Dates of cited texts (``《…》（自…起施行）``, ``根据…``) are not this text's.
+  corrected date, in every way one is written (``“…”应为“…”``, ``实施日期“D1”更正为“D2”``, ``原定…，
+  现推迟至…``); a correction note after the signature is not a new signer.  Dates of cited texts
+  (``《…》（自…起施行）``, ``根据…``), of meetings, of standards and of a transition's start are not
+  this text's; a call for comments has none (its ``本办法自…起施行`` is the draft's proposal).
 - ``transition_end``: the last day of a transition period.  ``过渡期至X`` → X; "证书应在X前符合新版
   规则" → X.  The rule for a cut-over: ``自D起，未获得…不得出厂/销售/进口…`` (also ``D后…不予登记``)
   → **D − 1 day**, the last day on which the old regime still applies.  ``过渡期为N个月`` with a
   stated start S → S + N months − 1 day.
-- ``comment_deadline``: ``意见反馈截止日期为X``, ``请于X前将意见反馈…``, a window
-  ``2026-09-17至2026-10-17`` (or a 公示期) → its end; only where comments are asked for, never a
-  window that is over (已于…至…).
+- ``comment_deadline``: ``意见反馈截止日期为X``, ``请于X（星期六）前将意见反馈…``, ``即日起至X``, a
+  window ``2026-09-17至2026-10-17`` (or a 公示期) → its end; only where comments are asked for
+  (outside a call, not opinions sent with a report or an application), never a window that is
+  over (已于…至…, or a deadline before the text's own date: an earlier round).  Of several, the
+  reader's own request (``请…于X前``) beats a deadline quoted from another body.
 - ``references``: every 《…》 name in order of first appearance, deduplicated, without 《》, except
   the text's own name.
 
@@ -47,7 +54,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -194,7 +201,7 @@ _CN_SMALL = "[一二三四五六七八九十]{1,3}"
 _CN_DATE = re.compile(rf"({_CN_YEAR}{{4}})\s*年\s*({_CN_SMALL})\s*月\s*({_CN_SMALL})\s*日")
 _CN_YEAR_CHARS = frozenset(_CN_DIGITS)
 # Some mirrors gloss characters with their pinyin: 認(rèn)證 → 認證.
-_PINYIN_GLOSS = re.compile(r"(?:\([a-zàáâäāăǎèéêëēěìíîïīǐòóôöōǒùúûüūǔǖǘǚǜńňǹḿ]{1,7}\))+")
+_PINYIN_GLOSS = re.compile(r"(?:\([a-zàáâäāăǎèéêëēěìíîïīǐòóôöōǒùúûüūǔǖǘǚǜńňǹḿ]{1,7} ?\))+")
 
 
 def _drop_pinyin_gloss(match: re.Match[str]) -> str:
@@ -514,8 +521,11 @@ def _issuers_from_title(title: str) -> tuple[tuple[str, ...], str] | None:
     return (found, title[: match.start()]) if found else None
 
 
+# Lines that come after a signature: notes, copies, contacts, attachments — and a correction
+# appended to the published text ("更正说明：原文…更正为…，特此更正。"), which is not a new signer.
 _AFTER_SIGNATURE = re.compile(
-    r"^(?:[(（].*[)）]$|抄送|联系人|联系电话|附件|[0-9]{1,2}\s*[.、．]|该文件|$|.*\.(?:pdf|docx?|wps|ofd|xlsx?|zip|rar)$)"
+    r"^(?:[(（].*[)）]$|抄送|联系人|联系电话|附件|[0-9]{1,2}\s*[.、．]|该文件|$|.*\.(?:pdf|docx?|wps|ofd|xlsx?|zip|rar)$"
+    r"|(?:更正|勘误)(?:说明|声明|启事|公告)?\s*[:：]|.*特此(?:更正|勘误)[。.]?$)"
 )
 # signature dates as CMS pages print them, broken ones too ("2020年1218", "201919")
 _SIGNATURE_DATE = re.compile(r"(?:[0-9]{4}\s*年\s*[0-9]{1,2}\s*月(?:\s*[0-9]{1,2}\s*日?)?|[0-9]{4}\s*年?\s*[0-9]{2,4}|[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2})\s*[。.]?$")
@@ -620,7 +630,8 @@ _BODY_CLOSING = re.compile(r"特此(公告|通知|通告)")
 def _is_reporter_story(body: str, *, signed: bool) -> bool:
     """A news item written about texts, not an official text (公示, 实施意见) typed news."""
     if _REPORTER.search(body[:200]):
-        return True
+        # a story that reproduces the whole text, closing and signature included, carries it
+        return not (signed and _BODY_CLOSING.search(body))
     return not (signed or _OFFICIAL.search(body) or _BODY_CLOSING.search(body))
 
 
@@ -714,10 +725,10 @@ _BRACKET_NUMBER = re.compile(
     rf"{_OPEN}\s*(?P<year>(?:19|20)[0-9]{{2}})\s*{_CLOSE}\s*(?P<serial>[0-9]{{1,4}})\s*号"
 )
 _PREFIX_MAX = 12
-_YEAR_SERIAL = re.compile(r"(?P<year>(?:19|20)[0-9]{2})(?<![0-9]{5})\s*年\s*第\s*(?P<serial>[0-9]{1,4})\s*号(?P<post>\s*(?:公告|通告|令))?")
+_YEAR_SERIAL = re.compile(r"(?P<year>(?:19|20)[0-9]{2})(?<![0-9]{5})\s*(?P<nian>年?)\s*第\s*(?P<serial>[0-9]{1,4})\s*号(?P<post>\s*(?:公告|通告|令))?")
 _ORG_AT_END = re.compile(rf"(?P<org>(?:{_KNOWN_ORG}|{_LOCAL_BUREAU}|{_LOCAL_GOVERNMENT}))\s*$")
 _ORG_BEFORE_SERIAL = re.compile(
-    rf"(?P<org>(?:(?:{_KNOWN_ORG}|{_LOCAL_BUREAU})(?:办公厅|办公室|秘书处)?[\s、和与]*)+)?(?P<kw>公告|通告)?\s*[(（]?\s*$"
+    rf"(?P<org>(?:(?:中华人民共和国)?(?:{_KNOWN_ORG}|{_LOCAL_BUREAU})(?:办公厅|办公室|秘书处)?[\s、和与]*)+)?(?P<kw>公告|通告)?\s*[(（]?\s*$"
 )
 # Words that make a number somebody else's when they come before it in its clause.
 _CITING_CUE = re.compile(
@@ -726,7 +737,7 @@ _CITING_CUE = re.compile(
 # ... or right after it ("…2019年第6号公告发布的…", "…〔2019〕6号文件要求").
 _CITED_AFTER = re.compile(r"\s*(?:公告|通告|令|文件|文)?\s*(?:的|发布|印发|公布|规定|要求|中|所|有关|相关|明确|精神|等)")
 _PREFIX_NOT_PART = re.compile(r"^(?:.*?(?:根据|依据|按照|依照|参照|详见|参见|执行|落实|贯彻|废止|文号|字号|印发|关于|和|及|与|的|即|见))")
-_NUMBER_LABEL = re.compile(r"(?:发文字号|发文号|文号|字号|编号)\s*[:：]?\s*$")
+_NUMBER_LABEL = re.compile(r"(?:发文字号|发文号|文号|字号|编号)\s*[:：】\]|]?\s*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -743,6 +754,8 @@ class _NumberCandidate:
 
 
 def _is_cited(text: str, start: int, end: int) -> bool:
+    if text[start : start + 1] in ("(", "（"):
+        start += 1  # a candidate read with its opening bracket: "《…》（2019年第6号）"
     before = _span_back(text, start, _SENTENCE_END, limit=60)
     # inside parentheses that follow a 《name》: 《…》（2020年修订，市场监管总局令第61号）
     paren = max(before.rfind("("), before.rfind("（"))
@@ -781,14 +794,20 @@ def _own_position(text: str, start: int, end: int, title: str) -> bool:
         return True
     if rest_bare and title_bare and rest_bare.startswith(title_bare[: max(8, len(title_bare) - 4)]):
         return True  # the title repeated at the top of the body, number after it
-    if start < 60 and not re.search(r"[。，,；;]", text[:start]):
-        return True  # flattened header: the number comes before the first sentence
+    if start < 60 and not re.search(r"[。，,；;:：]", text[:start]) and not _LIST_ITEM.match(before_line):
+        return True  # flattened header: the number comes before the first sentence (not in "一、…")
     if _PROMULGATED.fullmatch(rest_bare):
         return True  # "（2016年9月5日上海市人民政府令第43号公布）" under a rule's name
     return bool(_FILE_NAME_AFTER.match(text, end))  # "附件：…的函（浙市监函〔2020〕61号）.pdf"
 
 
-_PROMULGATED = re.compile(rf"(?:{_DATE})?(?:公布|发布|印发)?[?？]*(?:自?(?:{_DATE})起?(?:施行|实施))?|《[^《》]+》")
+_LIST_ITEM = re.compile(r"\s*(?:[一二三四五六七八九十]+\s*[、.．]|[(（]\s*[一二三四五六七八九十0-9]+\s*[)）]|[0-9]+\s*[、.．])")
+# what else a promulgation line under a rule's name says: "（2003年4月3日…局务会议审议通过
+# 2003年4月24日…令第46号公布 自2003年6月1日起施行）", "（…令第15号发布自发布之日起施行）"
+_PROMULGATED = re.compile(
+    rf"(?:(?:{_DATE})?[^()（）《》。，,]{{0,40}}?(?:会议|会)(?:审议|讨论)?通过)?(?:{_DATE})?(?:公布|发布|印发)?[?？]*"
+    rf"(?:自?(?:{_DATE}|(?:发布|公布)之日)起?(?:施行|实施))?|《[^《》]+》"
+)
 _FILE_NAME_AFTER = re.compile(r"\s*[)）]?\s*\.(?:pdf|docx?|wps|ofd|xlsx?|zip|rar)\b", re.IGNORECASE)
 
 
@@ -816,6 +835,8 @@ def _number_candidates(text: str, in_title: bool) -> list[_NumberCandidate]:
     for match in islice(_YEAR_SERIAL.finditer(text), _MAX_CANDIDATES):
         if taken[match.start()]:
             continue
+        if not match["nian"] and not _stands_alone(text, match.start(), match.end()):
+            continue  # "2015第54号" without 年 is a number only on a line of its own
         post = re.sub(r"\s+", "", match["post"] or "")
         head = _ORG_BEFORE_SERIAL.search(text[max(0, match.start() - 40) : match.start()].split("\n")[-1])
         org = re.sub(r"\s+", "", head["org"]) if head and head["org"] else ""
@@ -823,7 +844,7 @@ def _number_candidates(text: str, in_title: bool) -> list[_NumberCandidate]:
         start = match.start() - (len(head.group()) if head else 0)
         serial_part = f"{match['year']}年第{int(match['serial'])}号"
         prefixed = f"{org.strip('、和与')}{kw}{serial_part}{post}" if org else None
-        bare = re.sub(r"\s+", "", match.group())
+        bare = re.sub(r"\s+", "", match.group()[: match.start("post") - match.start()] if match["post"] else match.group())
         found.append(
             _NumberCandidate(prefixed, match["year"], match["serial"], post or kw, in_title, start, match.end(), text[start : match.end()], bare)
         )
@@ -892,32 +913,55 @@ def _after_last_date(window: str) -> str:
     return window[last.end() :] if last else window
 
 
-def _house_form(issuer: str, year: str, serial: str, post: str) -> str:
-    if post == "令":
-        return f"{issuer}令{year}年第{int(serial)}号"
-    if issuer == "国家认监委":
-        return f"{issuer}{year}年第{int(serial)}号公告"
-    return f"{issuer}{post or '公告'}{year}年第{int(serial)}号"
-
-
-def _doc_number(title: str, body: str, issuers: tuple[str, ...]) -> tuple[str | None, str]:
-    for candidate in _number_candidates(title, True):
+def _doc_number(title: str, body: str, *, correction: bool = False, explaining: bool = False) -> tuple[str | None, str]:
+    """``correction``: a 更正 names the text it corrects in its body ("…2024年第20号公告原定…"),
+    so only a number standing on its own line there is the correction's own.  ``explaining``: an
+    interpretation's title names the text it explains ("《…公告》（2024年第20号）的解读"): only a
+    number on a line of its own in the body (a repost of the text under its heading) is its own."""
+    for candidate in [] if explaining else _number_candidates(title, True):
         # "《…办法》（总局令第178号）" names the title's own text; "关于贯彻《…》（国认监〔2019〕6号）…" cites
         if "关于" in title and _is_cited(title, candidate.start, candidate.end):
             continue
         if _CITING_CUE.search(_span_back(title, candidate.start, _CLAUSE_END, limit=40)):
             continue
-        return _complete(candidate, issuers, title), candidate.snippet
-    own = [c for c in _number_candidates(body, False) if _is_own_in_body(body, c, title)]
+        return _complete(candidate), candidate.snippet
+    own = [
+        c
+        for c in _number_candidates(body, False)
+        if (_stands_alone(body, c.start, c.end) if correction or explaining else _is_own_in_body(body, c, title))
+    ]
     if not own:
-        return None, ""
+        return _labelled_order(body)
     # an order's number is written several ways (文书字号：…总局第119号, …总局令第119号公布): the
     # 令 form is the official one
     chosen = next(
-        (c for c in own if c.value and c.value.startswith("第")),  # 第20号 under the 令 heading
+        (c for c in own if c.value and _BARE_SERIAL.fullmatch(c.value)),  # 第20号 under the 令 heading
         next((c for c in own if "令" in (c.value or "")), own[0]),
     )
-    return _complete(chosen, issuers, title), chosen.snippet
+    return _complete(chosen), chosen.snippet
+
+
+_BARE_SERIAL = re.compile(r"第[0-9]+号")
+# a law site's metadata whose order number lost its 号: "【发布文号】 质检总局令第36"
+_LABELLED_ORDER = re.compile(
+    r"(?:发文字号|发布文号|发文号|文号)\s*[:：】\]|]?[^\S\n]*(?P<number>[^\s|:：]{0,24}令[^\S\n]*第[^\S\n]*[0-9]{1,4})[^\S\n]*(?=\n|$)"
+)
+
+
+def _labelled_order(body: str) -> tuple[str | None, str]:
+    match = _LABELLED_ORDER.search(body[:800])
+    if not match:
+        return None, ""
+    return re.sub(r"\s+", "", match["number"]), match.group()
+
+
+# "国家认监委2009年第42号公告《关于…的公告》": the number followed by its own title
+_OWN_TITLE_AFTER = re.compile(r"\s*《[^《》]{2,80}(?:公告|通知|通告|决定)》")
+
+
+# "附件：国家认监委2019年第6号公告" at the end names an attached text, not this one (a file
+# name "…（浙市监函〔2020〕61号）.pdf" is read as own before this rule)
+_ATTACHMENT_LINE = re.compile(r"\s*附件\s*[0-9一二三四五六七八九十]*\s*[:：.、]?")
 
 
 def _is_own_in_body(body: str, candidate: _NumberCandidate, title: str) -> bool:
@@ -925,28 +969,28 @@ def _is_own_in_body(body: str, candidate: _NumberCandidate, title: str) -> bool:
         return True
     if _is_cited(body, candidate.start, candidate.end):
         return False
-    tail = len(body) - candidate.end < 150 and "。" not in body[candidate.end :].rstrip("。 \n")
-    return tail or _own_position(body, candidate.start, candidate.end, title)
-
-
-def _complete(candidate: _NumberCandidate, issuers: tuple[str, ...], title: str) -> str:
-    """A bare "2024年第11号" after a title's 公告 ("…的公告（2024年第11号）") is completed with
-    the issuer in its house form; anywhere else it is kept as written (the labelling guide)."""
-    if candidate.value is not None:
-        return candidate.value
-    after_kind = re.match(r"\s*(?:公告|通告)\s*[(（]", candidate.snippet) or re.search(
-        r"(?:公告|通告)\s*[(（]\s*$", title[: candidate.start]
+    tail = (
+        len(body) - candidate.end < 150
+        and "。" not in body[candidate.end :].rstrip("。 \n")
+        and not _ATTACHMENT_LINE.match(_span_back(body, candidate.start, "\n", limit=200))
     )
-    if candidate.in_title and issuers and after_kind:
-        return _house_form(issuers[0], candidate.year, candidate.serial, candidate.post)
-    return candidate.bare
+    if tail or _own_position(body, candidate.start, candidate.end, title):
+        return True
+    return bool(_OWN_TITLE_AFTER.match(body, candidate.end)) and candidate.post in ("公告", "通告")
+
+
+def _complete(candidate: _NumberCandidate) -> str:
+    """A number is given as written: a bare "2024年第11号" (after a title's 公告, under a heading
+    公告, or as a title "2018年第6号公告") stays bare — the labelling guide's rule, no issuer
+    prefix is invented (``issuers`` says who issued it)."""
+    return candidate.value if candidate.value is not None else candidate.bare
 
 
 # ---------------------------------------------------------------------------------------
 # Effective date
 
 _TAKES_EFFECT = r"(?:正式|全面|开始|统一)?\s*(?:施行|实施|执行|生效|启用)"
-_EFFECTIVE_AFTER_DATE = re.compile(rf"\s*(?:起|开始)?\s*(?:(?:发布|公布|印发)\s*并?\s*)?{_TAKES_EFFECT}")
+_EFFECTIVE_AFTER_DATE = re.compile(rf"\s*(?:起|开始)?\s*(?:(?:发布|公布|印发)\s*并?\s*)?{_TAKES_EFFECT}(?!\s*(?:日期|时间))")
 # "施行日期：…", and the metadata tables of law sites: "生效日期 | 2012-03-08", "【生效日期】\n2003-02-01"
 _EFFECTIVE_LABEL = re.compile(rf"(?:施行|实施|生效)(?:日期|时间)[\s|:：】\]]*(?:为|是)?\s*(?P<date>{_DATE})")
 _ON_PUBLICATION = (
@@ -959,8 +1003,14 @@ _EFFECTIVE_ON_PUBLICATION = re.compile(rf"{_ON_PUBLICATION}\s*{_TAKES_EFFECT}|�
 _APPLIES_ON_PUBLICATION = re.compile(rf"{_ON_PUBLICATION}(?![^。；;\n]{{0,6}}?[0-9一二三四五六七八九十]+\s*(?:个)?(?:日|天|月|工作日)内)")
 _APPLIES_FROM = re.compile(r"\s*起\s*[,，]")
 _SUBJECT_THEN_EFFECT = re.compile(rf"\s*(?:起|开始)\s*[,，]?\s*(?:该|本|新版|上述|新)[^。；;\n,，]{{0,12}}?{_TAKES_EFFECT}")
-_CORRECTED_TO = re.compile(r"(?:更正为|改为|修改为|调整为|变更为|更改为|推迟至|延期至|延迟至|推迟到|延期到)\s*[“\"「']?\s*(?:自|从|于|由)?\s*$")
-_CORRECTED_FROM = re.compile(r"^\s*[”\"」']?\s*(?:更正为|改为|修改为|调整为|变更为|更改为)")
+# A correction moves a date: "“自2024年6月1日起施行”更正为“自2024年7月1日起施行”", "“本公告自…”
+# 应为“本公告自…”", "实施日期“2024年6月1日”更正为“2024年7月1日”", "原定自…施行，现推迟至…".
+_CORRECTION_VERB = r"(?:应?更正为|应?改为|修改为|调整为|变更为|更改为|应为|推迟至|延期至|延迟至|推迟到|延期到)"
+_CORRECTED_TO = re.compile(
+    rf"{_CORRECTION_VERB}\s*[“\"「'‘]?\s*(?:本(?:公告|通知|通告|办法|规定|规则|细则|决定|指南|目录|标准|要求))?\s*(?:自|从|于|由)?\s*$"
+)
+_CORRECTED_FROM = re.compile(rf"^\s*[”\"」'’]?\s*(?:有误\s*[,，]?\s*)?(?:现\s*)?{_CORRECTION_VERB}")
+_DATE_WORDS = re.compile(r"施行|实施|生效|执行")
 _OWN_SUBJECT = re.compile(r"本(?:公告|通知|通告|办法|规定|规则|实施规则|细则|决定|文件|标准|指南|要求|目录|方案|意见)")
 
 
@@ -978,6 +1028,8 @@ def _effective_date(text: str, dates: list[_Date], published: str | None, *, cut
         elif (m := _APPLIES_FROM.match(text, d.end)) and text[d.start - 1 : d.start] == "自":
             if not _CUTOVER.match(text, d.start):
                 spans.append((d.start - 1, m.end(), d.iso, False))
+        elif _CORRECTED_TO.search(text, max(0, d.start - 20), d.start) and _DATE_WORDS.search(_sentence(text, d.start, d.end)):
+            spans.append((d.start, d.end, d.iso, True))  # "实施日期“2024年6月1日”更正为“2024年7月1日”"
     spans += [(m.start(), m.end(), _iso(m["date"]), True) for m in islice(_EFFECTIVE_LABEL.finditer(text), _MAX_CANDIDATES)]
     if published:
         spans += [(m.start(), m.end(), published, True) for m in islice(_EFFECTIVE_ON_PUBLICATION.finditer(text), _MAX_CANDIDATES)]
@@ -1041,7 +1093,7 @@ _TRANSITION_TO = re.compile(
 )
 _TRANSITION_BEFORE = re.compile(rf"(?P<date>{_DATE})\s*(?:前|之前|以前)\s*为\s*过渡期")
 _CUTOVER = re.compile(
-    rf"(?P<date>{_DATE})\s*(?:起|后|以后|之后)\s*[,，]?[^。；;\n]{{0,90}}?(?:不得|禁止|停止|不准|不予|不再允许)[^。；;\n]{{0,16}}?"
+    rf"(?P<date>{_DATE})\s*(?:起|后|以后|之后)\s*[,，]?[^。；;\n]{{0,90}}?(?:不得|禁止|停止|不准|不予|不再允许|方可|方能|才能|才可)[^。；;\n]{{0,16}}?"
     r"(?:出厂|销售|进口|生产|制造|使用|经营|出售|上市|投放|流通|展示|登记|上牌)"
 )
 # "证书…应在2016年12月31日前符合新版规则要求，逾期…": the old version's last day
@@ -1096,34 +1148,78 @@ def _is_quoted_elsewhere(text: str, start: int) -> bool:
 # Comment deadline
 
 _ASKS_FOR_COMMENTS = re.compile(r"意见|建议")
+_CONSULTS = re.compile(r"征求|征询|意见稿|公示|异议")
+_OTHER_SUBMISSION = re.compile(r"报告|材料|申请|申报|回执|总结|报名|名单|数据|年报|统计")
 _SENDS = re.compile(r"反馈|报送|提交|发送|寄送|发至|电子邮件|邮箱|传真|提出")
-_DEADLINE_LABEL = re.compile(rf"(?:截止|截至)\s*(?:日期|时间)?\s*(?:为|是|到|至|:|：)?\s*(?P<date>{_DATE})")
-_BEFORE_AFTER_DATE = re.compile(r"\s*(?:[0-9]{1,2}\s*[:：时点]\s*[0-9]{0,2}\s*分?)?\s*(?:前|之前|以前|止|为止)")
+# "截止日期为X", and an open window "即日起至X" / "自发布之日起至X"
+_DEADLINE_LABEL = re.compile(
+    rf"(?:(?P<label>截止|截至)\s*(?:日期|时间)?\s*(?:为|是|到|至|:|：)?|(?:即日|之日)\s*起?\s*(?:至|到))\s*(?P<date>{_DATE})"
+)
+_WEEKDAY = r"(?:\s*[(（]\s*(?:星期|周|礼拜)[一二三四五六日天]\s*[)）])?"
+_BEFORE_AFTER_DATE = re.compile(rf"{_WEEKDAY}\s*(?:[0-9]{{1,2}}\s*[:：时点]\s*[0-9]{{0,2}}\s*分?)?\s*(?:前|之前|以前|止|为止)")
+# a deadline label that is about something else than comments: 报名截止时间, 申报截止日期
+_OTHER_DEADLINE = re.compile(r"报名|申请|申报|报送材料|提交材料|缴费|注册")
 _RANGE_AFTER_DATE = re.compile(r"\s*(?:[0-9]{1,2}[:：][0-9]{2}\s*)?(?:至|到|—|–|-|~|～)\s*")
 _MONTH_DAY_AT = re.compile(_MONTH_DAY)
 _DEADLINE_MONTH_DAY = re.compile(rf"(?P<md>{_MONTH_DAY})\s*(?:前|之前|以前|止)")
 
 
 def _comment_deadline(text: str, dates: list[_Date], doc_type: str, published: str | None) -> tuple[str | None, str]:
+    """The last day to send comments.  Every way of writing one is read (in the order below);
+    of what is found, a deadline before the text's own date is an earlier round that is over
+    ("第一次征求意见截止日期为…"), and a request to the reader ("请…于X前反馈") beats a deadline
+    quoted from someone else ("总局…截止日期为X。请各会员单位于Y前…" → Y)."""
+    today = published or _signature_day(text, dates)
+    first: tuple[str, str] | None = None
+    for iso, sentence in islice(_deadline_candidates(text, dates, doc_type, published), _MAX_CANDIDATES):
+        if today and iso < today:
+            continue
+        if _REQUEST.search(sentence):
+            return iso, sentence
+        first = first or (iso, sentence)
+    return first or (None, "")
+
+
+# a sentence that asks the reader for comments by a date, not one that reports a deadline
+_REQUEST = re.compile(r"请[^。；;\n]{0,40}?(?:于|在)?\s*[0-9]{1,4}\s*(?:年|月)[^。；;\n]{0,12}?(?:前|之前|以前)")
+
+
+def _signature_day(text: str, dates: list[_Date]) -> str | None:
+    """The date at the very end of a text (its signature), when the publication date is unknown."""
+    last = next((d for d in reversed(dates) if d.iso), None)
+    if last is None or len(text) - last.end > 40:
+        return None
+    return last.iso
+
+
+def _deadline_candidates(text: str, dates: list[_Date], doc_type: str, published: str | None) -> Iterator[tuple[str, str]]:
     is_call = doc_type == "call-for-comments"
 
     def asks(start: int, end: int) -> str | None:
         sentence = _sentence(text, start, end)
-        if _ASKS_FOR_COMMENTS.search(sentence) or (is_call and _SENDS.search(sentence)):
+        if is_call:
+            return sentence if _ASKS_FOR_COMMENTS.search(sentence) or _SENDS.search(sentence) else None
+        # outside a call, "意见" beside a report, an application or a reply slip is not a
+        # consultation: "请于3月31日前将年度报告及意见建议报送我委"
+        if _ASKS_FOR_COMMENTS.search(sentence) and (_CONSULTS.search(sentence) or not _OTHER_SUBMISSION.search(sentence)):
             return sentence
         return None
 
     for match in islice(_DEADLINE_LABEL.finditer(text), _MAX_CANDIDATES):
         sentence = asks(match.start(), match.end())
+        if not sentence and is_call and match["label"]:
+            # a call's bare "截止时间：X", unless it is another deadline's label
+            clause = _span_back(text, match.start(), _SENTENCE_END, limit=20)
+            sentence = None if _OTHER_DEADLINE.search(clause) else _sentence(text, match.start(), match.end())
         iso = _iso(match["date"]) if sentence else None
         if iso:
-            return iso, sentence or ""
+            yield iso, sentence or ""
     for found in dates:
         before = _BEFORE_AFTER_DATE.match(text, found.end)
         if before and found.iso:
             sentence = asks(found.start, before.end())
             if sentence:
-                return found.iso, sentence
+                yield found.iso, sentence
     starting_at = {d.start: d for d in dates}
     for found in dates:
         joint = _RANGE_AFTER_DATE.match(text, found.end)
@@ -1141,7 +1237,7 @@ def _comment_deadline(text: str, dates: list[_Date], doc_type: str, published: s
             month_day = _MONTH_DAY_AT.match(text, joint.end())
             iso = _month_day_in(month_day.group(), int(found.iso[:4])) if month_day else None
         if iso and iso >= found.iso:
-            return iso, sentence
+            yield iso, sentence
     year_source = published or next((d.iso for d in dates if d.iso), None)
     if year_source:
         for match in islice(_DEADLINE_MONTH_DAY.finditer(text), _MAX_CANDIDATES):
@@ -1154,8 +1250,7 @@ def _comment_deadline(text: str, dates: list[_Date], doc_type: str, published: s
             if iso and published and iso < published:
                 iso = _month_day_in(match["md"], int(year_source[:4]) + 1)
             if iso:
-                return iso, sentence
-    return None, ""
+                yield iso, sentence
 
 
 def _month_day_in(text: str, year: int) -> str | None:
@@ -1238,7 +1333,7 @@ def extract_fields(title: str, body: str, published: str | None = None) -> Field
         issuers = found[0]
         evidence.append(("issuers", _snippet(found[1])))
     # the title first, then the body: the title is where an announcement names itself
-    doc_number, number_snippet = _doc_number(title_joined, body_text, issuers)
+    doc_number, number_snippet = _doc_number(title_joined, body_text, correction=doc_type == "correction", explaining=interpreting)
     if doc_type == "news" and _is_reporter_story(body_text, signed=bool(found) or bool(doc_number)):
         # A reporter's story repeats other texts' numbers and dates: none of them is its own.
         return Fields(doc_type=doc_type, references=references, evidence=tuple(evidence))
@@ -1254,7 +1349,9 @@ def extract_fields(title: str, body: str, published: str | None = None) -> Field
     text = title_joined + "\n" + body_text
     dates = _scan_dates(text)
     transition, transition_snippet = _transition_end(text)
-    effective, snippet = _effective_date(text, dates, published_iso, cutover=bool(_CUTOVER.search(text)))
+    effective, snippet = (None, "")
+    if doc_type != "call-for-comments":  # a draft is not in force: "本办法自…起施行" is its proposal
+        effective, snippet = _effective_date(text, dates, published_iso, cutover=bool(_CUTOVER.search(text)))
     if effective:
         evidence.append(("effective_date", _snippet(snippet)))
     if transition:

@@ -8,7 +8,10 @@ no machine translation, no invented sentence.  A body the glossary does not know
 rather than guessed.
 
 The glossary (``glossary.toml`` in the package) is data; a config ``[glossary]`` table adds,
-changes or (with ``""``) drops terms: see :func:`load_glossary`.
+changes or (with ``""``) drops terms: see :func:`load_glossary`.  A term of your own wins
+over a built-in one wherever they meet: on the same span, and inside a longer built-in term
+("试点" = "trial" is shown for 便利化试点 even though the package knows 便利化试点 as a whole) —
+your terms are matched first, the built-in ones only in the text between them.
 """
 
 from __future__ import annotations
@@ -50,7 +53,9 @@ class Glossary:
 
     terms: Mapping[str, str]
     title_terms: frozenset[str]  # the terms looked for in titles (not the doc-kind words)
-    _pattern: re.Pattern[str] = field(repr=False)
+    _pattern: re.Pattern[str] = field(repr=False)  # the built-in title terms
+    # the config's own terms: matched first, so a longer built-in term cannot hide them
+    _user_pattern: re.Pattern[str] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -59,14 +64,28 @@ class Glossary:
         return self.terms.get(_key(term))
 
     def find(self, text: str) -> list[tuple[str, str]]:
-        """(term, English) for the terms in ``text``: longest at each position, no overlaps."""
+        """(term, English) for the terms in ``text``, in text order: the config's own terms
+        first (longest at each position, no overlaps), then the built-in ones in the gaps
+        between them (likewise)."""
         normalised = re.sub(r"\s+", "", prepare(text, join_cjk=False)).lower()
+        spans: list[tuple[int, int, str]] = []
+        gaps = [(0, len(normalised))]
+        if self._user_pattern is not None:
+            spans = self._matches(self._user_pattern, normalised, 0, len(normalised))
+            edges = [0] + [edge for start, end, _ in spans for edge in (start, end)] + [len(normalised)]
+            gaps = [(edges[i], edges[i + 1]) for i in range(0, len(edges), 2) if edges[i] < edges[i + 1]]
+        for start, end in gaps:
+            spans.extend(self._matches(self._pattern, normalised, start, end))
+        return [(term, self.terms[term]) for _, _, term in sorted(spans)]
+
+    @staticmethod
+    def _matches(pattern: re.Pattern[str], text: str, start: int, end: int) -> list[tuple[int, int, str]]:
         found = []
-        for match in self._pattern.finditer(normalised):
+        for match in pattern.finditer(text, start, end):
             term = match.group()
-            if term.isascii() and not _word_edges(normalised, match.start(), match.end()):
+            if term.isascii() and not _word_edges(text, match.start(), match.end()):
                 continue
-            found.append((term, self.terms[term]))
+            found.append((match.start(), match.end(), term))
         return found
 
 
@@ -109,9 +128,19 @@ def load_glossary(overrides: Mapping[str, Any] | None = None) -> Glossary:
             else:
                 terms.pop(_key(zh), None)
     title_terms = frozenset(t for t in terms if t not in skipped)
-    # Longest first: at one position the regex takes the first alternative that matches.
-    alternatives = "|".join(re.escape(t) for t in sorted(title_terms, key=lambda t: (-len(t), t)))
-    return Glossary(terms=terms, title_terms=title_terms, _pattern=re.compile(alternatives or "(?!)"))
+    own = {_key(zh) for zh, en in (overrides or {}).items() if en.strip()} & title_terms
+    return Glossary(
+        terms=terms,
+        title_terms=title_terms,
+        _pattern=_longest_first(title_terms - own),
+        _user_pattern=_longest_first(own) if own else None,
+    )
+
+
+def _longest_first(terms: frozenset[str] | set[str]) -> re.Pattern[str]:
+    # At one position the regex takes the first alternative that matches.
+    alternatives = "|".join(re.escape(t) for t in sorted(terms, key=lambda t: (-len(t), t)))
+    return re.compile(alternatives or "(?!)")
 
 
 @lru_cache(maxsize=1)
