@@ -139,3 +139,32 @@ def train_model(rows: Sequence["LabelledRow"], options: TrainOptions | None = No
             "options": {k: getattr(opts, k) for k in opts.__slots__},
         },
     }
+
+
+# ---------------------------------------------------------------------------------------
+# Grouped k-fold cross-validation: how every choice of the classifier is made
+
+CV_SEED = "cnca-watch-cv-v1"
+
+
+def cv_group(title: str) -> str:
+    """The group a title belongs to: the same title (NFKC, spaces dropped, lower-cased) from
+    two sources is one group, so a repost never sits on both sides of a fold."""
+    import unicodedata
+
+    return "".join(unicodedata.normalize("NFKC", title).split()).lower()
+
+
+def cv_fold(title: str, folds: int = 5, seed: str = CV_SEED) -> int:
+    """The fold (0 .. folds-1) of a title: a seeded hash of its group, fixed for ever."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{seed}:{cv_group(title)}".encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big") % folds
+
+
+def cv_split(rows: Sequence["LabelledRow"], fold: int, folds: int = 5) -> tuple[list["LabelledRow"], list["LabelledRow"]]:
+    """(rows to train on, rows held out) for one fold."""
+    train = [row for row in rows if cv_fold(row.title, folds) != fold]
+    held_out = [row for row in rows if cv_fold(row.title, folds) == fold]
+    return train, held_out
