@@ -36,14 +36,24 @@ def _train_one(args: tuple[list[LabelledRow], TrainOptions, str]) -> None:
     write_model(train_model(rows, options, areas=list(BUILTIN_AREAS)), path)
 
 
+def cache_key(rows: Sequence[LabelledRow], options: TrainOptions, folds: int) -> str:
+    """Fold models depend on the rows, the training options and the number of folds."""
+    data = [[[r.title, r.areas, r.body, r.in_domain] for r in rows], asdict(options), folds]
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _value(text: str, like: object) -> object:
+    """A command-line value converted to the type of the setting it replaces."""
+    if isinstance(like, bool):
+        return text.lower() in ("1", "true", "yes")
+    if isinstance(like, dict) or text[:1] in "{[":
+        return json.loads(text)
+    return type(like)(text)
+
+
 def fold_models(rows: Sequence[LabelledRow], options: TrainOptions, folds: int, cache: Path, jobs: int = 2) -> list[NgramModel]:
     """One model per fold, trained on the other folds (cached on disk)."""
-    key = hashlib.sha256(
-        json.dumps([[r.title, r.areas, r.body, r.in_domain] for r in rows], ensure_ascii=False).encode()
-        + json.dumps(asdict(options) if hasattr(options, "__dataclass_fields__") else {}, sort_keys=True, default=str).encode()
-        + repr(options).encode()
-        + str(folds).encode()
-    ).hexdigest()[:16]
+    key = cache_key(rows, options, folds)
     where = cache / key
     where.mkdir(parents=True, exist_ok=True)
     todo = [(cv_split(rows, f, folds)[0], options, str(where / f"{f}.json")) for f in range(folds) if not (where / f"{f}.json").exists()]
@@ -89,30 +99,30 @@ def main(argv: list[str] | None = None) -> int:
     pool_files = args.pool or default_pool()
     fresh_files = args.fresh if args.fresh is not None else [p for p in pool_files if p.name in ("test.tsv", "train2.tsv")]
     rows: list[LabelledRow] = []
-    fresh: list[LabelledRow] = []
+    fresh: dict[str, list[LabelledRow]] = {}
     for path in pool_files:
         part = read_labelled(path)
         rows += part
         if path in fresh_files:
-            fresh += part
-    options = replace(TrainOptions(), **{k: type(getattr(TrainOptions(), k))(v) for k, v in (s.split("=", 1) for s in args.train)})
+            fresh[path.stem] = part
+    options = replace(TrainOptions(), **{k: _value(v, getattr(TrainOptions(), k)) for k, v in (s.split("=", 1) for s in args.train)})
     blend = package_blend()
     for setting in args.set:
         name, value = setting.split("=", 1)
-        blend = replace(blend, **{name: json.loads(value) if value[:1] in "{[" else type(getattr(blend, name))(value)})
-    print(f"{len(rows)} rows ({len(fresh)} fresh), {args.folds} folds; train {options}; blend {blend}", file=sys.stderr)
+        blend = replace(blend, **{name: _value(value, getattr(blend, name))})
+    print(f"{len(rows)} rows ({sum(map(len, fresh.values()))} fresh), {args.folds} folds; train {options}; blend {blend}", file=sys.stderr)
     models = fold_models(rows, options, args.folds, args.cache)
     vocabulary = load_vocabulary()
     run = cv_classifier(models, vocabulary, blend)
     for use_body in (False, True):
         report = evaluate(rows, vocabulary, use_body=use_body, classifier=run)
         print(line(f"{report.mode} pool", report))
-        if fresh:
-            fresh_report = evaluate(fresh, vocabulary, use_body=use_body, classifier=run)
-            print(line(f"{report.mode} fresh", fresh_report))
-        if args.errors and not use_body:
-            for miss in (fresh_report if fresh else report).misclassified:
-                print(f"  {','.join(miss.expected) or '-'} | {','.join(miss.predicted) or '-'} | {miss.title[:80]}")
+        for name, part in fresh.items():
+            part_report = evaluate(part, vocabulary, use_body=use_body, classifier=run)
+            print(line(f"{report.mode} {name}", part_report))
+            if args.errors and not use_body:
+                for miss in part_report.misclassified:
+                    print(f"  {','.join(miss.expected) or '-'} | {','.join(miss.predicted) or '-'} | {miss.title[:80]}")
     return 0
 
 

@@ -38,6 +38,7 @@ class TrainOptions:
     body_chars: int = 200  # how much of the body the model reads
     max_n: int = 3
     positive_weight: float = 2.0  # areas are rare per head: a missed label costs more
+    word_pairs: bool = False  # English word pairs as features (see docs/CLASSIFIER.md)
     seed: int = 20240112
 
 
@@ -68,7 +69,9 @@ def train_model(rows: Sequence["LabelledRow"], options: TrainOptions | None = No
         targets = [1.0 if area in row.areas else 0.0 for area in areas] + [1.0 if _in_domain(row) else 0.0]
         variants = [""] + ([row.body] if row.body and opts.body_weight > 0 and opts.body_chars > 0 else [])
         for body in variants:
-            feats = features(row.title, body, body_weight=opts.body_weight, body_chars=opts.body_chars, max_n=opts.max_n)
+            feats = features(
+                row.title, body, body_weight=opts.body_weight, body_chars=opts.body_chars, max_n=opts.max_n, word_pairs=opts.word_pairs
+            )
             # a fixed feature order: float sums (and so the rounded weights) must not depend
             # on the interpreter's string hashing
             samples.append((dict(sorted(feats.values.items())), targets))
@@ -132,6 +135,7 @@ def train_model(rows: Sequence["LabelledRow"], options: TrainOptions | None = No
         "body_weight": opts.body_weight,
         "body_chars": opts.body_chars,
         "max_n": opts.max_n,
+        **({"word_pairs": True} if opts.word_pairs else {}),
         "meta": {
             "rows": len(rows),
             "samples": len(samples),
