@@ -72,9 +72,10 @@ def train_model(rows: Sequence["LabelledRow"], options: TrainOptions | None = No
             feats = features(
                 row.title, body, body_weight=opts.body_weight, body_chars=opts.body_chars, max_n=opts.max_n, word_pairs=opts.word_pairs
             )
+            values = feats.values
             # a fixed feature order: float sums (and so the rounded weights) must not depend
             # on the interpreter's string hashing
-            samples.append((dict(sorted(feats.values.items())), targets))
+            samples.append((dict(sorted(values.items())), targets))
 
     counts: Counter[str] = Counter()
     for values, _ in samples:
