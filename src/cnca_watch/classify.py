@@ -792,7 +792,7 @@ def classify_text(
                 if tags:
                     return Classification(tags, REASON_TAGGED, True)
             else:
-                result = _classify(title, "", vocabulary, model, blend, fill=False)
+                result = _classify(title, "", vocabulary, model, blend, fill=False, scored=scored)
                 if result.tags:
                     return result
         elif scored.off_topic is not None:
@@ -804,13 +804,18 @@ def _outside_no_term() -> str:
     return f"{REASON_OUTSIDE}: no certification, accreditation or testing term"
 
 
-def _classify(title: str, body: str, vocabulary: Vocabulary, model: Any, blend: Blend, *, fill: bool = True) -> Classification:
+def _classify(
+    title: str, body: str, vocabulary: Vocabulary, model: Any, blend: Blend, *, fill: bool = True, scored: Scored | None = None
+) -> Classification:
+    """``scored``: the vocabulary's points for this very title and body, when the caller has
+    them already (scoring is most of the cost of a text)."""
     if model is _USE_PACKAGED:
         from cnca_watch.ngram import packaged_model
 
         model = packaged_model() if blend.enabled else None
-    if model is None:
+    if scored is None:
         scored = score(title, body, vocabulary)
+    if model is None:
         if not scored.in_domain:
             return Classification((), _outside(scored), False)
         tags = rank(scored, vocabulary)
@@ -818,15 +823,17 @@ def _classify(title: str, body: str, vocabulary: Vocabulary, model: Any, blend: 
 
     from cnca_watch.ngram import DOMAIN_HEAD
 
-    scored = score(title, body, vocabulary)
     if not scored.in_domain and scored.off_topic is not None:
         # an off-topic subject (standards, metrology, food ...) keeps a text out whatever the
         # model says: no need to ask it
         return Classification((), _outside(scored), False)
-    if scored.in_domain and not blend.consults_model:
-        # the model only fills gaps: a text the vocabulary tags does not need it
+    if scored.in_domain and blend.domain_out <= 0:
+        # a text the vocabulary tags does not need the model when the model cannot change
+        # its areas: it only fills gaps, or the one area tagged is the only one with points
+        # (the model's vote, at most `weight` < threshold points, cannot make a new area).
+        # Most texts are of this kind: this keeps classification fast.
         tags = rank(scored, vocabulary)
-        if tags:
+        if tags and (not blend.consults_model or (len(tags) == 1 and len(scored.evidence) == 1 and blend.weight < vocabulary.scoring.threshold)):
             return Classification(tags, REASON_TAGGED, True)
     elif not scored.in_domain and blend.domain_in > 1.0:
         return Classification((), _outside(scored), False)
