@@ -67,7 +67,7 @@ def test_classify_json_reads_stdin_one_object_per_line(app, runner):
     objects = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["text"] for o in objects] == lines.splitlines()
     # the third is labelled unified-management,regulation in the analysts' dev file; its
-    # regulation secondary is one the model vetoes since issue 10's CV-chosen secondary_min
+    # regulation secondary falls under the relative threshold once the model's vote lifts the primary
     expected = [["going-global"], [], ["unified-management"]]
     assert [[a["id"] for a in o["areas"]][:1] for o in objects] == expected
     first = objects[0]["areas"][0]
