@@ -1,7 +1,11 @@
 """Re-train the classifier's n-gram model from a labelled TSV file.
 
-    .venv/bin/python bench/train_classifier.py TRAIN.tsv -o src/cnca_watch/classifier_model.json.gz
-    .venv/bin/python bench/train_classifier.py TRAIN.tsv -o my-model.json.gz --dev DEV.tsv
+    .venv/bin/python bench/train_classifier.py TRAIN.tsv [MORE.tsv ...] -o my-model.json.gz [--dev DEV.tsv]
+
+The shipped model is trained on the whole corpus pool, in this order:
+
+    .venv/bin/python bench/train_classifier.py tests/fixtures/classify/corpus/{train,dev,test,train2}.tsv \
+        -o src/cnca_watch/classifier_model.json.gz
 
 TRAIN.tsv has a header row with `title` and `areas` (comma-separated ids, primary first,
 empty = none) and optionally `body` and `in_domain` (yes/no).  With --dev, the new model is
@@ -24,7 +28,7 @@ from cnca_watch.train import TrainOptions, train_model
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("train", type=Path, help="labelled TSV to learn from")
+    parser.add_argument("train", type=Path, nargs="+", help="labelled TSV files to learn from (rows in file order)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="model file to write (.json or .json.gz)")
     parser.add_argument("--dev", type=Path, help="labelled TSV to score the new model on")
     defaults = TrainOptions()
@@ -33,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--body-weight", type=float, default=defaults.body_weight)
     args = parser.parse_args(argv)
     try:
-        rows = read_labelled(args.train)
+        rows = [row for path in args.train for row in read_labelled(path)]
         dev = read_labelled(args.dev) if args.dev else None
     except UsageError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -1,76 +1,102 @@
-"""Choose how the n-gram model joins the vocabulary, by the figures on a dev file.
+"""Choose how the n-gram model joins the vocabulary, by grouped k-fold cross-validation.
 
-    .venv/bin/python bench/tune_classifier.py TRAIN.tsv DEV.tsv [--top 10]
+    .venv/bin/python bench/tune_classifier.py [POOL.tsv ...] [--fresh FILE ...] [--train max_n=4 ...]
 
-Trains a model on TRAIN.tsv (in memory), then scores DEV.tsv for each setting of the
-``[model]`` blend (weight, add/fill thresholds, domain_in) -- titles alone and titles with
-bodies -- and prints the best settings by the mean of macro-F1 and primary accuracy, next
-to the vocabulary alone and the model alone.  Copy the chosen values into ``[model]`` in
-areas.toml.  Never run it on a test split: that split is for the final figure only.
+Trains one model per fold (cached, see bench/cv_classifier.py), then searches the ``[model]``
+blend coordinate by coordinate -- the model's weight, the add threshold (global, then per
+area), the secondary-area floor and the domain threshold -- keeping a change only when it
+raises the objective: the mean of macro-F1 and primary accuracy, on titles and on titles
+with bodies, over the whole pool and over its fresh rows (rows the vocabulary was never tuned
+on).  Prints each accepted step and the figures of the result; copy the values into
+``[model]`` in areas.toml.  Never run it on a frozen test split.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
+import sys
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
 
-from cnca_watch.classify import Blend, Vocabulary, classify_text, load_vocabulary
+from cv_classifier import _value, cv_classifier, default_pool, fold_models, line
+
+from cnca_watch.classify import Blend, Vocabulary, load_vocabulary, package_blend
 from cnca_watch.evaluate import BUILTIN_AREAS, EvalReport, LabelledRow, evaluate, read_labelled
-from cnca_watch.ngram import NgramModel, model_from_dict
-from cnca_watch.train import TrainOptions, train_model
+from cnca_watch.ngram import NgramModel
+from cnca_watch.train import TrainOptions
+
+GRID: dict[str, tuple[float, ...]] = {
+    "weight": (2.0, 3.0, 4.0, 6.0),
+    "add_threshold": (0.3, 0.5, 0.7, 0.9, 1.5),
+    "secondary_min": (0.0, 0.05, 0.1, 0.2, 0.3),
+    "domain_in": (0.6, 0.7, 0.8, 0.9, 1.01),
+}
+AREA_THRESHOLDS = (0.5, 0.7, 0.9, 1.5)
 
 
-def _score(report: EvalReport) -> float:
-    return ((report.macro_f1 or 0.0) + report.primary_accuracy) / 2
+def reports(rows: Sequence[LabelledRow], fresh: Sequence[LabelledRow], models: Sequence[NgramModel], vocabulary: Vocabulary, blend: Blend) -> list[EvalReport]:
+    run = cv_classifier(models, vocabulary, blend)
+    found = []
+    for use_body in (False, True):
+        found.append(evaluate(rows, vocabulary, use_body=use_body, classifier=run))
+        if fresh:
+            found.append(evaluate(fresh, vocabulary, use_body=use_body, classifier=run))
+    return found
 
 
-def _run(rows: Sequence[LabelledRow], vocabulary: Vocabulary, model: NgramModel | None, blend: Blend, use_body: bool) -> EvalReport:
-    return evaluate(
-        rows, vocabulary, use_body=use_body,
-        classifier=lambda t, b: classify_text(t, b, vocabulary, model=model, blend=blend),
-    )
+def objective(found: Sequence[EvalReport]) -> float:
+    return sum(((r.macro_f1 or 0.0) + r.primary_accuracy) / 2 for r in found) / len(found)
 
 
-def line(name: str, report: EvalReport) -> str:
-    per_area = " ".join(f"{s.area[:5]} {s.f1:.2f}" for s in report.per_area if s.scored)
-    return (
-        f"{name:<58} F1 {report.macro_f1 or 0:.3f} prim {report.primary_accuracy:.3f} "
-        f"strict {report.strict_primary_accuracy:.3f} none {report.in_domain_without_area}/{report.in_domain_rows} "
-        f"out+ {report.outside_tagged} | {per_area}"
-    )
-
-
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("train")
-    parser.add_argument("dev")
-    parser.add_argument("--top", type=int, default=10)
-    parser.add_argument("--body-weight", type=float, default=TrainOptions().body_weight)
-    parser.add_argument("--epochs", type=int, default=TrainOptions().epochs)
-    parser.add_argument("--l2", type=float, default=TrainOptions().l2)
-    args = parser.parse_args()
+    parser.add_argument("pool", nargs="*", type=Path)
+    parser.add_argument("--fresh", nargs="*", type=Path, default=None)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/cnca-watch-cv"))
+    parser.add_argument("--train", nargs="*", default=[], help="training option overrides, e.g. max_n=4")
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args(argv)
+    pool_files = args.pool or default_pool()
+    fresh_files = args.fresh if args.fresh is not None else [p for p in pool_files if p.name in ("test.tsv", "train2.tsv")]
+    rows: list[LabelledRow] = []
+    fresh: list[LabelledRow] = []
+    for path in pool_files:
+        part = read_labelled(path)
+        rows += part
+        fresh += part if path in fresh_files else []
+    defaults = TrainOptions()
+    options = replace(defaults, **{k: _value(v, getattr(defaults, k)) for k, v in (s.split("=", 1) for s in args.train)})
+    models = fold_models(rows, options, args.folds, args.cache)
     vocabulary = load_vocabulary()
-    train, dev = read_labelled(args.train), read_labelled(args.dev)
-    options = TrainOptions(body_weight=args.body_weight, epochs=args.epochs, l2=args.l2)
-    model = model_from_dict(train_model(train, options, areas=list(BUILTIN_AREAS)))
-    modes = [False] + ([True] if any(r.body for r in dev) else [])
-    for use_body in modes:
-        mode = "title+body" if use_body else "title"
-        print(f"== {mode}")
-        print(line("vocabulary only", _run(dev, vocabulary, None, Blend(), use_body)))
-        model_only = Blend(weight=100.0, add_threshold=0.5, fill_threshold=0.0)
-        results = []
-        for weight, add, fill, dom in itertools.product((3.0, 6.0, 9.0, 12.0), (0.3, 0.4, 0.5, 0.6, 0.7), (0.0, 0.1, 0.2, 0.3), (0.3, 0.5, 0.7, 1.01)):
-            blend = Blend(weight=weight, add_threshold=add, fill_threshold=fill, domain_in=dom)
-            report = _run(dev, vocabulary, model, blend, use_body)
-            results.append((_score(report), blend, report))
-        results.sort(key=lambda item: -item[0])
-        print(line("model dominant (weight 100)", _run(dev, vocabulary, model, model_only, use_body)))
-        for _, blend, report in results[: args.top]:
-            name = f"w={blend.weight:g} add={blend.add_threshold:g} fill={blend.fill_threshold:g} dom={blend.domain_in:g}"
-            print(line(name, report))
+    blend = package_blend()
+    found = reports(rows, fresh, models, vocabulary, blend)
+    best = objective(found)
+    print(f"start {best:.4f} {blend}")
+    for _ in range(args.rounds):
+        changed = False
+        for name, values in GRID.items():
+            for value in values:
+                candidate = replace(blend, **{name: value})
+                tried = reports(rows, fresh, models, vocabulary, candidate)
+                if objective(tried) > best + 1e-4:
+                    best, blend, found, changed = objective(tried), candidate, tried, True
+                    print(f"  {name} = {value}: {best:.4f}", flush=True)
+        for area in BUILTIN_AREAS:
+            for value in AREA_THRESHOLDS:
+                candidate = replace(blend, add_thresholds={**blend.add_thresholds, area: value})
+                tried = reports(rows, fresh, models, vocabulary, candidate)
+                if objective(tried) > best + 1e-4:
+                    best, blend, found, changed = objective(tried), candidate, tried, True
+                    print(f"  add_thresholds.{area} = {value}: {best:.4f}", flush=True)
+        if not changed:
+            break
+    print(f"best {best:.4f} {blend}")
+    for report, name in zip(found, ("title pool", "title fresh", "title+body pool", "title+body fresh") if fresh else ("title pool", "title+body pool")):
+        print(line(name, report))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -130,3 +130,32 @@ def test_the_retraining_script_names_a_bad_file(tmp_path):
     )
     assert done.returncode == 2
     assert str(bad) in done.stderr and "areas" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cv_folds_are_fixed_grouped_and_cover_every_row():
+    from cnca_watch.train import cv_fold, cv_split
+
+    rows = [LabelledRow(f"第{i}批认证实施规则", ("unified-management",)) for i in range(60)]
+    # the same title from another source (full-width digits, spaces, case) is the same group
+    assert cv_fold("ＣＣＣ 认证 公告") == cv_fold("ccc认证公告")
+    assert all(0 <= cv_fold(r.title) < 5 for r in rows)
+    folds = {cv_fold(r.title) for r in rows}
+    assert len(folds) == 5  # 60 titles spread over all five folds
+    held = []
+    for fold in range(5):
+        train, held_out = cv_split(rows, fold)
+        assert not {r.title for r in train} & {r.title for r in held_out}
+        assert len(train) + len(held_out) == len(rows)
+        held += held_out
+    assert sorted(r.title for r in held) == sorted(r.title for r in rows)
+
+
+def test_english_word_pairs_are_features_only_when_asked():
+    from cnca_watch.ngram import features
+
+    plain = features("CNCA spot checks", body_weight=0, body_chars=0)
+    paired = features("CNCA spot checks", body_weight=0, body_chars=0, word_pairs=True)
+    assert "w:spot checks" in paired.title_keys and "w:spot checks" not in plain.title_keys
+    data = train_model(ROWS, TrainOptions(word_pairs=True), areas=AREAS)
+    assert data["word_pairs"] is True and model_from_dict(data).word_pairs
+    assert "word_pairs" not in train_model(ROWS, areas=AREAS)  # older files stay as they were

@@ -710,7 +710,7 @@ class Classification:
         return tuple(tag.id for tag in self.tags)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Blend:
     """How the model's probabilities join the vocabulary's points (``[model]`` in areas.toml)."""
 
@@ -721,16 +721,33 @@ class Blend:
     body: str = "fallback"
     weight: float = 6.0  # points for an area the model is sure of (p = 1)
     add_threshold: float = 0.5  # the model adds an area's points from this probability (> 1: never)
+    # per-area add thresholds (area id -> probability), chosen in cross-validation; an area
+    # not listed uses add_threshold
+    add_thresholds: Mapping[str, float] = field(default_factory=dict)
+    # a secondary area (any after the primary) is kept only when the model gives it at least
+    # this probability (0: keep every secondary the points allow)
+    secondary_min: float = 0.0
     fill_threshold: float = 0.2  # an in-domain text with no area takes the model's best from here
     domain_in: float = 0.5  # no domain term: the model lets the text in from this probability (> 1: never)
     domain_out: float = 0.0  # the vocabulary let it in, the model is sure it is out: below this
     evidence: int = 3  # n-gram spans shown per area
 
+    def threshold_for(self, area_id: str) -> float:
+        return self.add_thresholds.get(area_id, self.add_threshold)
+
+    @property
+    def consults_model(self) -> bool:
+        """Whether the model speaks on texts the vocabulary already tags."""
+        adds = self.weight > 0 and (self.add_threshold <= 1.0 or any(t <= 1.0 for t in self.add_thresholds.values()))
+        return adds or self.secondary_min > 0 or self.domain_out > 0
+
 
 @lru_cache(maxsize=1)
 def package_blend() -> Blend:
     """The ``[model]`` settings of the package's areas.toml."""
-    return Blend(**_package_vocabulary().get("model", {}))
+    settings = dict(_package_vocabulary().get("model", {}))
+    settings["add_thresholds"] = dict(settings.get("add_thresholds", {}))
+    return Blend(**settings)
 
 
 @lru_cache(maxsize=1)
@@ -766,13 +783,18 @@ def classify_text(
         if kept_out is not None and score(title, "", vocabulary).in_domain:
             return Classification((), f"{REASON_NO_SIGNAL}: {kept_out} (not one of the six tasks)", True)
     if body and title.strip() and blend.body == "fallback":
-        # the title's own terms decide; an off-topic title stays out; only a title with no
-        # term for an area lets the body (and then the model) speak
+        # the title's own terms (and the model's votes on the title) decide; an off-topic
+        # title stays out; only a title with no area lets the body (then a model fill) speak
         scored = score(title, "", vocabulary)
         if scored.in_domain:
-            tags = rank(scored, vocabulary)
-            if tags:
-                return Classification(tags, REASON_TAGGED, True)
+            if not blend.consults_model:
+                tags = rank(scored, vocabulary)
+                if tags:
+                    return Classification(tags, REASON_TAGGED, True)
+            else:
+                result = _classify(title, "", vocabulary, model, blend, fill=False, scored=scored)
+                if result.tags:
+                    return result
         elif scored.off_topic is not None:
             return Classification((), _outside(scored), False)
     return _classify(title, body, vocabulary, model, blend)
@@ -782,13 +804,18 @@ def _outside_no_term() -> str:
     return f"{REASON_OUTSIDE}: no certification, accreditation or testing term"
 
 
-def _classify(title: str, body: str, vocabulary: Vocabulary, model: Any, blend: Blend) -> Classification:
+def _classify(
+    title: str, body: str, vocabulary: Vocabulary, model: Any, blend: Blend, *, fill: bool = True, scored: Scored | None = None
+) -> Classification:
+    """``scored``: the vocabulary's points for this very title and body, when the caller has
+    them already (scoring is most of the cost of a text)."""
     if model is _USE_PACKAGED:
         from cnca_watch.ngram import packaged_model
 
         model = packaged_model() if blend.enabled else None
-    if model is None:
+    if scored is None:
         scored = score(title, body, vocabulary)
+    if model is None:
         if not scored.in_domain:
             return Classification((), _outside(scored), False)
         tags = rank(scored, vocabulary)
@@ -796,16 +823,17 @@ def _classify(title: str, body: str, vocabulary: Vocabulary, model: Any, blend: 
 
     from cnca_watch.ngram import DOMAIN_HEAD
 
-    scored = score(title, body, vocabulary)
     if not scored.in_domain and scored.off_topic is not None:
         # an off-topic subject (standards, metrology, food ...) keeps a text out whatever the
         # model says: no need to ask it
         return Classification((), _outside(scored), False)
-    adds = blend.add_threshold <= 1.0 and blend.weight > 0
-    if scored.in_domain and not adds and blend.domain_out <= 0:
-        # the model only fills gaps: a text the vocabulary tags does not need it
+    if scored.in_domain and blend.domain_out <= 0:
+        # a text the vocabulary tags does not need the model when the model cannot change
+        # its areas: it only fills gaps, or the one area tagged is the only one with points
+        # (the model's vote, at most `weight` < threshold points, cannot make a new area).
+        # Most texts are of this kind: this keeps classification fast.
         tags = rank(scored, vocabulary)
-        if tags:
+        if tags and (not blend.consults_model or (len(tags) == 1 and len(scored.evidence) == 1 and blend.weight < vocabulary.scoring.threshold)):
             return Classification(tags, REASON_TAGGED, True)
     elif not scored.in_domain and blend.domain_in > 1.0:
         return Classification((), _outside(scored), False)
@@ -826,14 +854,18 @@ def _classify(title: str, body: str, vocabulary: Vocabulary, model: Any, blend: 
     extra = {
         area_id: blend.weight * p
         for area_id, p in probabilities.items()
-        if adds and area_id != DOMAIN_HEAD and area_id in enabled and p >= blend.add_threshold
+        if blend.weight > 0 and area_id != DOMAIN_HEAD and area_id in enabled and p >= blend.threshold_for(area_id)
     }
 
     def spans(area_id: str) -> list[tuple[str, str]]:
         return [(MODEL_EVIDENCE_PREFIX + span, where) for span, where in model.evidence(feats, area_id, blend.evidence)]
 
     tags = rank(scored, vocabulary, extra, spans)
-    if not tags:
+    if len(tags) > 1 and blend.secondary_min > 0:
+        # a secondary area the model finds unlikely is more often a stray word than a second
+        # task (cross-validation: extra secondaries cost more precision than they bring)
+        tags = tags[:1] + tuple(t for t in tags[1:] if probabilities.get(t.id, 1.0) >= blend.secondary_min)
+    if not tags and fill:
         tags = _fill(scored, vocabulary, model, feats, probabilities, blend)
     return Classification(tags, REASON_TAGGED if tags else REASON_NO_SIGNAL, True)
 

@@ -58,28 +58,33 @@ def prepare(text: str) -> str:
     return _SEPARATORS.sub(" ", normalise(text)).strip()
 
 
-def _grams(text: str, max_n: int) -> set[str]:
+def _grams(text: str, max_n: int, word_pairs: bool = False) -> set[str]:
     n = len(text)
     grams = {text[i : i + size] for size in range(1, max_n + 1) for i in range(n - size + 1)}
     if " " in text:
         grams = {g for g in grams if " " not in g}
     if _HAS_LATIN.search(text):
-        grams.update("w:" + word for word in _WORD.findall(text))
+        words = _WORD.findall(text)
+        grams.update("w:" + word for word in words)
+        if word_pairs:
+            # English says its subject in two words ("spot checks", "implementation rules",
+            # "mutual recognition") more than in one
+            grams.update(f"w:{a} {b}" for a, b in zip(words, words[1:]))
     return grams
 
 
 _HAS_LATIN = re.compile("[a-z]")
 
 
-def features(title: str, body: str = "", *, body_weight: float, body_chars: int, max_n: int = 3) -> Features:
+def features(title: str, body: str = "", *, body_weight: float, body_chars: int, max_n: int = 3, word_pairs: bool = False) -> Features:
     """The model's features for one text (title grams at 1, body grams at ``body_weight``)."""
     prepared_title = prepare(title)
-    title_keys = _grams(prepared_title, max_n)
+    title_keys = _grams(prepared_title, max_n, word_pairs)
     prepared_body = ""
     body_keys: set[str] = set()
     if body and body_weight > 0 and body_chars > 0:
         prepared_body = prepare(body[: body_chars * 2])[:body_chars]
-        body_keys = _grams(prepared_body, max_n) - title_keys
+        body_keys = _grams(prepared_body, max_n, word_pairs) - title_keys
     return Features(tuple(title_keys), tuple(body_keys), body_weight, prepared_title, prepared_body)
 
 
@@ -94,6 +99,7 @@ class NgramModel:
     body_chars: int
     max_n: int
     meta: Mapping[str, Any]
+    word_pairs: bool = False  # English word pairs as features too
     # one dict per head (feature -> weight, zeros left out): summed with map() in C
     _per_head: tuple[dict[str, float], ...] = field(default=(), repr=False)
 
@@ -105,7 +111,9 @@ class NgramModel:
             object.__setattr__(self, "_per_head", per_head)
 
     def featurise(self, title: str, body: str = "") -> Features:
-        return features(title, body, body_weight=self.body_weight, body_chars=self.body_chars, max_n=self.max_n)
+        return features(
+            title, body, body_weight=self.body_weight, body_chars=self.body_chars, max_n=self.max_n, word_pairs=self.word_pairs
+        )
 
     def logits(self, feats: Features) -> list[float]:
         # one lookup per key into feature -> (weight per head), columns summed in C
@@ -196,6 +204,7 @@ def model_from_dict(data: Mapping[str, Any]) -> NgramModel:
         body_chars=int(data["body_chars"]),
         max_n=int(data.get("max_n", 3)),
         meta=dict(data.get("meta", {})),
+        word_pairs=bool(data.get("word_pairs", False)),
     )
 
 

@@ -38,6 +38,7 @@ class TrainOptions:
     body_chars: int = 200  # how much of the body the model reads
     max_n: int = 3
     positive_weight: float = 2.0  # areas are rare per head: a missed label costs more
+    word_pairs: bool = False  # English word pairs as features (see docs/CLASSIFIER.md)
     seed: int = 20240112
 
 
@@ -68,10 +69,13 @@ def train_model(rows: Sequence["LabelledRow"], options: TrainOptions | None = No
         targets = [1.0 if area in row.areas else 0.0 for area in areas] + [1.0 if _in_domain(row) else 0.0]
         variants = [""] + ([row.body] if row.body and opts.body_weight > 0 and opts.body_chars > 0 else [])
         for body in variants:
-            feats = features(row.title, body, body_weight=opts.body_weight, body_chars=opts.body_chars, max_n=opts.max_n)
+            feats = features(
+                row.title, body, body_weight=opts.body_weight, body_chars=opts.body_chars, max_n=opts.max_n, word_pairs=opts.word_pairs
+            )
+            values = feats.values
             # a fixed feature order: float sums (and so the rounded weights) must not depend
             # on the interpreter's string hashing
-            samples.append((dict(sorted(feats.values.items())), targets))
+            samples.append((dict(sorted(values.items())), targets))
 
     counts: Counter[str] = Counter()
     for values, _ in samples:
@@ -132,6 +136,7 @@ def train_model(rows: Sequence["LabelledRow"], options: TrainOptions | None = No
         "body_weight": opts.body_weight,
         "body_chars": opts.body_chars,
         "max_n": opts.max_n,
+        **({"word_pairs": True} if opts.word_pairs else {}),
         "meta": {
             "rows": len(rows),
             "samples": len(samples),
@@ -139,3 +144,32 @@ def train_model(rows: Sequence["LabelledRow"], options: TrainOptions | None = No
             "options": {k: getattr(opts, k) for k in opts.__slots__},
         },
     }
+
+
+# ---------------------------------------------------------------------------------------
+# Grouped k-fold cross-validation: how every choice of the classifier is made
+
+CV_SEED = "cnca-watch-cv-v1"
+
+
+def cv_group(title: str) -> str:
+    """The group a title belongs to: the same title (NFKC, spaces dropped, lower-cased) from
+    two sources is one group, so a repost never sits on both sides of a fold."""
+    import unicodedata
+
+    return "".join(unicodedata.normalize("NFKC", title).split()).lower()
+
+
+def cv_fold(title: str, folds: int = 5, seed: str = CV_SEED) -> int:
+    """The fold (0 .. folds-1) of a title: a seeded hash of its group, fixed for ever."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{seed}:{cv_group(title)}".encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big") % folds
+
+
+def cv_split(rows: Sequence["LabelledRow"], fold: int, folds: int = 5) -> tuple[list["LabelledRow"], list["LabelledRow"]]:
+    """(rows to train on, rows held out) for one fold."""
+    train = [row for row in rows if cv_fold(row.title, folds) != fold]
+    held_out = [row for row in rows if cv_fold(row.title, folds) == fold]
+    return train, held_out
