@@ -13,7 +13,6 @@ streamed and capped, anti-bot challenge pages recognised instead of parsed.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import ssl
 import time
 from dataclasses import dataclass
@@ -61,6 +60,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         pass
     else:
         return max(0.0, seconds) if seconds == seconds else None  # NaN check
+    import email.utils  # only a server asking to wait needs the date parser
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -186,6 +187,32 @@ class _Retryable(Exception):
 # --------------------------------------------------------------------------- fetcher
 
 
+class _SchemeTransport(httpx.AsyncBaseTransport):
+    """http:// answered at once; https:// on a verifying transport built at the first https
+    request, so that a run over http pages never waits for the CA bundle (``tls.py``) and
+    a redirect to https is verified all the same."""
+
+    def __init__(self, verify_tls: bool, limits: httpx.Limits) -> None:
+        self._limits = limits
+        self._verify_tls = verify_tls
+        # plain http never does TLS: no context to build for it
+        self._plain = httpx.AsyncHTTPTransport(verify=False, limits=limits)
+        self._secure: httpx.AsyncHTTPTransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme != "https":
+            return await self._plain.handle_async_request(request)
+        if self._secure is None:
+            verify: ssl.SSLContext | bool = verifying_context() if self._verify_tls else False
+            self._secure = httpx.AsyncHTTPTransport(verify=verify, limits=self._limits)
+        return await self._secure.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._plain.aclose()
+        if self._secure is not None:
+            await self._secure.aclose()
+
+
 class Fetcher:
     """Async HTTP client for one run.  Use as ``async with Fetcher(settings) as f``."""
 
@@ -201,16 +228,17 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         settings = self.settings
+        limits = httpx.Limits(
+            max_connections=max(1, settings.max_connections),
+            max_keepalive_connections=max(1, settings.max_connections),
+        )
         self._client = httpx.AsyncClient(
-            transport=self._transport,
+            # a given transport brings its own TLS set-up: build none for it
+            transport=self._transport or _SchemeTransport(settings.verify_tls, limits),
             http2=False,
             follow_redirects=False,
-            # a given transport brings its own TLS set-up: build none for it
-            verify=(
-                verifying_context()
-                if settings.verify_tls and self._transport is None
-                else settings.verify_tls
-            ),
+            # used only for proxies from the environment (HTTPS_PROXY ...), as httpx builds them
+            verify=settings.verify_tls,
             # trust_env stays on: users behind a proxy set HTTPS_PROXY / NO_PROXY as usual.
             timeout=httpx.Timeout(
                 connect=settings.connect_timeout,
@@ -218,10 +246,7 @@ class Fetcher:
                 write=settings.read_timeout,
                 pool=None,  # our own semaphores do the queueing
             ),
-            limits=httpx.Limits(
-                max_connections=max(1, settings.max_connections),
-                max_keepalive_connections=max(1, settings.max_connections),
-            ),
+            limits=limits,
             headers={"User-Agent": settings.user_agent},
         )
         return self
