@@ -176,12 +176,14 @@ class _Answer:
 
 
 class _Retryable(Exception):
-    """A transient failure: worth another attempt after ``delay`` seconds."""
+    """A transient failure: worth another attempt after ``delay`` seconds.  ``silent``: the
+    host did not answer at all (no connection, or no answer in time)."""
 
-    def __init__(self, error: FetchError, retry_after: float | None = None) -> None:
+    def __init__(self, error: FetchError, retry_after: float | None = None, *, silent: bool = False) -> None:
         super().__init__(str(error))
         self.error = error
         self.retry_after = retry_after
+        self.silent = silent
 
 
 # --------------------------------------------------------------------------- fetcher
@@ -225,6 +227,12 @@ class Fetcher:
         self._client: httpx.AsyncClient | None = None
         self._global = asyncio.Semaphore(max(1, settings.max_connections))
         self._per_host: dict[str, asyncio.Semaphore] = {}
+        # A host that did not answer as many attempts in a row as one request may make is
+        # taken as down for the rest of the run: its requests not yet sent fail at once, so a
+        # dead host holds the slots the other hosts could use for no longer than one request's
+        # timeouts (and the run ends that much sooner).  Any answer resets the count.
+        self._unanswered: dict[str, int] = {}
+        self._silent_hosts: dict[str, str] = {}
 
     async def __aenter__(self) -> Fetcher:
         settings = self.settings
@@ -355,10 +363,15 @@ class Fetcher:
 
     async def _get_with_retries(self, url: httpx.URL, headers: dict[str, str], max_bytes: int) -> _Answer:
         attempts = max(0, self.settings.retries) + 1
+        host = _host_of(url).lower()
         for attempt in range(attempts):
             try:
                 return await self._attempt(url, headers, max_bytes)
             except _Retryable as transient:
+                if transient.silent:
+                    self._unanswered[host] = self._unanswered.get(host, 0) + 1
+                    if self._unanswered[host] >= attempts:
+                        self._silent_hosts.setdefault(host, str(transient.error))
                 last_attempt = attempt == attempts - 1
                 if transient.retry_after is not None and transient.retry_after > self.settings.max_retry_after:
                     raise self._with_note(
@@ -389,23 +402,36 @@ class Fetcher:
 
     async def _attempt(self, url: httpx.URL, headers: dict[str, str], max_bytes: int) -> _Answer:
         assert self._client is not None
-        async with self._host_semaphore(url), self._global:
-            self.request_count += 1
-            try:
-                async with self._client.stream("GET", url, headers=headers) as response:
-                    status = response.status_code
-                    answer_headers = _flat_headers(response)
-                    limit = max_bytes if status < 400 else min(max_bytes, ERROR_BODY_BYTES)
-                    if status in REDIRECT_STATUSES or status == 304:
-                        content = b""
-                    else:
-                        content = await self._read_capped(
-                            response, url, limit, truncate_quietly=status >= 400, max_bytes=max_bytes
-                        )
-            except httpx.HTTPError as exc:
-                raise self._network_error(exc, url) from exc
-            except ssl.SSLError as exc:  # pragma: no cover - httpx normally wraps these
-                raise FetchError(f"TLS error talking to {_host_of(url)}: {exc.reason or exc}", url=str(url)) from exc
+        async with self._host_semaphore(url):
+            self._refuse_silent_host(url)
+            async with self._global:
+                return await self._send(url, headers, max_bytes)
+
+    def _refuse_silent_host(self, url: httpx.URL) -> None:
+        silent = self._silent_hosts.get(_host_of(url).lower())
+        if silent is not None:
+            raise FetchError(f"{_host_of(url)} did not answer earlier in this run ({silent}); not asked again", url=str(url))
+
+    async def _send(self, url: httpx.URL, headers: dict[str, str], max_bytes: int) -> _Answer:
+        """One attempt, holding its slots: the request and its answer, read up to ``max_bytes``."""
+        assert self._client is not None
+        self.request_count += 1
+        try:
+            async with self._client.stream("GET", url, headers=headers) as response:
+                status = response.status_code
+                answer_headers = _flat_headers(response)
+                limit = max_bytes if status < 400 else min(max_bytes, ERROR_BODY_BYTES)
+                if status in REDIRECT_STATUSES or status == 304:
+                    content = b""
+                else:
+                    content = await self._read_capped(
+                        response, url, limit, truncate_quietly=status >= 400, max_bytes=max_bytes
+                    )
+        except httpx.HTTPError as exc:
+            raise self._network_error(exc, url) from exc
+        except ssl.SSLError as exc:  # pragma: no cover - httpx normally wraps these
+            raise FetchError(f"TLS error talking to {_host_of(url)}: {exc.reason or exc}", url=str(url)) from exc
+        self._unanswered.pop(_host_of(url).lower(), None)  # it answered (whatever it said)
         return self._check_status(_Answer(url=url, status=status, headers=answer_headers, content=content))
 
     async def _read_capped(
@@ -451,7 +477,8 @@ class Fetcher:
                     f"timed out connecting to {_host_port(url)} after "
                     f"{_seconds(self.settings.connect_timeout)} ({where})",
                     url=where,
-                )
+                ),
+                silent=True,
             )
         if isinstance(exc, httpx.ReadTimeout):
             return _Retryable(
@@ -459,12 +486,13 @@ class Fetcher:
                     f"timed out reading the answer from {where} "
                     f"(no data for {_seconds(self.settings.read_timeout)})",
                     url=where,
-                )
+                ),
+                silent=True,
             )
         if isinstance(exc, httpx.WriteTimeout):
-            return _Retryable(FetchError(f"timed out sending the request to {where}", url=where))
+            return _Retryable(FetchError(f"timed out sending the request to {where}", url=where), silent=True)
         if isinstance(exc, httpx.TimeoutException):
-            return _Retryable(FetchError(f"timed out talking to {host} ({where})", url=where))
+            return _Retryable(FetchError(f"timed out talking to {host} ({where})", url=where), silent=True)
         if isinstance(exc, httpx.ConnectError):
             tls = _tls_reason(exc)
             if tls is not None:
@@ -472,8 +500,12 @@ class Fetcher:
             if _is_dns_failure(exc):
                 return FetchError(f"cannot resolve host {host} ({where})", url=where)
             if _is_refused(exc):
-                return _Retryable(FetchError(f"connection refused by {_host_port(url)} ({where})", url=where))
-            return _Retryable(FetchError(f"cannot connect to {_host_port(url)} ({where}): {exc}", url=where))
+                return _Retryable(
+                    FetchError(f"connection refused by {_host_port(url)} ({where})", url=where), silent=True
+                )
+            return _Retryable(
+                FetchError(f"cannot connect to {_host_port(url)} ({where}): {exc}", url=where), silent=True
+            )
         if isinstance(exc, httpx.RemoteProtocolError):
             return _Retryable(
                 FetchError(
