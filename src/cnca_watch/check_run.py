@@ -68,7 +68,7 @@ def check(
 
         def open_run() -> RunWriter:
             """Import the pipeline and open the store and its run (transaction, lock)."""
-            from cnca_watch import pipeline
+            import cnca_watch.pipeline  # noqa: F401 - loaded here: on the helper thread, while answers arrive
             from cnca_watch.clock import utc_now
             from cnca_watch.store import Store
 
@@ -80,14 +80,14 @@ def check(
             store = store_stack.enter_context(Store.open(config.store_target, lock_timeout=lock_timeout))
             started_at = utc_now()
             run = run_stack.enter_context(store.run(started_at=started_at, channels=channels, router=router))
-            opened.update(pipeline=pipeline, store=store, started_at=started_at)
+            opened.update(store=store, started_at=started_at)
             return run
 
-        run, observations = asyncio.run(
+        run, recorded = asyncio.run(
             _observe(config, sources, open_run, early, vocabulary, transport, progress, frozenset(accept_layout))
         )
-        pipeline, store, started_at = opened["pipeline"], opened["store"], opened["started_at"]
-        results = tuple(pipeline.record(run, obs, keep_files=config.keep_files) for obs in observations)
+        store, started_at = opened["store"], opened["started_at"]
+        results = tuple(recorded)
         from cnca_watch.clock import utc_now
         from cnca_watch.models import RunResult, SourceStatus
 
@@ -127,10 +127,12 @@ async def _observe(
         from cnca_watch import pipeline
 
         tagger = pipeline.lazy_tagger(config.areas, vocabulary)
-        observations = await pipeline.observe_all(
-            config, sources, run, tagger, fetcher, progress, accept_layout, prefetched
+        recorded = await pipeline.observe_all(
+            config, sources, run, tagger, fetcher, progress, accept_layout, prefetched,
+            # each source is written as soon as it and those before it are in
+            on_observed=lambda obs: pipeline.record(run, obs, keep_files=config.keep_files),
         )
-        return run, observations
+        return run, recorded
 
 
 def _send_list_request(fetcher: Fetcher, source: SourceConfig, early: dict[str, Validators]) -> asyncio.Task[Page]:

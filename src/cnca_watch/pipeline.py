@@ -1,8 +1,9 @@
 """One ``check`` run: fetch -> extract -> classify -> diff -> store.  The library API.
 
-Observation (network, parsing, classification, diffing) happens first, for all sources
-concurrently; the store is written afterwards, in config order, inside the single
-transaction that ``Store.run`` holds for the whole run (it doubles as the run lock).
+Observation (network, parsing, classification, diffing) happens for all sources
+concurrently; each source is written to the store in config order as soon as it and the
+sources before it are observed, inside the single transaction that ``Store.run`` holds for
+the whole run (it doubles as the run lock).
 A run killed at any point therefore leaves the store as it was, or fully updated.
 ``check`` itself lives in ``check_run`` (the order a run starts in: list requests first).
 """
@@ -105,19 +106,36 @@ async def observe_all(
     progress: Progress | None,
     accept_layout: frozenset[str] = frozenset(),
     prefetched: Mapping[str, Awaitable[Page]] | None = None,
-) -> list[_Observation]:
+    on_observed: Callable[[_Observation], Any] | None = None,
+) -> list[Any]:
     """Observe ``sources`` concurrently; ``prefetched`` holds list pages already requested
-    (by source name), which are awaited instead of being fetched again."""
+    (by source name), which are awaited instead of being fetched again.
+
+    ``on_observed`` (e.g. writing it to the run) is called for each source in config order,
+    as soon as it and every source before it are observed: that work overlaps the answers
+    still in flight.  Returns what it returned (the observations without it)."""
     capture = RunCapture(config.fetch)
     try:
         tasks = [
-            _observe_source(
-                source, fetcher, run, tagger, progress, source.name in accept_layout, capture,
-                (prefetched or {}).get(source.name),
+            asyncio.ensure_future(
+                _observe_source(
+                    source, fetcher, run, tagger, progress, source.name in accept_layout, capture,
+                    (prefetched or {}).get(source.name),
+                )
             )
             for source in sources
         ]
-        return list(await asyncio.gather(*tasks))
+        done: list[Any] = []
+        try:
+            for task in tasks:
+                observation = await task
+                done.append(on_observed(observation) if on_observed is not None else observation)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        return done
     finally:
         capture.close()
 
