@@ -118,7 +118,10 @@ async def _observe(
             run = open_run()  # the store first, then the network: nothing is in flight yet
         else:
             prefetched = {source.name: _send_list_request(fetcher, source, early) for source in sources}
-            await asyncio.sleep(0)  # every request starts (connects) before the helper thread competes
+            # The helper thread's imports would take the GIL from the loop sending these: it
+            # starts once the first round of requests is on the wire (or after a moment).
+            first_round = min(len(sources), config.fetch.max_connections, config.fetch.per_host * _hosts(sources))
+            await fetcher.wait_written(first_round, timeout=FIRST_ROUND_WAIT)
             try:
                 run = await asyncio.to_thread(open_run)
             except BaseException:
@@ -133,6 +136,15 @@ async def _observe(
             on_observed=lambda obs: pipeline.record(run, obs, keep_files=config.keep_files),
         )
         return run, recorded
+
+
+FIRST_ROUND_WAIT = 0.25  # seconds: the most the run waits for its first requests to go out
+
+
+def _hosts(sources: Sequence[SourceConfig]) -> int:
+    from urllib.parse import urlsplit
+
+    return len({(urlsplit(s.url).hostname or s.url) for s in sources})
 
 
 def _send_list_request(fetcher: Fetcher, source: SourceConfig, early: dict[str, Validators]) -> asyncio.Task[Page]:

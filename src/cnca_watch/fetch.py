@@ -246,6 +246,8 @@ class Fetcher:
     ) -> None:
         self.settings = settings
         self.request_count = 0
+        self.requests_written = 0  # requests whose bytes are on the wire (see ``wait_written``)
+        self._written = asyncio.Condition()
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._global = asyncio.Semaphore(max(1, settings.max_connections))
@@ -425,6 +427,26 @@ class Fetcher:
             async with self._global:
                 return await self._send(url, headers, max_bytes)
 
+    async def _trace(self, event: str, info: dict[str, object]) -> None:
+        """httpcore's progress events: count a request once its headers (all of a GET) are sent."""
+        if event == "http11.send_request_headers.complete":
+            async with self._written:
+                self.requests_written += 1
+                self._written.notify_all()
+
+    async def wait_written(self, count: int, timeout: float) -> None:
+        """Until ``count`` requests are on the wire, or ``timeout`` seconds (a host that does not
+        take the connection must not hold up what waits for the first requests to go out)."""
+
+        async def enough() -> None:
+            async with self._written:
+                await self._written.wait_for(lambda: self.requests_written >= count)
+
+        try:
+            await asyncio.wait_for(enough(), timeout)
+        except asyncio.TimeoutError:
+            pass
+
     def _refuse_silent_host(self, url: httpx.URL) -> None:
         silent = self._silent_hosts.get(_server_of(url))
         if silent is not None:
@@ -435,7 +457,7 @@ class Fetcher:
         assert self._client is not None
         self.request_count += 1
         try:
-            async with self._client.stream("GET", url, headers=headers) as response:
+            async with self._client.stream("GET", url, headers=headers, extensions={"trace": self._trace}) as response:
                 status = response.status_code
                 answer_headers = _flat_headers(response)
                 limit = max_bytes if status < 400 else min(max_bytes, ERROR_BODY_BYTES)
