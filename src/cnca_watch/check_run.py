@@ -120,8 +120,10 @@ async def _observe(
             prefetched = {source.name: _send_list_request(fetcher, source, early) for source in sources}
             # The helper thread's imports would take the GIL from the loop sending these: it
             # starts once the first round of requests is on the wire (or after a moment).
-            first_round = min(len(sources), config.fetch.max_connections, config.fetch.per_host * _hosts(sources))
-            await fetcher.wait_written(first_round, timeout=FIRST_ROUND_WAIT)
+            # (A transport of the caller's own reports nothing of the wire: nothing to wait for.)
+            if transport is None:
+                first_round = min(len(sources), config.fetch.max_connections, config.fetch.per_host * _hosts(sources))
+                await fetcher.wait_written(first_round, timeout=FIRST_ROUND_WAIT)
             try:
                 run = await asyncio.to_thread(open_run)
             except BaseException:
