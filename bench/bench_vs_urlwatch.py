@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -280,6 +281,20 @@ def _phase_cells(p: dict[str, float]) -> str:
     return f"{p['to first request']:.3f} / {p['network']:.3f} / {p['after last answer']:.3f} ({int(p['max in flight'])})"
 
 
+STARTUP_TARGET = 0.10  # issue 15: spawn to the first request of a steady run, seconds
+
+
+def _startup_line(result: dict) -> str:
+    steady = result["comparison"]["steady"]
+    ours = steady["cnca_phases"]["to first request"]
+    theirs = steady["urlwatch_phases"]["to first request"]
+    verdict = "pass" if ours <= STARTUP_TARGET else "MISS"
+    return (
+        f"Start-up to the first request, steady run: cnca-watch {ours:.3f} s, urlwatch {theirs:.3f} s "
+        f"(target ≤ {STARTUP_TARGET:.2f} s — {verdict}; load average {os.getloadavg()[0]:.1f})"
+    )
+
+
 def render(result: dict) -> str:
     rows = []
     for scenario, r in result["comparison"].items():
@@ -333,6 +348,8 @@ def render(result: dict) -> str:
                 if s in ("first", "steady", "changed")
             ],
         ),
+        "",
+        _startup_line(result),
         "",
         "Requests the server saw (last pair): "
         + "; ".join(

@@ -20,7 +20,7 @@ from cnca_watch.pipeline import check
 from cnca_watch.demo import demo_sources
 from cnca_watch.models import ChangeKind, SourceStatus
 from cnca_watch.render.json import load_schema, run_to_json
-from cnca_watch.settings import Config, FetchSettings
+from cnca_watch.settings import FetchSettings
 
 
 @pytest.fixture

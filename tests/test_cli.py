@@ -362,12 +362,12 @@ def test_delivery_flags_need_a_configured_channel(config_file: Path) -> None:
 
 
 def test_an_internal_error_is_one_line_and_exit_70(config_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import cnca_watch.pipeline as pipeline
+    import cnca_watch.check_run as check_run  # where the command's run starts
 
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(pipeline, "check", broken)
+    monkeypatch.setattr(check_run, "check", broken)
     result = invoke("check", "--config", str(config_file))
     assert result.exit_code == 70
     assert "internal error: ZeroDivisionError: division by zero" in result.output

@@ -73,3 +73,40 @@ def test_help_and_a_steady_check_load_neither_the_classifier_nor_rich(tmp_path: 
         assert "psycopg" not in loaded
         code, loaded = _modules_after(["check", "--format", "text", "--config", str(config)], tmp_path)
         assert code == 0 and not (heavy | parsers | reader) & loaded, sorted((heavy | parsers | reader) & loaded)
+
+
+def _modules_at_first_request(args: list[str], home: Path) -> tuple[int, set[str]]:
+    """The modules loaded when a command line's first HTTP request is made."""
+    code = (
+        "import sys\n"
+        "import cnca_watch.fetch as fetch\n"
+        "sent = fetch.Fetcher.get\n"
+        "async def first(self, *a, **k):\n"
+        "    if not getattr(fetch, 'SEEN', False):\n"
+        "        fetch.SEEN = True\n"
+        "        sys.stderr.write('\\nMODULES ' + ' '.join(sys.modules) + '\\n')\n"
+        "    return await sent(self, *a, **k)\n"
+        "fetch.Fetcher.get = first\n"
+        "from cnca_watch.cli import main\n"
+        f"sys.argv = ['cnca-watch', *{args!r}]\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=child_env(home), timeout=120)
+    line = next(l for l in done.stderr.splitlines() if l.startswith("MODULES "))
+    return done.returncode, set(line.split()[1:])
+
+
+def test_a_steady_check_sends_its_requests_before_loading_the_pipeline(tmp_path: Path) -> None:
+    # the list requests go out first; all that reads the answers loads while they are in flight
+    later = {
+        "cnca_watch.pipeline", "cnca_watch.store", "cnca_watch.extract", "selectolax", "cnca_watch.diff",
+        "cnca_watch.delivery", "cnca_watch.operations", "cnca_watch.commands_history", "rich",
+    }
+    with MirrorServer(day=1) as mirror:
+        config = write_config(tmp_path / "c.toml", mirror.base_url, tmp_path / "store.db")
+        args = ["check", "--format", "text", "--config", str(config)]
+        code, loaded = _modules_at_first_request(args, tmp_path)
+        assert code == 0 and "cnca_watch.fetch" in loaded
+        code, loaded = _modules_at_first_request(args, tmp_path)
+        assert code == 0 and not later & loaded, sorted(later & loaded)
+        assert "sqlite3" in loaded  # the validators were read for the first request

@@ -35,7 +35,7 @@ from cnca_watch.errors import ExitCode, UsageError, exit_status_help
 if TYPE_CHECKING:
     from cnca_watch.settings import Config
 
-app = typer.Typer(
+_app = typer.Typer(
     name="cnca-watch",
     help="Watch CNCA and SAMR certification/accreditation announcements; show what is new, changed or removed.\n\n"
     + exit_status_help(),
@@ -46,7 +46,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 sources_app = typer.Typer(help="List the configured sources, or test one before adding it.", no_args_is_help=True)
-app.add_typer(sources_app, name="sources")
+_app.add_typer(sources_app, name="sources")
 
 
 @guard
@@ -56,7 +56,7 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
+@_app.callback()
 def _root(
     version: bool = typer.Option(
         False, "--version", callback=_version_callback, is_eager=True, help="Print the version and exit."
@@ -68,7 +68,7 @@ def _root(
 # -- check ----------------------------------------------------------------------
 
 
-@app.command(epilog=exit_status_help())
+@_app.command(epilog=exit_status_help())
 @guard
 @output_options("check")
 def check(
@@ -91,16 +91,18 @@ def check(
     ),
 ) -> None:
     """Fetch every source, show what is new, changed or removed, and store the snapshot."""
-    from cnca_watch.tls import start_loading
-
-    start_loading()  # the CA bundle loads while the modules below are imported
-    from cnca_watch import delivery
-    from cnca_watch.pipeline import acknowledge, check as run_check
+    # Only what sends the list requests is imported before they go out: the pipeline, the
+    # store and delivery load while the answers are in flight (check_run.py).
+    from cnca_watch.check_run import check as run_check
 
     config = load(config_path, store)
     _check_sources_exist(config, source)
     _check_sources_exist(config, accept_layout, option="--accept-layout ")
-    channels = delivery.channels_for(config, email=email, notify=notify)
+    channels: tuple[str, ...] = ()
+    if email or notify:
+        from cnca_watch.delivery import channels_for
+
+        channels = channels_for(config, email=email, notify=notify)
     total = len(source) if source else len(config.sources)
     with _progress_bar(total, enabled=output is OutputFormat.terminal) as progress:
         result = run_check(
@@ -116,9 +118,13 @@ def check(
                 raise
             # The run is stored; its changes stay pending, and the next check shows them.
             raise OutputError(exc.problem, NOT_ACKNOWLEDGED) from None
+    from cnca_watch.pipeline import acknowledge
+
     acknowledge(config, result)
     code = ExitCode.SOURCE_FAILED if result.failed else ExitCode.OK
     if email or notify:
+        from cnca_watch import delivery
+
         problems = delivery.deliver_pending(config, email=config.email is not None, webhooks=notify, run=result)
         from cnca_watch.alerts import send_source_alerts
 
@@ -165,7 +171,7 @@ def _progress_bar(total: int, *, enabled: bool) -> Iterator[Optional[Callable[[s
 # -- demo -------------------------------------------------------------------------
 
 
-@app.command()
+@_app.command()
 @guard
 @output_options("check")
 def demo(
@@ -223,7 +229,7 @@ def demo(
 # -- init / sources -----------------------------------------------------------------
 
 
-@app.command()
+@_app.command()
 @guard
 def init(
     path: Optional[Path] = typer.Argument(None, help="Where to write the config (default: the user config file)."),
@@ -273,7 +279,17 @@ def sources_test(
         raise UsageError("no announcements found on that page; set items/title/date selectors for it")
 
 
+# The commands defined here; every other command lives in a commands_* module, imported
+# (with what it imports) only for a command line that may run or list it.
+_CORE_COMMANDS = frozenset({"check", "demo", "init"})
+_registered = False
+
+
 def _register_extra_commands() -> None:
+    global _registered
+    if _registered:
+        return
+    _registered = True
     from cnca_watch.commands_classify import register as register_classify
     from cnca_watch.commands_fields import register as register_fields
     from cnca_watch.commands_history import register as register_history
@@ -283,17 +299,29 @@ def _register_extra_commands() -> None:
 
     from cnca_watch.commands_store import register as register_store
 
-    register_classify(app)
-    register_history(app)
-    register_routes(app, sources_app)
-    register_review(app)
-    register_fields(app)
-    register_attachments(app)
-    register_store(app)
+    register_classify(_app)
+    register_history(_app)
+    register_routes(_app, sources_app)
+    register_review(_app)
+    register_fields(_app)
+    register_attachments(_app)
+    register_store(_app)
 
 
-_register_extra_commands()
+def _command_of(args: list[str]) -> Optional[str]:
+    """The command a command line names: its first word that is not an option (the root
+    takes no option with a value)."""
+    return next((a for a in args if not a.startswith("-")), None)
+
+
+def __getattr__(name: str) -> typer.Typer:
+    if name == "app":  # the whole command line, as tests and embedders see it
+        _register_extra_commands()
+        return _app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
-    app(prog_name="cnca-watch")
+    if _command_of(sys.argv[1:]) not in _CORE_COMMANDS:
+        _register_extra_commands()  # --help lists them; any other command may be one of them
+    _app(prog_name="cnca-watch")

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 import typer
 
 from cnca_watch.errors import CncaWatchError, ExitCode, UsageError
-from cnca_watch.operations import open_existing_store
 from cnca_watch.render import OutputFormat, RenderOptions, default_format, formats, render, renderer
 
 if TYPE_CHECKING:
@@ -24,6 +23,13 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = ["OutputFormat", "open_existing_store"]  # re-exported for the command modules
+
+
+def open_existing_store(*args: Any, **kwargs: Any) -> Any:
+    """``operations.open_existing_store``, imported only by the commands that read a store."""
+    from cnca_watch.operations import open_existing_store as open_store
+
+    return open_store(*args, **kwargs)
 
 
 ConfigOption = typer.Option(

@@ -11,9 +11,15 @@ import typer
 
 from cnca_watch.cli_common import ConfigOption, OutputFormat, StoreOption, emit, guard, load, output_options
 from cnca_watch.errors import UsageError
-from cnca_watch.operations import vocabulary_hash
 
 __all__ = ["register", "vocabulary_hash"]  # vocabulary_hash lives in operations; kept importable here
+
+
+def vocabulary_hash(*args: object, **kwargs: object) -> str:
+    """``operations.vocabulary_hash``, imported only when called (not by every command line)."""
+    from cnca_watch.operations import vocabulary_hash as compute
+
+    return compute(*args, **kwargs)  # type: ignore[arg-type]
 
 
 def _stdin_lines() -> Iterator[str]:

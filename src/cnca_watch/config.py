@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 from urllib.parse import quote, urljoin, urlsplit
 
-import platformdirs
 
 from cnca_watch.errors import ConfigError
 from cnca_watch.settings import (
@@ -47,10 +46,14 @@ _FETCH_MIN = {"retries": 0, "recheck_attachments_days": 0, "recheck_attachments_
 
 
 def default_config_path() -> Path:
+    import platformdirs  # only where no path was given
+
     return platformdirs.user_config_path(APP_NAME) / "config.toml"
 
 
 def default_store_path() -> Path:
+    import platformdirs
+
     return platformdirs.user_data_path(APP_NAME) / "snapshots.db"
 
 

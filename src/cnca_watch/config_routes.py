@@ -93,7 +93,8 @@ def parse_routing(
         where=where,
         sources=tuple(s.name for s in sources),
         webhooks=tuple(names),
-        areas=_area_ids(areas),
+        # the vocabulary file is 40 KB of TOML: read only when there are routes to check
+        areas=_area_ids(areas) if raw_routes else frozenset(),
         email=email is not None,
     )
     routes = tuple(_parse_route(raw, i, context) for i, raw in enumerate(raw_routes, 1))

@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Sequence
 from cnca_watch.errors import ConfigError, DeliveryError
 from cnca_watch.models import Change, RunResult, SourceStatus
 from cnca_watch.settings import Config, WebhookSettings
-from cnca_watch.store.run_writer import Router
 
 if TYPE_CHECKING:
     from cnca_watch.channels import DigestItem
+    from cnca_watch.store.run_writer import Router
 
 if TYPE_CHECKING:
     from cnca_watch.store import Store

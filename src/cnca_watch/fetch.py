@@ -13,7 +13,6 @@ streamed and capped, anti-bot challenge pages recognised instead of parsed.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import ssl
 import time
 from dataclasses import dataclass
@@ -61,6 +60,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         pass
     else:
         return max(0.0, seconds) if seconds == seconds else None  # NaN check
+    import email.utils  # only a server asking to wait needs the date parser
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -100,6 +101,12 @@ def _host_of(url: httpx.URL) -> str:
 
 def _host_port(url: httpx.URL) -> str:
     return f"{url.host}:{url.port}" if url.port is not None else (url.host or str(url))
+
+
+def _server_of(url: httpx.URL) -> str:
+    """The server a URL is answered by: host and port (another port is another server)."""
+    port = url.port or (443 if url.scheme == "https" else 80)
+    return f"{(url.host or str(url)).lower()}:{port}"
 
 
 def _flat_headers(response: httpx.Response) -> dict[str, str]:
@@ -175,15 +182,60 @@ class _Answer:
 
 
 class _Retryable(Exception):
-    """A transient failure: worth another attempt after ``delay`` seconds."""
+    """A transient failure: worth another attempt after ``delay`` seconds.  ``silent``: the
+    host did not answer at all (no connection, or no answer in time)."""
 
-    def __init__(self, error: FetchError, retry_after: float | None = None) -> None:
+    def __init__(self, error: FetchError, retry_after: float | None = None, *, silent: bool = False) -> None:
         super().__init__(str(error))
         self.error = error
         self.retry_after = retry_after
+        self.silent = silent
 
 
 # --------------------------------------------------------------------------- fetcher
+
+
+class _HostTransports(httpx.AsyncBaseTransport):
+    """One connection pool per origin, made at its first request.
+
+    Each host keeps its own few connections open between its requests (our semaphores bound
+    what is in flight), and a pool never scans the other hosts' connections: one shared pool
+    over 30 hosts spent more time choosing a connection than sending on it.  The TLS context
+    is taken at the first https request, so that a run over http pages never waits for the
+    CA bundle (``tls.py``), and a redirect to https is verified all the same."""
+
+    def __init__(self, verify_tls: bool) -> None:
+        self._verify_tls = verify_tls
+        self._context: ssl.SSLContext | bool | None = None
+        self._plain: ssl.SSLContext | None = None  # what httpx wants for http pools: made once
+        self._pools: dict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = {}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        origin = (url.raw_scheme, url.raw_host, url.port)
+        pool = self._pools.get(origin)
+        if pool is None:
+            pool = self._pools[origin] = httpx.AsyncHTTPTransport(
+                verify=self._tls() if url.scheme == "https" else self._plain_context(),
+                limits=httpx.Limits(max_connections=None, max_keepalive_connections=None, keepalive_expiry=5.0),
+            )
+        return await pool.handle_async_request(request)
+
+    def _plain_context(self) -> ssl.SSLContext:
+        """httpx builds a context for every pool, even one that never does TLS: build it once."""
+        if self._plain is None:
+            self._plain = httpx.create_ssl_context(verify=False)
+        return self._plain
+
+    def _tls(self) -> ssl.SSLContext | bool:
+        if self._context is None:
+            self._context = verifying_context() if self._verify_tls else False
+        return self._context
+
+    async def aclose(self) -> None:
+        for pool in self._pools.values():
+            await pool.aclose()
+        self._pools.clear()
 
 
 class Fetcher:
@@ -194,33 +246,34 @@ class Fetcher:
     ) -> None:
         self.settings = settings
         self.request_count = 0
+        self.requests_written = 0  # requests whose bytes are on the wire (see ``wait_written``)
+        self._written = asyncio.Condition()
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._global = asyncio.Semaphore(max(1, settings.max_connections))
         self._per_host: dict[str, asyncio.Semaphore] = {}
+        # A server (host and port) that did not answer as many attempts in a row as one
+        # request may make is taken as down for the rest of the run: its requests not yet sent fail at once, so a
+        # dead host holds the slots the other hosts could use for no longer than one request's
+        # timeouts (and the run ends that much sooner).  Any answer resets the count.
+        self._unanswered: dict[str, int] = {}
+        self._silent_hosts: dict[str, str] = {}
 
     async def __aenter__(self) -> Fetcher:
         settings = self.settings
         self._client = httpx.AsyncClient(
-            transport=self._transport,
+            # a given transport brings its own TLS set-up: build none for it
+            transport=self._transport or _HostTransports(settings.verify_tls),
             http2=False,
             follow_redirects=False,
-            # a given transport brings its own TLS set-up: build none for it
-            verify=(
-                verifying_context()
-                if settings.verify_tls and self._transport is None
-                else settings.verify_tls
-            ),
+            # used only for proxies from the environment (HTTPS_PROXY ...), as httpx builds them
+            verify=settings.verify_tls,
             # trust_env stays on: users behind a proxy set HTTPS_PROXY / NO_PROXY as usual.
             timeout=httpx.Timeout(
                 connect=settings.connect_timeout,
                 read=settings.read_timeout,
                 write=settings.read_timeout,
                 pool=None,  # our own semaphores do the queueing
-            ),
-            limits=httpx.Limits(
-                max_connections=max(1, settings.max_connections),
-                max_keepalive_connections=max(1, settings.max_connections),
             ),
             headers={"User-Agent": settings.user_agent},
         )
@@ -330,10 +383,15 @@ class Fetcher:
 
     async def _get_with_retries(self, url: httpx.URL, headers: dict[str, str], max_bytes: int) -> _Answer:
         attempts = max(0, self.settings.retries) + 1
+        server = _server_of(url)
         for attempt in range(attempts):
             try:
                 return await self._attempt(url, headers, max_bytes)
             except _Retryable as transient:
+                if transient.silent:
+                    self._unanswered[server] = self._unanswered.get(server, 0) + 1
+                    if self._unanswered[server] >= attempts:
+                        self._silent_hosts.setdefault(server, str(transient.error))
                 last_attempt = attempt == attempts - 1
                 if transient.retry_after is not None and transient.retry_after > self.settings.max_retry_after:
                     raise self._with_note(
@@ -364,23 +422,59 @@ class Fetcher:
 
     async def _attempt(self, url: httpx.URL, headers: dict[str, str], max_bytes: int) -> _Answer:
         assert self._client is not None
-        async with self._host_semaphore(url), self._global:
-            self.request_count += 1
-            try:
-                async with self._client.stream("GET", url, headers=headers) as response:
-                    status = response.status_code
-                    answer_headers = _flat_headers(response)
-                    limit = max_bytes if status < 400 else min(max_bytes, ERROR_BODY_BYTES)
-                    if status in REDIRECT_STATUSES or status == 304:
-                        content = b""
-                    else:
-                        content = await self._read_capped(
-                            response, url, limit, truncate_quietly=status >= 400, max_bytes=max_bytes
-                        )
-            except httpx.HTTPError as exc:
-                raise self._network_error(exc, url) from exc
-            except ssl.SSLError as exc:  # pragma: no cover - httpx normally wraps these
-                raise FetchError(f"TLS error talking to {_host_of(url)}: {exc.reason or exc}", url=str(url)) from exc
+        async with self._host_semaphore(url):
+            self._refuse_silent_host(url)
+            async with self._global:
+                return await self._send(url, headers, max_bytes)
+
+    async def _trace(self, event: str, info: dict[str, object]) -> None:
+        """httpcore's progress events: count a request once its headers (all of a GET) are sent."""
+        if event == "http11.send_request_headers.complete":
+            async with self._written:
+                self.requests_written += 1
+                self._written.notify_all()
+
+    async def wait_written(self, count: int, timeout: float) -> None:
+        """Until ``count`` requests are on the wire, or ``timeout`` seconds (a host that does not
+        take the connection must not hold up what waits for the first requests to go out)."""
+
+        async def enough() -> None:
+            async with self._written:
+                await self._written.wait_for(lambda: self.requests_written >= count)
+
+        try:
+            await asyncio.wait_for(enough(), timeout)
+        except asyncio.TimeoutError:
+            pass
+
+    def _refuse_silent_host(self, url: httpx.URL) -> None:
+        silent = self._silent_hosts.get(_server_of(url))
+        if silent is not None:
+            raise FetchError(f"{_host_port(url)} did not answer earlier in this run ({silent}); not asked again", url=str(url))
+
+    async def _send(self, url: httpx.URL, headers: dict[str, str], max_bytes: int) -> _Answer:
+        """One attempt, holding its slots: the request and its answer, read up to ``max_bytes``."""
+        assert self._client is not None
+        self.request_count += 1
+        try:
+            async with self._client.stream("GET", url, headers=headers, extensions={"trace": self._trace}) as response:
+                status = response.status_code
+                answer_headers = _flat_headers(response)
+                limit = max_bytes if status < 400 else min(max_bytes, ERROR_BODY_BYTES)
+                if status in REDIRECT_STATUSES or status == 304:
+                    # read to its (empty or short) end all the same: a response left unread
+                    # closes its connection, and the host's next request would open another
+                    await self._read_capped(response, url, ERROR_BODY_BYTES, truncate_quietly=True, max_bytes=max_bytes)
+                    content = b""
+                else:
+                    content = await self._read_capped(
+                        response, url, limit, truncate_quietly=status >= 400, max_bytes=max_bytes
+                    )
+        except httpx.HTTPError as exc:
+            raise self._network_error(exc, url) from exc
+        except ssl.SSLError as exc:  # pragma: no cover - httpx normally wraps these
+            raise FetchError(f"TLS error talking to {_host_of(url)}: {exc.reason or exc}", url=str(url)) from exc
+        self._unanswered.pop(_server_of(url), None)  # it answered (whatever it said)
         return self._check_status(_Answer(url=url, status=status, headers=answer_headers, content=content))
 
     async def _read_capped(
@@ -426,7 +520,8 @@ class Fetcher:
                     f"timed out connecting to {_host_port(url)} after "
                     f"{_seconds(self.settings.connect_timeout)} ({where})",
                     url=where,
-                )
+                ),
+                silent=True,
             )
         if isinstance(exc, httpx.ReadTimeout):
             return _Retryable(
@@ -434,12 +529,13 @@ class Fetcher:
                     f"timed out reading the answer from {where} "
                     f"(no data for {_seconds(self.settings.read_timeout)})",
                     url=where,
-                )
+                ),
+                silent=True,
             )
         if isinstance(exc, httpx.WriteTimeout):
-            return _Retryable(FetchError(f"timed out sending the request to {where}", url=where))
+            return _Retryable(FetchError(f"timed out sending the request to {where}", url=where), silent=True)
         if isinstance(exc, httpx.TimeoutException):
-            return _Retryable(FetchError(f"timed out talking to {host} ({where})", url=where))
+            return _Retryable(FetchError(f"timed out talking to {host} ({where})", url=where), silent=True)
         if isinstance(exc, httpx.ConnectError):
             tls = _tls_reason(exc)
             if tls is not None:
@@ -447,8 +543,12 @@ class Fetcher:
             if _is_dns_failure(exc):
                 return FetchError(f"cannot resolve host {host} ({where})", url=where)
             if _is_refused(exc):
-                return _Retryable(FetchError(f"connection refused by {_host_port(url)} ({where})", url=where))
-            return _Retryable(FetchError(f"cannot connect to {_host_port(url)} ({where}): {exc}", url=where))
+                return _Retryable(
+                    FetchError(f"connection refused by {_host_port(url)} ({where})", url=where), silent=True
+                )
+            return _Retryable(
+                FetchError(f"cannot connect to {_host_port(url)} ({where}): {exc}", url=where), silent=True
+            )
         if isinstance(exc, httpx.RemoteProtocolError):
             return _Retryable(
                 FetchError(

@@ -1,18 +1,19 @@
 """One ``check`` run: fetch -> extract -> classify -> diff -> store.  The library API.
 
-Observation (network, parsing, classification, diffing) happens first, for all sources
-concurrently; the store is written afterwards, in config order, inside the single
-transaction that ``Store.run`` holds for the whole run (it doubles as the run lock).
+Observation (network, parsing, classification, diffing) happens for all sources
+concurrently; each source is written to the store in config order as soon as it and the
+sources before it are observed, inside the single transaction that ``Store.run`` holds for
+the whole run (it doubles as the run lock).
 A run killed at any point therefore leaves the store as it was, or fully updated.
+``check`` itself lives in ``check_run`` (the order a run starts in: list requests first).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import shlex
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Mapping, Sequence
 
 import httpx
 
@@ -26,7 +27,7 @@ from cnca_watch.capture import (
     replaced_file_diff,
     with_files,
 )
-from cnca_watch.clock import Clock, utc_now
+from cnca_watch.clock import utc_now
 from cnca_watch.errors import BlockedError, ExtractError, FetchError, GoneError
 from cnca_watch.extract import (
     extract_detail,
@@ -55,17 +56,17 @@ from cnca_watch.models import (
     Validators,
     attachment_files_text,
 )
+from cnca_watch.check_run import REPORT_CHANNEL, Progress, check, list_selectors_key
 from cnca_watch.settings import Config, SourceConfig
 from cnca_watch.store import RunWriter, SourceState, Store
-from cnca_watch.tls import start_loading
+
+__all__ = ["acknowledge", "check", "observe_all", "preview_source", "read_announcement"]
 
 if TYPE_CHECKING:
     from cnca_watch.classify import Classification, Vocabulary
     from cnca_watch.fields import Fields
 
-REPORT_CHANNEL = "report"
 Tagger = Callable[[str, str], "Classification"]
-Progress = Callable[[str, str], None]  # (source name, what happened)
 
 
 @dataclass
@@ -87,53 +88,6 @@ class _Observation:
     files: SourceFiles | None = None  # attachment files captured in this run
 
 
-def check(
-    config: Config,
-    *,
-    channels: Sequence[str] = (REPORT_CHANNEL,),
-    transport: httpx.AsyncBaseTransport | None = None,
-    vocabulary: Vocabulary | None = None,
-    lock_timeout: float = 30.0,
-    only: Sequence[str] | None = None,
-    progress: Progress | None = None,
-    accept_layout: Sequence[str] = (),
-    clock: Clock = utc_now,
-) -> RunResult:
-    """Check every configured source (or the ``only`` names) and store the outcome.
-
-    ``accept_layout`` names sources whose list may be far shorter than last time without
-    being held back as ``layout_changed`` (the site really lists fewer now).  ``clock`` gives
-    the run's start and finish times (what the attachment throttle measures from).
-
-    ``RunResult.changes`` holds everything not yet acknowledged on the report
-    channel: this run's changes plus those of earlier runs whose output never got
-    out (killed, broken pipe).  Call ``acknowledge`` once they were shown.
-    """
-    sources = [s for s in config.sources if only is None or s.name in only]
-    if config.fetch.verify_tls and transport is None:
-        start_loading()  # while the store opens
-    tagger = _lazy_tagger(config.areas, vocabulary)
-    channels = tuple(dict.fromkeys((REPORT_CHANNEL, *channels)))
-    router = None
-    if config.routing.routes:
-        from cnca_watch.delivery import change_router
-
-        router = change_router(config, channels)
-    with Store.open(config.store_target, lock_timeout=lock_timeout) as store:
-        started_at = clock()
-        with store.run(started_at=started_at, channels=channels, router=router) as run:
-            observations = asyncio.run(
-                _observe_all(config, sources, run, tagger, transport, progress, frozenset(accept_layout))
-            )
-            results = tuple(_record(run, obs, keep_files=config.keep_files) for obs in observations)
-            finished_at = clock()
-            failed = any(r.status is not SourceStatus.OK for r in results)
-            run.finish(finished_at, "partial" if failed else "ok")
-            run_id = run.id
-        pending = store.pending(REPORT_CHANNEL)
-    return RunResult(id=run_id, started_at=started_at, finished_at=finished_at, sources=results, changes=pending)
-
-
 def acknowledge(config: Config, result: RunResult, channel: str = REPORT_CHANNEL) -> None:
     """Mark ``result``'s changes as delivered on ``channel`` (after they were shown/sent)."""
     ids = [c.id for c in result.changes if c.id is not None]
@@ -143,23 +97,45 @@ def acknowledge(config: Config, result: RunResult, channel: str = REPORT_CHANNEL
         store.mark_delivered(channel, ids, utc_now())
 
 
-async def _observe_all(
+async def observe_all(
     config: Config,
     sources: Sequence[SourceConfig],
     run: RunWriter,
     tagger: Tagger,
-    transport: httpx.AsyncBaseTransport | None,
+    fetcher: Fetcher,
     progress: Progress | None,
     accept_layout: frozenset[str] = frozenset(),
-) -> list[_Observation]:
+    prefetched: Mapping[str, Awaitable[Page]] | None = None,
+    on_observed: Callable[[_Observation], Any] | None = None,
+) -> list[Any]:
+    """Observe ``sources`` concurrently; ``prefetched`` holds list pages already requested
+    (by source name), which are awaited instead of being fetched again.
+
+    ``on_observed`` (e.g. writing it to the run) is called for each source in config order,
+    as soon as it and every source before it are observed: that work overlaps the answers
+    still in flight.  Returns what it returned (the observations without it)."""
     capture = RunCapture(config.fetch)
     try:
-        async with Fetcher(config.fetch, transport=transport) as fetcher:
-            tasks = [
-                _observe_source(source, fetcher, run, tagger, progress, source.name in accept_layout, capture)
-                for source in sources
-            ]
-            return list(await asyncio.gather(*tasks))
+        tasks = [
+            asyncio.ensure_future(
+                _observe_source(
+                    source, fetcher, run, tagger, progress, source.name in accept_layout, capture,
+                    (prefetched or {}).get(source.name),
+                )
+            )
+            for source in sources
+        ]
+        done: list[Any] = []
+        try:
+            for task in tasks:
+                observation = await task
+                done.append(on_observed(observation) if on_observed is not None else observation)
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        return done
     finally:
         capture.close()
 
@@ -172,11 +148,12 @@ async def _observe_source(
     progress: Progress | None,
     accept_layout: bool = False,
     capture: RunCapture | None = None,
+    prefetched: Awaitable[Page] | None = None,
 ) -> _Observation:
     obs = _Observation(source=source)
     counted = _CountingFetcher(fetcher)
     try:
-        listed = await _fetch_list(source, counted, run.validators, obs)
+        listed = await _fetch_list(source, counted, run.validators, obs, prefetched)
         state = run.previous(source.name, [item.url for item in listed])
         # a source pointed at another page starts a new baseline there, not a day of news
         moved = state.known and state.url is not None and state.url != source.url
@@ -206,14 +183,19 @@ async def _fetch_list(
     fetcher: _CountingFetcher,
     validators_for: Callable[[str], Validators],
     obs: _Observation,
+    prefetched: Awaitable[Page] | None = None,
 ) -> list[ListedItem]:
-    """The list window of a source, newest first, each URL once."""
+    """The list window of a source, newest first, each URL once (its first page
+    ``prefetched`` when the run sent that request already)."""
     # Validators are only ever stored for static list pages (see below), so a 304
     # here means a static list that did not change.
     # A 304 means "extract what you extracted last time": only true while the selectors
     # that extracted it are the same, so they are part of the key the validators live under.
-    configured = _selectors_key(source)
-    column = await fetcher.get(source.url, validators=validators_for(source.url + configured))
+    configured = list_selectors_key(source)
+    if prefetched is not None:
+        column = await fetcher.adopt(prefetched)
+    else:
+        column = await fetcher.get(source.url, validators=validators_for(source.url + configured))
     obs.final_url = column.url
     if column.not_modified:
         obs.unchanged = True
@@ -565,15 +547,6 @@ def _record(run: RunWriter, obs: _Observation, *, keep_files: bool = True) -> So
     return result
 
 
-def _selectors_key(source: SourceConfig) -> str:
-    """'' for automatic detection, else a fragment naming the list selectors' digest."""
-    selectors = source.selectors
-    if not (selectors.items or selectors.title or selectors.link or selectors.date):
-        return ""
-    spelled = "\0".join(s or "" for s in (selectors.items, selectors.title, selectors.link, selectors.date))
-    return "#selectors=" + hashlib.sha256(spelled.encode("utf-8")).hexdigest()[:16]
-
-
 def _cache_key(url: str, params: dict[str, str]) -> str:
     return str(httpx.URL(url, params=sorted(params.items())))
 
@@ -597,8 +570,16 @@ class _CountingFetcher:
         self.bytes += len(page.content)
         return page
 
+    async def adopt(self, request: Awaitable[Page]) -> Page:
+        """A request sent for this source before it was observed, counted as its own."""
+        self.sent += 1
+        page = await request
+        self.bytes += len(page.content)
+        return page
+
 
 CountingFetcher = _CountingFetcher  # the name other orchestrators (backfill) use
+record = _record
 lazy_tagger = _lazy_tagger
 
 

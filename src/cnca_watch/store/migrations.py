@@ -14,10 +14,13 @@ Migrations run on SQLite and on PostgreSQL: write DDL in SQLite's spelling throu
 from __future__ import annotations
 
 import json
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, cast
 
 from cnca_watch.store.backend import Db
 from cnca_watch.store.codec import dumps
+
+if TYPE_CHECKING:
+    from cnca_watch.store.backend import PostgresDb
 
 Migration = Callable[[Db], None]
 
@@ -326,7 +329,7 @@ def v8_postgres_search_index(conn: Db) -> None:
     if conn.dialect == "postgresql":
         from cnca_watch import search_pg
 
-        search_pg.ensure_index(conn)
+        search_pg.ensure_index(cast("PostgresDb", conn))
 
 
 # The newest schema this code writes: the last migration's number.

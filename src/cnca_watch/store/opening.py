@@ -39,7 +39,9 @@ def connect_writable(path: Path, lock_timeout: float, max_pages: int | None) -> 
     except OSError as exc:
         raise StoreError(f"cannot create the folder for the store {path}: {exc.strerror or exc}") from None
     try:
-        conn = sqlite3.connect(str(path), timeout=lock_timeout, isolation_level=None)
+        # check_same_thread off: a check run opens its store on a helper thread while its list
+        # requests are in flight, then goes on using it from the main thread (never at once)
+        conn = sqlite3.connect(str(path), timeout=lock_timeout, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as exc:
         raise store_error(exc, path, "nothing was saved") from None
     try:

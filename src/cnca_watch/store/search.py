@@ -6,12 +6,15 @@ scoring and snippet code for both (``search_query``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence, cast
 
 from cnca_watch import search_index
 from cnca_watch.models import AreaTag
 from cnca_watch.store.backend import Db
 from cnca_watch.store.codec import areas_from_json
+
+if TYPE_CHECKING:
+    from cnca_watch.store.backend import PostgresDb
 
 # a version's hits are folded into its announcement's best one: ask for more than shown
 _OVERFETCH = 4
@@ -100,7 +103,7 @@ def search_versions(
     else:
         from cnca_watch import search_pg
 
-        hits = search_pg.search(db, query, fields=fields, limit=limit * _OVERFETCH, doc_filter=doc_filter)
+        hits = search_pg.search(cast("PostgresDb", db), query, fields=fields, limit=limit * _OVERFETCH, doc_filter=doc_filter)
     if not hits:
         return []
     rows: dict[int, tuple[Any, ...]] = {}
@@ -139,4 +142,4 @@ def search_notes(db: Db) -> list[str]:
         return []
     from cnca_watch import search_pg
 
-    return search_pg.index_notes(db)
+    return search_pg.index_notes(cast("PostgresDb", db))
