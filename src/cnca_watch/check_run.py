@@ -12,8 +12,9 @@ When the validators cannot be read that way (a PostgreSQL store, an older or for
 a locked one) the run opens the store first and fetches after, as it always did.
 
 Validators read outside the run's transaction may be older than the store's by the time the
-run holds it (another monitor finished in between): a stale validator only costs a full
-answer instead of a 304, and the diff is always against the state read inside the run.
+run holds it (another monitor finished in between).  The diff is always against the state read
+inside the run, and a 304 to validators that differ from the ones read there is asked again
+with those (``pipeline._fetch_list``): a page back at its earlier content is a change.
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ async def _observe(
     from cnca_watch.fetch import Fetcher
 
     async with Fetcher(config.fetch, transport=transport) as fetcher:
-        prefetched: dict[str, asyncio.Task[Page]] = {}
+        prefetched: dict[str, tuple[asyncio.Task[Page], Validators]] = {}
         if early is None:
             run = open_run()  # the store first, then the network: nothing is in flight yet
         else:
@@ -137,7 +138,7 @@ async def _observe(
             try:
                 run = await asyncio.to_thread(open_run)
             except BaseException:
-                await _drop(prefetched.values())
+                await _drop([task for task, _ in prefetched.values()])
                 raise
         from cnca_watch import pipeline
 
@@ -159,11 +160,15 @@ def _hosts(sources: Sequence[SourceConfig]) -> int:
     return len({(urlsplit(s.url).hostname or s.url) for s in sources})
 
 
-def _send_list_request(fetcher: Fetcher, source: SourceConfig, early: dict[str, Validators]) -> asyncio.Task[Page]:
+def _send_list_request(
+    fetcher: Fetcher, source: SourceConfig, early: dict[str, Validators]
+) -> tuple[asyncio.Task[Page], Validators]:
+    """The source's list request, sent now, and the validators it was sent with (the run
+    compares them with the ones it reads under its lock)."""
     from cnca_watch.models import Validators
 
-    key = source.url + list_selectors_key(source)
-    return asyncio.ensure_future(fetcher.get(source.url, validators=early.get(key, Validators())))
+    validators = early.get(source.url + list_selectors_key(source), Validators())
+    return asyncio.ensure_future(fetcher.get(source.url, validators=validators)), validators
 
 
 async def _drop(tasks: Any) -> None:

@@ -105,11 +105,12 @@ async def observe_all(
     fetcher: Fetcher,
     progress: Progress | None,
     accept_layout: frozenset[str] = frozenset(),
-    prefetched: Mapping[str, Awaitable[Page]] | None = None,
+    prefetched: Mapping[str, tuple[Awaitable[Page], Validators]] | None = None,
     on_observed: Callable[[_Observation], Any] | None = None,
 ) -> list[Any]:
     """Observe ``sources`` concurrently; ``prefetched`` holds list pages already requested
-    (by source name), which are awaited instead of being fetched again.
+    (by source name) with the validators they were sent with, which are awaited instead of
+    being fetched again.
 
     ``on_observed`` (e.g. writing it to the run) is called for each source in config order,
     as soon as it and every source before it are observed: that work overlaps the answers
@@ -148,7 +149,7 @@ async def _observe_source(
     progress: Progress | None,
     accept_layout: bool = False,
     capture: RunCapture | None = None,
-    prefetched: Awaitable[Page] | None = None,
+    prefetched: tuple[Awaitable[Page], Validators] | None = None,
 ) -> _Observation:
     obs = _Observation(source=source)
     counted = _CountingFetcher(fetcher)
@@ -183,7 +184,7 @@ async def _fetch_list(
     fetcher: _CountingFetcher,
     validators_for: Callable[[str], Validators],
     obs: _Observation,
-    prefetched: Awaitable[Page] | None = None,
+    prefetched: tuple[Awaitable[Page], Validators] | None = None,
 ) -> list[ListedItem]:
     """The list window of a source, newest first, each URL once (its first page
     ``prefetched`` when the run sent that request already)."""
@@ -192,10 +193,16 @@ async def _fetch_list(
     # A 304 means "extract what you extracted last time": only true while the selectors
     # that extracted it are the same, so they are part of the key the validators live under.
     configured = list_selectors_key(source)
+    remembered = validators_for(source.url + configured)  # read under the run's lock
     if prefetched is not None:
-        column = await fetcher.adopt(prefetched)
+        early_page, sent_with = prefetched
+        column = await fetcher.adopt(early_page)
+        if column.not_modified and sent_with != remembered:
+            # Sent with validators read before the lock, and another run stored newer ones
+            # since: this 304 says "as it was then", not "as stored now".  Ask again.
+            column = await fetcher.get(source.url, validators=remembered)
     else:
-        column = await fetcher.get(source.url, validators=validators_for(source.url + configured))
+        column = await fetcher.get(source.url, validators=remembered)
     obs.final_url = column.url
     if column.not_modified:
         obs.unchanged = True
