@@ -146,3 +146,35 @@ def test_revalidation_due_counts_hours_from_the_last_check() -> None:
     assert revalidation_due(known(at(0)), at(0), 0)  # 0: every run
     assert revalidation_due(known(at(5)), at(0), 12)  # checked "in the future": the clock was set back
     assert revalidation_due(known("not a time"), at(0), 12)
+
+
+def test_a_link_that_gave_no_file_is_throttled_like_a_captured_one_and_found_when_it_appears(tmp_path: Path) -> None:
+    broken = pages()
+    del broken["/files/rules.docx"]  # the link answers 404
+    with PageServer(broken) as site:
+        config = config_for(site, tmp_path)
+        first, asked = run_at(config, site, 0)
+        assert len(asked) == 1 and [c.kind for c in first.changes] == [ChangeKind.NEW]
+        assert any("/files/rules.docx" in note for s in first.sources for note in s.attachment_notes)
+
+        _, asked = run_at(config, site, 1)  # an hour later: not asked again
+        assert asked == []
+        site.pages["/files/rules.docx"] = files.docx(("第一版实施规则",))  # the site fixes the link
+        _, asked = run_at(config, site, 11.9)
+        assert asked == []
+        found, asked = run_at(config, site, 12)  # due: asked, and the file is captured now
+        assert len(asked) == 1 and "if-none-match" not in asked[0][1]
+        _, asked = run_at(config, site, 13)  # captured: the ordinary throttle from here
+        assert asked == []
+    from cnca_watch.store import Store
+
+    with Store.open(tmp_path / "store.db") as store:
+        assert store.attachment_file(site.url("/files/rules.docx")) is not None
+
+
+def test_revalidation_due_counts_a_failed_link_from_its_last_failure() -> None:
+    from cnca_watch.capture import revalidation_due
+
+    assert not revalidation_due(None, at(5), 12, failed_at=at(0))
+    assert revalidation_due(None, at(12), 12, failed_at=at(0))
+    assert revalidation_due(None, at(1), 0, failed_at=at(0))  # 0: every run

@@ -95,3 +95,18 @@ def test_a_replaced_file_is_one_new_version_on_both_backends(tmp_path: Path, sto
     assert copied.exit_code == 0, copied.output
     hits = search_store(replace(config, store_url=None, store_path=copy), "修订版", fields=("attachments",)).hits
     assert [h.version_id for h in hits] == [history.versions[1].id]
+
+
+def test_a_broken_link_is_remembered_and_throttled_on_both_backends(tmp_path: Path, store_url: Path | str) -> None:
+    today = utc_now()
+    pages = site_pages(today[:10], b"")
+    del pages["/files/rules.pdf"]  # 404
+    with PageServer(pages) as site:
+        config = _config(site.url("/list.html"), tmp_path, store_url)
+        run(config, today)
+        run(config, hours_later(today, 1))
+        run(config, hours_later(today, 2))
+        asked = [p for p, _ in site.requests if p == "/files/rules.pdf"]
+        assert len(asked) == 1  # the first run only: the failure is remembered, the throttle applies
+        run(config, hours_later(today, 12))
+        assert len([p for p, _ in site.requests if p == "/files/rules.pdf"]) == 2

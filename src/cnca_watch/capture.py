@@ -89,6 +89,7 @@ class SourceFiles:
     remembered: list[tuple[AttachmentFile, Validators]] = field(default_factory=list)
     replaced: dict[str, tuple[AttachmentFile, AttachmentFile]] = field(default_factory=dict)  # url -> old, new
     first_seen: set[str] = field(default_factory=set)  # links captured for the first time
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (url, name) asked for, no file
     notes: list[str] = field(default_factory=list)
 
 
@@ -97,12 +98,18 @@ def recent_cutoff(today: str, days: int) -> str:
     return (date.fromisoformat(today[:10]) - timedelta(days=days)).isoformat()
 
 
-def revalidation_due(known: KnownAttachment | None, now: str, every_hours: int) -> bool:
+def revalidation_due(
+    known: KnownAttachment | None, now: str, every_hours: int, failed_at: str | None = None
+) -> bool:
     """Whether a link of a recent, unchanged announcement is revalidated in the run at ``now``:
-    never captured, throttle off (0), or last revalidated at least ``every_hours`` ago."""
-    if known is None or every_hours <= 0:
+    throttle off (0), or last revalidated — or, never captured, last failed — at least
+    ``every_hours`` ago; a link never asked for is due."""
+    if every_hours <= 0:
         return True
-    age = hours_between(known.checked_at, now)
+    last = known.checked_at if known is not None else failed_at
+    if last is None:
+        return True
+    age = hours_between(last, now)
     # a last check "in the future" (the clock was set back since) proves nothing: ask again
     return age is None or age < 0 or age >= every_hours
 
@@ -114,9 +121,11 @@ def links_to_fetch(
     *,
     now: str,
     settings: FetchSettings,
+    failed: Mapping[str, str] | None = None,
 ) -> set[str]:
     """The attachment links to ask for in this run: every link of the announcements in
-    ``always`` (new, changed, a first run), and the due links of the recent others."""
+    ``always`` (new, changed, a first run), and the due links of the recent others
+    (``failed``: when each never-captured link last failed)."""
     cutoff = recent_cutoff(now, settings.recheck_attachments_days)
     every = settings.recheck_attachments_every_hours
     wanted: set[str] = set()
@@ -124,7 +133,8 @@ def links_to_fetch(
         fetch_all = item.url in always
         recent = item.date is not None and item.date >= cutoff
         for attachment in item.attachments:
-            if fetch_all or (recent and revalidation_due(known.get(attachment.url), now, every)):
+            failed_at = (failed or {}).get(attachment.url)
+            if fetch_all or (recent and revalidation_due(known.get(attachment.url), now, every, failed_at)):
                 wanted.add(attachment.url)
     return wanted
 
@@ -159,10 +169,12 @@ async def _fetch_one(
 ) -> None:
     url = link.url
 
-    def keep_known(note: str) -> None:
+    def keep_known(note: str, *, link_failed: bool = False) -> None:
         out.notes.append(note)
         if known is not None:
             out.by_url[url] = known.file
+        elif link_failed:
+            out.failed.append((url, _link_name(link)))
 
     if run.budget_left <= 0:
         keep_known(
@@ -179,9 +191,11 @@ async def _fetch_one(
         if limit < run.settings.max_attachment_bytes and "exceeds" in str(exc):
             keep_known(f"{url}: not downloaded, larger than what is left of this run's attachment budget")
         elif "exceeds" in str(exc):
-            keep_known(f"{url}: skipped: over max_attachment_bytes ({run.settings.max_attachment_bytes} bytes)")
+            keep_known(
+                f"{url}: skipped: over max_attachment_bytes ({run.settings.max_attachment_bytes} bytes)", link_failed=True
+            )
         else:
-            keep_known(f"attachment not downloaded: {exc}")
+            keep_known(f"attachment not downloaded: {exc}", link_failed=True)
         return
     if page.not_modified:
         if known is not None:

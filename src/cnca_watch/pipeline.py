@@ -409,7 +409,10 @@ async def _capture_attachments(
     always = {a.url for a in candidates} if obs.first_run else changed
     try:
         known = run.known_attachments(links)
-        to_fetch = links_to_fetch(candidates, always, known, now=run.started_at, settings=capture.settings)
+        failed = run.failed_attachment_checks(links)
+        to_fetch = links_to_fetch(
+            candidates, always, known, now=run.started_at, settings=capture.settings, failed=failed
+        )
         files = await capture_source(candidates, to_fetch, known, fetcher, capture)
     except Exception as exc:  # noqa: BLE001 - attachments must never cost the announcements
         obs.files = SourceFiles(notes=[f"attachments not captured: unexpected {type(exc).__name__}: {exc}"])
@@ -546,6 +549,8 @@ def _record(run: RunWriter, obs: _Observation, *, keep_files: bool = True) -> So
         run.record_files(obs.files.new_files, obs.files.contents, keep_files=keep_files)
         for captured, validators in obs.files.remembered:
             run.remember_attachment(captured, validators)
+        for url, name in obs.files.failed:
+            run.remember_attachment_failure(url, name)
     if obs.diff is not None:
         run.record_observations(obs.source.name, obs.source.url, obs.current, obs.diff)
     if obs.status is SourceStatus.OK:

@@ -57,6 +57,29 @@ def known_attachments(conn: Db, urls: Iterable[str]) -> dict[str, KnownAttachmen
     return found
 
 
+def failed_checks(conn: Db, urls: Iterable[str]) -> dict[str, str]:
+    """When each of ``urls`` that never gave a file (an error, over the size limit) was last
+    asked for: the throttle keeps a broken link from being asked again every run."""
+    wanted = list(dict.fromkeys(urls))
+    found: dict[str, str] = {}
+    for marks, chunk in in_chunks(wanted):
+        for url, checked_at in conn.execute(
+            f"SELECT url, checked_at FROM attachment_urls WHERE sha256 IS NULL AND url IN ({marks})", tuple(chunk)
+        ):
+            found[url] = str(checked_at)
+    return found
+
+
+def remember_failure(conn: Db, url: str, name: str, checked_at: str) -> None:
+    """A link asked for in this run that gave no file.  A link that once gave a file keeps
+    it (and is asked again next run): only never-captured links are throttled."""
+    conn.execute(
+        "INSERT INTO attachment_urls (url, sha256, name, etag, last_modified, checked_at) VALUES (?, NULL, ?, NULL, NULL, ?)"
+        " ON CONFLICT (url) DO UPDATE SET checked_at = excluded.checked_at WHERE attachment_urls.sha256 IS NULL",
+        (url, name, checked_at),
+    )
+
+
 def save_files(
     conn: Db,
     files: Iterable[AttachmentFile],

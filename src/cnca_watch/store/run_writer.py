@@ -106,6 +106,11 @@ class RunWriter:
         with self._sql() as conn:
             return attachment_rows.known_attachments(conn, urls)
 
+    def failed_attachment_checks(self, urls: Iterable[str]) -> dict[str, str]:
+        """When each never-captured link of ``urls`` last failed (see ``attachments.failed_checks``)."""
+        with self._sql() as conn:
+            return attachment_rows.failed_checks(conn, urls)
+
     # ---- writing
 
     def record_files(
@@ -119,6 +124,11 @@ class RunWriter:
         """The file now served under ``file.url`` and its validators (for the next conditional GET)."""
         with self._sql() as conn:
             attachment_rows.remember_fetch(conn, file.url, file.name, file.sha256, validators, self.started_at)
+
+    def remember_attachment_failure(self, url: str, name: str) -> None:
+        """``url`` was asked for in this run and gave no file (the throttle counts from now)."""
+        with self._sql() as conn:
+            attachment_rows.remember_failure(conn, url, name, self.started_at)
 
     def set_validators(self, url: str, validators: Validators) -> None:
         with self._sql() as conn:
