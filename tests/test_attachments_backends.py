@@ -1,7 +1,7 @@
 """Attachments, fields and search on both backends (the merge of issue 12/11 with issue 15):
 a replaced file is a new version on PostgreSQL too, a steady run adds none, the file comes
-back byte for byte; search on PostgreSQL is one clear line (exit 2), and a PostgreSQL history
-copied to a SQLite file is searchable there."""
+back byte for byte; a broken link is remembered and throttled; a PostgreSQL history copied to a
+SQLite file is searchable there."""
 
 from __future__ import annotations
 
