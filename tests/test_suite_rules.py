@@ -42,17 +42,19 @@ def test_no_test_reaches_outside_the_repository() -> None:
             assert outside not in text or path.name == Path(__file__).name, (path.name, outside)
 
 
-def _modules_after(args: list[str], home: Path) -> tuple[int, set[str]]:
-    code = (
-        "import sys, atexit\n"
-        "atexit.register(lambda: sys.stderr.write('\\nMODULES ' + ' '.join(sys.modules) + '\\n'))\n"
-        "from cnca_watch.cli import main\n"
-        f"sys.argv = ['cnca-watch', *{args!r}]\n"
-        "main()\n"
-    )
+def _run_cli_reporting_modules(prelude: str, args: list[str], home: Path) -> tuple[int, set[str]]:
+    """Run the CLI with ``args`` in a child after ``prelude`` (which writes a ``MODULES …``
+    line to stderr at the moment that matters); its exit code and those modules."""
+    code = prelude + f"from cnca_watch.cli import main\nsys.argv = ['cnca-watch', *{args!r}]\nmain()\n"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=child_env(home), timeout=120)
     line = next(l for l in done.stderr.splitlines() if l.startswith("MODULES "))
     return done.returncode, set(line.split()[1:])
+
+
+def _modules_after(args: list[str], home: Path) -> tuple[int, set[str]]:
+    """The modules loaded when the command line has finished."""
+    at_exit = "import sys, atexit\natexit.register(lambda: sys.stderr.write('\\nMODULES ' + ' '.join(sys.modules) + '\\n'))\n"
+    return _run_cli_reporting_modules(at_exit, args, home)
 
 
 def test_help_and_a_steady_check_load_neither_the_classifier_nor_rich(tmp_path: Path) -> None:
@@ -77,7 +79,7 @@ def test_help_and_a_steady_check_load_neither_the_classifier_nor_rich(tmp_path: 
 
 def _modules_at_first_request(args: list[str], home: Path) -> tuple[int, set[str]]:
     """The modules loaded when a command line's first HTTP request is made."""
-    code = (
+    at_first_request = (
         "import sys\n"
         "import cnca_watch.fetch as fetch\n"
         "sent = fetch.Fetcher.get\n"
@@ -87,13 +89,8 @@ def _modules_at_first_request(args: list[str], home: Path) -> tuple[int, set[str
         "        sys.stderr.write('\\nMODULES ' + ' '.join(sys.modules) + '\\n')\n"
         "    return await sent(self, *a, **k)\n"
         "fetch.Fetcher.get = first\n"
-        "from cnca_watch.cli import main\n"
-        f"sys.argv = ['cnca-watch', *{args!r}]\n"
-        "main()\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=child_env(home), timeout=120)
-    line = next(l for l in done.stderr.splitlines() if l.startswith("MODULES "))
-    return done.returncode, set(line.split()[1:])
+    return _run_cli_reporting_modules(at_first_request, args, home)
 
 
 def test_a_steady_check_sends_its_requests_before_loading_the_pipeline(tmp_path: Path) -> None:
