@@ -88,3 +88,23 @@ class PageServer:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
+
+
+Pages = dict[str, str | bytes | tuple[bytes, dict[str, str]]]
+
+
+def one_announcement(title: str, day: str, body: str, links: dict[str, str]) -> Pages:
+    """A static list with one row (``/list.html``) and its detail page (``/a.html``), whose
+    body ends with ``links`` (path → link text): the site the attachment tests start from;
+    a test adds the files under those paths."""
+    anchors = "".join(f'<p><a href="{path}">{text}</a></p>' for path, text in links.items())
+    return {
+        "/list.html": (
+            '<html><head><meta charset="utf-8"></head><body><ul class="news">'
+            f'<li><a href="/a.html" title="{title}">{title}</a><span>{day}</span></li></ul></body></html>'
+        ),
+        "/a.html": (
+            f'<html><head><meta charset="utf-8"><title>{title}</title></head><body><div class="article">'
+            f'<h2 class="title">{title}</h2><div class="content"><p>{body}</p>{anchors}</div></div></body></html>'
+        ),
+    }

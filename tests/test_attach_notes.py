@@ -11,7 +11,7 @@ from pathlib import Path
 
 import attachment_files as files
 from notify_helpers import running_smtp_server
-from page_server import PageServer
+from page_server import PageServer, Pages, one_announcement
 from typer.testing import CliRunner
 
 from cnca_watch.cli import app
@@ -23,18 +23,10 @@ ENCRYPTED = "text not extracted: encrypted PDF"
 OVERSIZED = "skipped: over max_attachment_bytes"
 
 
-def site_pages(rules: bytes) -> dict[str, str | bytes | tuple[bytes, dict[str, str]]]:
+def site_pages(rules: bytes) -> Pages:
+    links = {"/files/rules.pdf": "附件1：实施规则.pdf", "/files/scan.pdf": "附件2：扫描件.pdf"}
     return {
-        "/list.html": (
-            '<html><head><meta charset="utf-8"></head><body><ul class="news">'
-            f'<li><a href="/a.html" title="{TITLE}">{TITLE}</a><span>{TODAY}</span></li></ul></body></html>'
-        ),
-        "/a.html": (
-            f'<html><head><meta charset="utf-8"><title>{TITLE}</title></head><body><div class="article">'
-            f'<h2 class="title">{TITLE}</h2><div class="content"><p>现予以发布。</p>'
-            '<p><a href="/files/rules.pdf">附件1：实施规则.pdf</a></p>'
-            '<p><a href="/files/scan.pdf">附件2：扫描件.pdf</a></p></div></div></body></html>'
-        ),
+        **one_announcement(TITLE, TODAY, "现予以发布。", links),
         "/files/rules.pdf": (rules, {"Content-Type": "application/pdf"}),
         "/files/scan.pdf": (os.urandom(300_000), {"Content-Type": "application/pdf"}),
     }

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import attachment_files as files
 import pytest
-from page_server import PageServer
+from page_server import PageServer, Pages, one_announcement
 
 from cnca_watch.attachments.rowdiff import diff_sheets_keyed
 from cnca_watch.clock import utc_now
@@ -26,19 +26,9 @@ BEFORE = [HEADER, [1, "中国质量认证中心", "CNCA-R-2002-001", "2027-06-30
 AFTER = [HEADER, [1, "中国质量认证中心", "CNCA-R-2002-001", "2027-06-30"], [2, "北京某检测认证集团有限公司", "CNCA-R-2011-045", "2026-12-31"]]
 
 
-def pages(sheet: bytes) -> dict[str, str | bytes | tuple[bytes, dict[str, str]]]:
-    return {
-        "/list.html": (
-            '<html><head><meta charset="utf-8"></head><body><ul class="news">'
-            f'<li><a href="/a.html" title="{TITLE}">{TITLE}</a><span>{TODAY}</span></li></ul></body></html>'
-        ),
-        "/a.html": (
-            f'<html><head><meta charset="utf-8"><title>{TITLE}</title></head><body><div class="article">'
-            f'<h2 class="title">{TITLE}</h2><div class="content"><p>名录见附件。</p>'
-            '<p><a href="/files/bodies.xlsx">附件：认证机构名录.xlsx</a></p></div></div></body></html>'
-        ),
-        "/files/bodies.xlsx": sheet,
-    }
+def pages(sheet: bytes) -> Pages:
+    links = {"/files/bodies.xlsx": "附件：认证机构名录.xlsx"}
+    return {**one_announcement(TITLE, TODAY, "名录见附件。", links), "/files/bodies.xlsx": sheet}
 
 
 def replaced_sheet_diff(tmp_path: Path, sheet_key: tuple[str, ...]) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import attachment_files as files
 import pytest
-from page_server import PageServer
+from page_server import PageServer, Pages, one_announcement
 
 from cnca_watch.clock import utc_now
 from cnca_watch.config import parse_config
@@ -29,20 +29,9 @@ def at(hours: float) -> str:
     return (datetime.fromisoformat(START) + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def pages(title: str = TITLE) -> dict[str, str | bytes | tuple[bytes, dict[str, str]]]:
-    body = "现予以发布。"
-    return {
-        "/list.html": (
-            '<html><head><meta charset="utf-8"></head><body><ul class="news">'
-            f'<li><a href="/a.html" title="{title}">{title}</a><span>{START[:10]}</span></li></ul></body></html>'
-        ),
-        "/a.html": (
-            f'<html><head><meta charset="utf-8"><title>{title}</title></head><body><div class="article">'
-            f'<h2 class="title">{title}</h2><div class="content"><p>{body}</p>'
-            '<p><a href="/files/rules.docx">附件：实施规则.docx</a></p></div></div></body></html>'
-        ),
-        "/files/rules.docx": files.docx(("第一版实施规则",)),
-    }
+def pages(title: str = TITLE) -> Pages:
+    links = {"/files/rules.docx": "附件：实施规则.docx"}
+    return {**one_announcement(title, START[:10], "现予以发布。", links), "/files/rules.docx": files.docx(("第一版实施规则",))}
 
 
 def config_for(site: PageServer, tmp_path: Path, **fetch: object) -> Config:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import attachment_files as files
-from page_server import PageServer
+from page_server import PageServer, Pages, one_announcement
 from typer.testing import CliRunner
 
 from cnca_watch.cli import app
@@ -28,19 +28,10 @@ TITLE = "关于发布强制性产品认证实施规则的公告"
 FAST = FetchSettings(retries=0, backoff=0.05, read_timeout=5.0, connect_timeout=2.0, attachment_time_limit=10.0)
 
 
-def site_pages(today: str, pdf: bytes) -> dict[str, str | bytes | tuple[bytes, dict[str, str]]]:
-    return {
-        "/list.html": (
-            '<html><head><meta charset="utf-8"></head><body><ul class="news">'
-            f'<li><a href="/a.html" title="{TITLE}">{TITLE}</a><span>{today}</span></li></ul></body></html>'
-        ),
-        "/a.html": (
-            f'<html><head><meta charset="utf-8"><title>{TITLE}</title></head><body><div class="article">'
-            f'<h2 class="title">{TITLE}</h2><div class="content"><p>现予以发布。</p>'
-            '<p><a href="/files/rules.pdf">附件1：实施规则.pdf</a></p></div></div></body></html>'
-        ),
-        "/files/rules.pdf": (pdf, {"Content-Type": "application/pdf"}),
-    }
+def site_pages(today: str, pdf: bytes) -> Pages:
+    links = {"/files/rules.pdf": "附件1：实施规则.pdf"}
+    pdf_file = (pdf, {"Content-Type": "application/pdf"})
+    return {**one_announcement(TITLE, today, "现予以发布。", links), "/files/rules.pdf": pdf_file}
 
 
 def run(config: Config, at: str):  # type: ignore[no-untyped-def]
