@@ -408,8 +408,7 @@ async def _capture_attachments(
     changed = {c.url for c in obs.diff.changes if c.kind is not ChangeKind.REMOVED} if obs.diff else set()
     always = {a.url for a in candidates} if obs.first_run else changed
     try:
-        known = run.known_attachments(links)
-        failed = run.failed_attachment_checks(links)
+        known, failed = run.attachment_links(links)
         to_fetch = links_to_fetch(
             candidates, always, known, now=run.started_at, settings=capture.settings, failed=failed
         )

@@ -43,31 +43,24 @@ def _file(url: str, name: str, row: Sequence[object]) -> AttachmentFile:
     )
 
 
-def known_attachments(conn: Db, urls: Iterable[str]) -> dict[str, KnownAttachment]:
-    """The remembered state of each of ``urls`` that was captured before."""
+def link_states(conn: Db, urls: Iterable[str]) -> tuple[dict[str, KnownAttachment], dict[str, str]]:
+    """What the store remembers of each of ``urls``, in one read: the links captured before
+    (file, validators, last check), and when each never-captured link (an error, over the
+    size limit) was last asked for — the throttle keeps a broken link from being asked every run."""
     wanted = list(dict.fromkeys(urls))
-    found: dict[str, KnownAttachment] = {}
+    known: dict[str, KnownAttachment] = {}
+    failed: dict[str, str] = {}
     for marks, chunk in in_chunks(wanted):
         for url, name, etag, last_modified, checked_at, *file_row in conn.execute(
             f"SELECT u.url, u.name, u.etag, u.last_modified, u.checked_at, {_FILE_COLUMNS}"
-            f" FROM attachment_urls u JOIN files f ON f.sha256 = u.sha256 WHERE u.url IN ({marks})",
+            f" FROM attachment_urls u LEFT JOIN files f ON f.sha256 = u.sha256 WHERE u.url IN ({marks})",
             tuple(chunk),
         ):
-            found[url] = KnownAttachment(_file(url, name, file_row), Validators(etag, last_modified), checked_at)
-    return found
-
-
-def failed_checks(conn: Db, urls: Iterable[str]) -> dict[str, str]:
-    """When each of ``urls`` that never gave a file (an error, over the size limit) was last
-    asked for: the throttle keeps a broken link from being asked again every run."""
-    wanted = list(dict.fromkeys(urls))
-    found: dict[str, str] = {}
-    for marks, chunk in in_chunks(wanted):
-        for url, checked_at in conn.execute(
-            f"SELECT url, checked_at FROM attachment_urls WHERE sha256 IS NULL AND url IN ({marks})", tuple(chunk)
-        ):
-            found[url] = str(checked_at)
-    return found
+            if file_row[0] is None:
+                failed[url] = str(checked_at)
+            else:
+                known[url] = KnownAttachment(_file(url, name, file_row), Validators(etag, last_modified), checked_at)
+    return known, failed
 
 
 def remember_failure(conn: Db, url: str, name: str, checked_at: str) -> None:

@@ -101,15 +101,13 @@ class RunWriter:
             row = conn.execute("SELECT etag, last_modified FROM http_cache WHERE url = ?", (url,)).fetchone()
         return Validators(*row) if row else Validators()
 
-    def known_attachments(self, urls: Iterable[str]) -> dict[str, attachment_rows.KnownAttachment]:
-        """What the store remembers of these attachment links (file, validators)."""
+    def attachment_links(
+        self, urls: Iterable[str]
+    ) -> tuple[dict[str, attachment_rows.KnownAttachment], dict[str, str]]:
+        """What the store remembers of these attachment links: the captured ones (file,
+        validators) and when each never-captured one last failed (``attachments.link_states``)."""
         with self._sql() as conn:
-            return attachment_rows.known_attachments(conn, urls)
-
-    def failed_attachment_checks(self, urls: Iterable[str]) -> dict[str, str]:
-        """When each never-captured link of ``urls`` last failed (see ``attachments.failed_checks``)."""
-        with self._sql() as conn:
-            return attachment_rows.failed_checks(conn, urls)
+            return attachment_rows.link_states(conn, urls)
 
     # ---- writing
 
