@@ -228,6 +228,18 @@ def _cn_small(text: str) -> int:
     return (_CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CN_DIGITS.get(units, 0) if units else 0)
 
 
+# a month-day in numerals without its year ("九月三十日前", "九 月 三 十 日"); not 十一五 or 一月份
+_CN_NUMERAL = "[一二三四五六七八九十]"
+_CN_MONTH_DAY = re.compile(
+    rf"(?<![〇○零一二三四五六七八九十百千万期周0-9])({_CN_NUMERAL}(?:\s?{_CN_NUMERAL})?)\s?月\s?({_CN_NUMERAL}(?:\s?{_CN_NUMERAL}){{0,2}})\s?日"
+)
+
+
+def _cn_month_day_digits(match: re.Match[str]) -> str:
+    month, day = _cn_small(match[1].replace(" ", "")), _cn_small(match[2].replace(" ", ""))
+    return f"{month}月{day}日" if 1 <= month <= 12 and 1 <= day <= 31 else match.group()
+
+
 def _cn_date_digits(match: re.Match[str]) -> str:
     year = "".join(str(_CN_DIGITS[c]) for c in match[1])
     return f"{year}年{_cn_small(match[2])}月{_cn_small(match[3])}日"
@@ -251,6 +263,8 @@ def prepare(text: str, *, join_cjk: bool = True) -> str:
             text = _PINYIN_GLOSS.sub(_drop_pinyin_gloss, text)
         if _has_chinese_numeral_year(text):
             text = _CN_DATE.sub(_cn_date_digits, text)
+        if "月" in text and _CN_MONTH_DAY.search(text):
+            text = _CN_MONTH_DAY.sub(_cn_month_day_digits, text)  # "至九月五日止" (the year is implied)
     if join_cjk:
         text = join_cjk_gaps(text)
     return text
@@ -1161,7 +1175,13 @@ _BEFORE_AFTER_DATE = re.compile(rf"{_WEEKDAY}\s*(?:[0-9]{{1,2}}\s*[:：时点]\s
 _OTHER_DEADLINE = re.compile(r"报名|申请|申报|报送材料|提交材料|缴费|注册")
 _RANGE_AFTER_DATE = re.compile(r"\s*(?:[0-9]{1,2}[:：][0-9]{2}\s*)?(?:至|到|—|–|-|~|～)\s*")
 _MONTH_DAY_AT = re.compile(_MONTH_DAY)
-_DEADLINE_MONTH_DAY = re.compile(rf"(?P<md>{_MONTH_DAY})\s*(?:前|之前|以前|止)")
+_DEADLINE_MONTH_DAY = re.compile(
+    rf"(?P<md>{_MONTH_DAY})\s*(?:前|之前|以前|止)"
+    rf"|(?:截止|截至)\s*(?:日期|时间)?\s*(?:为|是|到|至|:|：)?\s*(?P<md2>{_MONTH_DAY})"  # "公示期截止日期为10月15日"
+)
+# an objection window of a 公示 is its comment window ("公示期截止日期为…"), even when the
+# sentence does not say 意见
+_OBJECTION_WINDOW = re.compile(r"公示期|异议期")
 
 
 def _comment_deadline(text: str, dates: list[_Date], doc_type: str, published: str | None) -> tuple[str | None, str]:
@@ -1203,7 +1223,7 @@ def _deadline_candidates(text: str, dates: list[_Date], doc_type: str, published
         # consultation: "请于3月31日前将年度报告及意见建议报送我委"
         if _ASKS_FOR_COMMENTS.search(sentence) and (_CONSULTS.search(sentence) or not _OTHER_SUBMISSION.search(sentence)):
             return sentence
-        return None
+        return sentence if _OBJECTION_WINDOW.search(sentence) else None
 
     for match in islice(_DEADLINE_LABEL.finditer(text), _MAX_CANDIDATES):
         sentence = asks(match.start(), match.end())
@@ -1241,14 +1261,16 @@ def _deadline_candidates(text: str, dates: list[_Date], doc_type: str, published
     year_source = published or next((d.iso for d in dates if d.iso), None)
     if year_source:
         for match in islice(_DEADLINE_MONTH_DAY.finditer(text), _MAX_CANDIDATES):
-            if match.start() and text[match.start() - 1] in "0123456789年./-":
+            month_day = match["md"] or match["md2"]
+            md_start = match.start("md") if match["md"] else match.start("md2")
+            if md_start and text[md_start - 1] in "0123456789年./-":
                 continue  # the tail of a full date, read above
             sentence = asks(match.start(), match.end())
             if not sentence:
                 continue
-            iso = _month_day_in(match["md"], int(year_source[:4]))
+            iso = _month_day_in(month_day, int(year_source[:4]))
             if iso and published and iso < published:
-                iso = _month_day_in(match["md"], int(year_source[:4]) + 1)
+                iso = _month_day_in(month_day, int(year_source[:4]) + 1)
             if iso:
                 yield iso, sentence
 
