@@ -618,11 +618,16 @@ def _doc_type(title: str, body: str) -> tuple[str, str]:
     match = re.search(r"通知|通告", title)
     if match:
         return "notice", match.group()
-    if "关于" in title:  # a title cut short ("…关于下达…计划"): the body says what it is
-        kind, cue = _doc_type_from_body(body)
-        if kind != "news":
-            return kind, cue
-    return "news", ""
+    # a title cut short ("…关于下达…计划") or one with no type word at all (a portal's or a spam
+    # page's own headline over the text): the body says what it is
+    kind, cue = _doc_type_from_body(body)
+    if kind == "news":
+        return "news", ""
+    if "关于" in title or _BODY_CALL_NOW.search(body[:800]):
+        return kind, cue
+    # a headline of the site's own over a third-person story about a text stays news
+    signed = _issuers_from_signature(body) is not None
+    return (kind, cue) if not _is_reporter_story(body, signed=signed) else ("news", "")
 
 
 _REPORTER = re.compile(
@@ -637,6 +642,8 @@ _BODY_ISSUES = re.compile(
     r"|(?:现将|制订了|制定了|修订了|编制了|制订|制定)\s*《(?P<name2>[^《》]{1,120})》[^。\n]{0,20}(?:印发|发布|公布|予以公告)"
     r"|(?P<name3>实施规则|实施细则|管理办法|规定|指南)\s*(?:予以|现予)(?:公告|公布|发布)"
 )
+# the text itself asking for comments now ("现…公开征求意见"), not a story saying someone did
+_BODY_CALL_NOW = re.compile(r"现[^。\n]{0,200}?征求[^。\n]{0,12}意见")
 _BODY_ORDER = re.compile(r"令\s*第\s*[0-9]+\s*号|现予公布")
 _BODY_CLOSING = re.compile(r"特此(公告|通知|通告)")
 
@@ -708,7 +715,8 @@ def _issued_objects(title: str) -> list[str]:
         if _ISSUING_VERB.search(title[max(0, match.start() - 6) : match.start()]):
             objects.append(_TRAILING_NOTE.sub("", match[1]))
     if "关于" not in title:  # the title is the text's own name: "…管理办法", "第117号令《…规定》"
-        objects.extend(_TRAILING_NOTE.sub("", m[1]) for m in _BRACKETED_NAME.finditer(title))
+        if _names_only(title):  # not a headline about it: "《…办法》将于12月起施行"
+            objects.extend(_TRAILING_NOTE.sub("", m[1]) for m in _BRACKETED_NAME.finditer(title))
         stem = _TRAILING_NOTE.sub("", _TITLE_TAIL.sub("", title))
         if stem and not stem.endswith("》"):
             objects.append(stem)
@@ -720,6 +728,13 @@ def _issued_objects(title: str) -> list[str]:
         elif _LIST_WORD.search(stem):
             objects.append(stem)  # "关于优化强制性产品认证目录的公告": a list whatever the verb
     return objects
+
+
+def _names_only(title: str) -> bool:
+    """Whether a title is 《names》 with at most an order number, a note or an issuer beside them."""
+    outside = _TRAILING_NOTE.sub("", _BRACKETED_NAME.sub("", title)).strip(" \t:：-—|｜")
+    outside = _TRAILING_NOTE.sub("", re.sub(r"^\s*第\s*[0-9]+\s*号令?", "", outside)).strip(" \t:：-—|｜")
+    return not outside or bool(_ORG.fullmatch(outside))
 
 
 _ISSUING_AT_START = re.compile(r"(?:发布|印发|公布|颁布|修订|出台|下达)")
