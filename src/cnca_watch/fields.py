@@ -757,7 +757,7 @@ _PREFIX_MAX = 12
 _YEAR_SERIAL = re.compile(r"(?P<year>(?:19|20)[0-9]{2})(?<![0-9]{5})\s*(?P<nian>年?)\s*第\s*(?P<serial>[0-9]{1,4})\s*号(?P<post>\s*(?:公告|通告|令))?")
 _ORG_AT_END = re.compile(rf"(?P<org>(?:{_KNOWN_ORG}|{_LOCAL_BUREAU}|{_LOCAL_GOVERNMENT}))\s*$")
 _ORG_BEFORE_SERIAL = re.compile(
-    rf"(?P<org>(?:(?:中华人民共和国)?(?:{_KNOWN_ORG}|{_LOCAL_BUREAU})(?:办公厅|办公室|秘书处)?[\s、和与]*)+)?(?P<kw>公告|通告)?\s*[(（]?\s*$"
+    rf"(?P<org>(?:(?:中华人民共和国)?(?:{_KNOWN_ORG}|{_LOCAL_BUREAU})(?:办公厅|办公室|秘书处)?[\s、和与]*)+)?(?P<kw>公告|通告|令)?\s*[(（]?\s*$"
 )
 # Words that make a number somebody else's when they come before it in its clause.
 _CITING_CUE = re.compile(
