@@ -228,6 +228,38 @@ def _cn_small(text: str) -> int:
     return (_CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CN_DIGITS.get(units, 0) if units else 0)
 
 
+# Taiwan's texts count years from 1912 (中华民国112年 = 2023): a text that writes one also
+# writes its other dates that way ("自113年1月1日生效")
+_ROC_YEAR = re.compile(r"(?:中华)?民国\s*([0-9]{2,3}|[一二三四五六七八九十百〇○零]{1,6})\s*年")
+_ROC_BARE_DATE = re.compile(r"(?<![0-9])([0-9]{2,3})(\s*年\s*[0-9]{1,2}\s*月\s*[0-9]{1,2}\s*日)")
+_ROC_DASHED_DATE = re.compile(r"(?<![0-9-])(1[0-9]{2})-([01][0-9])-([0-3][0-9])(?![0-9])")
+
+
+def _roc_year(numeral: str) -> int:
+    """112 / 一百十二 / 一一二 / 八十九 → the year as a number (0 if unreadable)."""
+    if numeral.isdigit():
+        return int(numeral)
+    if "百" in numeral:
+        hundreds, _, rest = numeral.partition("百")
+        rest = rest.lstrip("〇○零")
+        return _CN_DIGITS.get(hundreds, 0) * 100 + (_cn_small(rest) if rest else 0)
+    if "十" in numeral:
+        return _cn_small(numeral)
+    return int("".join(str(_CN_DIGITS.get(c, 0)) for c in numeral)) if numeral else 0
+
+
+def _roc_dates(text: str) -> str:
+    def western(match: re.Match[str]) -> str:
+        year = _roc_year(match[1])
+        return f"{year + 1911}年" if 1 <= year <= 200 else match.group()
+
+    converted = _ROC_YEAR.sub(western, text)
+    if converted == text:
+        return text
+    converted = _ROC_BARE_DATE.sub(lambda m: f"{int(m[1]) + 1911}{m[2]}" if int(m[1]) <= 200 else m.group(), converted)
+    return _ROC_DASHED_DATE.sub(lambda m: f"{int(m[1]) + 1911}-{m[2]}-{m[3]}", converted)
+
+
 # a month-day in numerals without its year ("九月三十日前", "九 月 三 十 日"); not 十一五 or 一月份
 _CN_NUMERAL = "[一二三四五六七八九十]"
 _CN_MONTH_DAY = re.compile(
@@ -261,6 +293,8 @@ def prepare(text: str, *, join_cjk: bool = True) -> str:
             text = text.replace("徵求", "征求").replace("徵詢", "征询")
         if "(" in text:
             text = _PINYIN_GLOSS.sub(_drop_pinyin_gloss, text)
+        if "民国" in text:
+            text = _roc_dates(text)
         if _has_chinese_numeral_year(text):
             text = _CN_DATE.sub(_cn_date_digits, text)
         if "月" in text and _CN_MONTH_DAY.search(text):
@@ -960,7 +994,8 @@ def _doc_number(title: str, body: str, *, correction: bool = False, explaining: 
         if (_stands_alone(body, c.start, c.end) if correction or explaining else _is_own_in_body(body, c, title))
     ]
     if not own:
-        return _labelled_order(body)
+        labelled = _labelled_order(body)
+        return labelled if labelled[0] else _promulgating_serial(body)
     # an order's number is written several ways (文书字号：…总局第119号, …总局令第119号公布): the
     # 令 form is the official one
     chosen = next(
@@ -975,6 +1010,28 @@ _BARE_SERIAL = re.compile(r"第[0-9]+号")
 _LABELLED_ORDER = re.compile(
     r"(?:发文字号|发布文号|发文号|文号)\s*[:：】\]|]?[^\S\n]*(?P<number>[^\s|:：]{0,24}令[^\S\n]*第[^\S\n]*[0-9]{1,4})[^\S\n]*(?=\n|$)"
 )
+
+
+# Taiwan's 字號: "<date><body>台内消字第1120827499号令订定发布…" — the order, letter or notice
+# that issued or amended the text (a law's history lists them oldest first: the last one is
+# the version shown).  The issuing body's name before the 字 word is not part of the number.
+_WORD_SERIAL = re.compile(
+    rf"(?P<head>[{_CJK}]{{1,24}}?)字\s*第\s*(?P<serial>[0-9]{{3,12}})\s*号\s*(?P<kind>令|函|公告)"
+    r"(?=[^。；;\n]{0,12}?(?:订定|修正|发布|公布|废止|核定|施行))"
+)
+_BODY_NAME = re.compile(r"^[\u4e00-\u9fff]+?(?:委员会|部|局|院|署|会|府|厅|处)(?=[\u4e00-\u9fff])")
+
+
+def _promulgating_serial(body: str) -> tuple[str | None, str]:
+    last = None
+    for last in islice(_WORD_SERIAL.finditer(body), _MAX_CANDIDATES):
+        pass
+    if last is None:
+        return None, ""
+    word = _after_last_date(last["head"])
+    while (name := _BODY_NAME.match(word)) is not None:
+        word = word[name.end() :]  # 经济部标准检验局经标检政 → 经标检政
+    return f"{word}字第{int(last['serial'])}号", _sentence(body, last.start(), last.end())
 
 
 def _labelled_order(body: str) -> tuple[str | None, str]:
@@ -1024,7 +1081,7 @@ _EFFECTIVE_AFTER_DATE = re.compile(rf"\s*(?:起|开始)?\s*(?:(?:发布|公布|�
 _EFFECTIVE_LABEL = re.compile(rf"(?:施行|实施|生效)(?:日期|时间)[\s|:：】\]]*(?:为|是)?\s*(?P<date>{_DATE})")
 _ON_PUBLICATION = (
     r"自\s*(?:本?(?:公告|通知|通告|办法|规定|规则|细则|决定|文件|标准|指南|要求))?\s*"
-    r"(?:发布|公布|印发|发文|签发|下发|公告)\s*之日起"
+    r"(?:发布|公布|印发|发文|签发|下发|公告)\s*(?:之日起|之日|日起|日(?=\s*(?:施行|实施|生效)))"  # 自发布日施行 (Taiwan)
 )
 _EFFECTIVE_ON_PUBLICATION = re.compile(rf"{_ON_PUBLICATION}\s*{_TAKES_EFFECT}|现予(?:以)?(?:发布|公布|印发)(?:施行|实施)")
 # Measures that apply from a day without the word 施行: "自公告发布之日起，撤销…",
