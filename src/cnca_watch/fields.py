@@ -679,6 +679,8 @@ _BODY_ISSUES = re.compile(
 # the text itself asking for comments now ("现…公开征求意见"), not a story saying someone did
 _BODY_CALL_NOW = re.compile(r"现[^。\n]{0,200}?征求[^。\n]{0,12}意见")
 _BODY_ORDER = re.compile(r"令\s*第\s*[0-9]+\s*号|现予公布")
+# a text made of articles is a rule: "第一章 总则\n第一条 为规范…\n第二条 …"
+_ARTICLES = re.compile(r"(?m)^\s*第一条(?=[\s\S]{1,600}?^\s*第二条)")
 _BODY_CLOSING = re.compile(r"特此(公告|通知|通告)")
 
 
@@ -687,7 +689,7 @@ def _is_reporter_story(body: str, *, signed: bool) -> bool:
     if _REPORTER.search(body[:200]):
         # a story that reproduces the whole text, closing and signature included, carries it
         return not (signed and _BODY_CLOSING.search(body))
-    return not (signed or _OFFICIAL.search(body) or _BODY_CLOSING.search(body))
+    return not (signed or _OFFICIAL.search(body) or _BODY_CLOSING.search(body) or _ARTICLES.search(body[:800]))
 
 
 _EMBEDDED_TITLE = re.compile(r"[^。；;，,!?！？:：]{0,40}关于[^。；;，,]{2,90}?的?(?:公告|通知|通告)(?:[(（][^()（）]{0,20}[)）])?")
@@ -729,7 +731,7 @@ def _doc_type_from_body(body: str) -> tuple[str, str]:
             return "list", match.group()
         if _RULES_WORD.search(name):
             return "rules", match.group()
-    match = _BODY_ORDER.search(body[:300])
+    match = _BODY_ORDER.search(body[:300]) or _ARTICLES.search(head)
     if match:
         return "rules", match.group()
     match = _BODY_CLOSING.search(body) or _NOTICE_AS_FOLLOWS.search(head)
@@ -918,8 +920,22 @@ def _number_candidates(text: str, in_title: bool) -> list[_NumberCandidate]:
         candidate = _serial_candidate(text, match, in_title)
         if candidate is not None:
             found.append(candidate)
+    if "/" in text:
+        for match in islice(_SLASH_NUMBER.finditer(text), _MAX_CANDIDATES):
+            # a title that is the number, or a line of its own at the top of a paper
+            if (in_title and match.start() == 0) or _stands_alone(text, match.start(), match.end()):
+                value = re.sub(r"\s+", "", match.group())
+                found.append(_NumberCandidate(value, "", "", "", in_title, match.start(), match.end(), match.group()))
     found.sort(key=lambda c: c.start)
     return found
+
+
+# numbers written with a slash: Macau's laws and regulations (第38/2023号行政法规, 第1/98/M号法律)
+# and Hong Kong's council papers (立法局CB(1)406/96-97号文件)
+_SLASH_NUMBER = re.compile(
+    r"第[^\S\n]*[0-9]{1,4}/(?:19|20)?[0-9]{2}(?:/[A-Z])?[^\S\n]*号[^\S\n]*(?:法律|行政法规|法令|批示|公告)"
+    rf"|[{_CJK}]{{0,6}}[A-Z]{{1,4}}[^\S\n]*\([0-9]\)[^\S\n]*[0-9]{{1,5}}/[0-9]{{2}}-[0-9]{{2}}[^\S\n]*号[^\S\n]*文件"
+)
 
 
 # 第N号 of an order (令) and its forms as written: 国家市场监督管理总局令第61号, 政府令第182号,
