@@ -59,7 +59,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from importlib import resources
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 from cnca_watch.errors import UsageError
@@ -267,6 +267,20 @@ _CN_MONTH_DAY = re.compile(
 )
 
 
+_CN_NUMERALS = frozenset("一二三四五六七八九十")
+
+
+def _has_chinese_numeral_month(text: str) -> bool:
+    """Whether some 月 follows a numeral (九月, 十 二 月): str.find, as for the years."""
+    at = text.find("月", 1)
+    while at != -1:
+        before = text[at - 1] if text[at - 1] != " " else text[at - 2 : at - 1]
+        if before in _CN_NUMERALS and _CN_MONTH_DAY.search(text, max(0, at - 4), at + 12):
+            return True
+        at = text.find("月", at + 1)
+    return False
+
+
 def _cn_month_day_digits(match: re.Match[str]) -> str:
     month, day = _cn_small(match[1].replace(" ", "")), _cn_small(match[2].replace(" ", ""))
     return f"{month}月{day}日" if 1 <= month <= 12 and 1 <= day <= 31 else match.group()
@@ -297,7 +311,7 @@ def prepare(text: str, *, join_cjk: bool = True) -> str:
             text = _roc_dates(text)
         if _has_chinese_numeral_year(text):
             text = _CN_DATE.sub(_cn_date_digits, text)
-        if "月" in text and _CN_MONTH_DAY.search(text):
+        if _has_chinese_numeral_month(text):
             text = _CN_MONTH_DAY.sub(_cn_month_day_digits, text)  # "至九月五日止" (the year is implied)
     if join_cjk:
         text = join_cjk_gaps(text)
@@ -1035,10 +1049,13 @@ _WORD_SERIAL = re.compile(
     rf"(?P<head>[{_CJK}]{{1,24}}?)字\s*第\s*(?P<serial>[0-9]{{3,12}})\s*号\s*(?P<kind>令|函|公告)"
     r"(?=[^。；;\n]{0,12}?(?:订定|修正|发布|公布|废止|核定|施行))"
 )
+_WORD_SERIAL_HINT = re.compile(r"字\s*第\s*[0-9]")
 _BODY_NAME = re.compile(r"^[\u4e00-\u9fff]+?(?:委员会|部|局|院|署|会|府|厅|处)(?=[\u4e00-\u9fff])")
 
 
 def _promulgating_serial(body: str) -> tuple[str | None, str]:
+    if not _WORD_SERIAL_HINT.search(body):
+        return None, ""  # a literal first: the pattern itself starts at every Chinese character
     last = None
     for last in islice(_WORD_SERIAL.finditer(body), _MAX_CANDIDATES):
         pass
@@ -1263,10 +1280,9 @@ _BEFORE_AFTER_DATE = re.compile(rf"{_WEEKDAY}\s*(?:[0-9]{{1,2}}\s*[:：时点]\s
 _OTHER_DEADLINE = re.compile(r"报名|申请|申报|报送材料|提交材料|缴费|注册")
 _RANGE_AFTER_DATE = re.compile(r"\s*(?:[0-9]{1,2}[:：][0-9]{2}\s*)?(?:至|到|—|–|-|~|～)\s*")
 _MONTH_DAY_AT = re.compile(_MONTH_DAY)
-_DEADLINE_MONTH_DAY = re.compile(
-    rf"(?P<md>{_MONTH_DAY})\s*(?:前|之前|以前|止)"
-    rf"|(?:截止|截至)\s*(?:日期|时间)?\s*(?:为|是|到|至|:|：)?\s*(?P<md2>{_MONTH_DAY})"  # "公示期截止日期为10月15日"
-)
+_DEADLINE_MONTH_DAY = re.compile(rf"(?P<md>{_MONTH_DAY})\s*(?:前|之前|以前|止)")
+# "公示期截止日期为10月15日" (two patterns: one alternation would lose the literal start's speed)
+_DEADLINE_LABEL_MONTH_DAY = re.compile(rf"(?:截止|截至)\s*(?:日期|时间)?\s*(?:为|是|到|至|:|：)?\s*(?P<md>{_MONTH_DAY})")
 # an objection window of a 公示 is its comment window ("公示期截止日期为…"), even when the
 # sentence does not say 意见
 _OBJECTION_WINDOW = re.compile(r"公示期|异议期")
@@ -1348,9 +1364,9 @@ def _deadline_candidates(text: str, dates: list[_Date], doc_type: str, published
             yield iso, sentence
     year_source = published or next((d.iso for d in dates if d.iso), None)
     if year_source:
-        for match in islice(_DEADLINE_MONTH_DAY.finditer(text), _MAX_CANDIDATES):
-            month_day = match["md"] or match["md2"]
-            md_start = match.start("md") if match["md"] else match.start("md2")
+        month_days = chain(islice(_DEADLINE_MONTH_DAY.finditer(text), _MAX_CANDIDATES), islice(_DEADLINE_LABEL_MONTH_DAY.finditer(text), _MAX_CANDIDATES))
+        for match in month_days:
+            month_day, md_start = match["md"], match.start("md")
             if md_start and text[md_start - 1] in "0123456789年./-":
                 continue  # the tail of a full date, read above
             sentence = asks(match.start(), match.end())
