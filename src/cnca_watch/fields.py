@@ -13,11 +13,16 @@ of the evaluation corpus (``/work/data/fields/GUIDE.md`` in the project's data):
   only when written with the number (``国家认监委2024年第11号公告``); a bare ``2024年第11号``
   (``…的公告（2024年第11号）``, a heading ``公告`` over ``2023年第36号``, ``第82号``) stays bare —
   no prefix is invented.  A correction's body and an interpretation name the text they correct
-  or explain: there only a number on a line of its own (or after 文号) is theirs.
+  or explain: there only a number on a line of its own (or after 文号) is theirs.  Also read:
+  an order written with its year (``商务部令2007年第15号``), Taiwan's 字號 of the order that
+  issued or amended a text (``…内政部台内消字第1120827499号令订定发布…``; the last entry of a
+  law's history, without the body's name), Macau's and Hong Kong's slash numbers as a title or
+  a line of their own (``第38/2023号行政法规``, ``立法局CB(1)406/96-97号文件``).
 - ``doc_type``: one of :data:`DOC_TYPES`, from the title (precedence correction >
   call-for-comments > interpretation > list > rules > announcement > notice > news; a headline
-  "X发布《…》" is news); without a title, from the body (a title line at its top, Q&A,
-  现…征求意见, 现予公布 / 令第N号, 特此通知, addressees).
+  "X发布《…》" or "《…》将于…施行" is news); without a title or with one that has no type word,
+  from the body (a title line at its top, Q&A, 现…征求意见, 现予公布 / 令第N号, articles
+  第一条…第二条, 特此通知, addressees) — unless the body is a story about a text.
 - ``issuers``: short official names (市场监管总局, 国家认监委, 浙江省市场监管局…), joint issuances
   split in the order written; from the title prefix, the signature, an order's heading or a
   law site's 发布单位; ``()`` when unknown.
@@ -32,7 +37,7 @@ of the evaluation corpus (``/work/data/fields/GUIDE.md`` in the project's data):
   规则" → X.  The rule for a cut-over: ``自D起，未获得…不得出厂/销售/进口…`` (also ``D后…不予登记``)
   → **D − 1 day**, the last day on which the old regime still applies.  ``过渡期为N个月`` with a
   stated start S → S + N months − 1 day.
-- ``comment_deadline``: ``意见反馈截止日期为X``, ``请于X（星期六）前将意见反馈…``, ``即日起至X``, a
+- ``comment_deadline``: ``意见反馈截止日期为X``, a 公示's ``公示期截止日期为10月15日``, ``请于X（星期六）前将意见反馈…``, ``即日起至X``, a
   window ``2026-09-17至2026-10-17`` (or a 公示期) → its end; only where comments are asked for
   (outside a call, not opinions sent with a report or an application), never a window that is
   over (已于…至…, or a deadline before the text's own date: an earlier round).  Of several, the
@@ -44,8 +49,9 @@ A reporter's story (记者, 本报讯, 据…消息) and an interpretation keep 
 own: the dates they repeat belong to the texts they report on.
 
 Text is read after NFKC (full-width digits and brackets), traditional → simplified characters,
-mirrors' pinyin glosses (認(rèn)證) dropped, Chinese-numeral dates (二〇二四年七月一日, 二OO五年)
-rewritten in digits and spaces between Chinese characters of the body removed; dates and numbers
+mirrors' pinyin glosses (認(rèn)證) dropped, Chinese-numeral dates (二〇二四年七月一日, 二OO五年,
+九月三十日) rewritten in digits, Republic of China years (中华民国112年, and then 113年1月1日) as
+western years and spaces between Chinese characters of the body removed; dates and numbers
 may contain spaces.  Dates are ``YYYY-MM-DD``; impossible dates are dropped.
 """
 
