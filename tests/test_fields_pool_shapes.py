@@ -176,3 +176,34 @@ def test_an_application_deadline_as_a_month_day_is_not_a_comment_deadline() -> N
         "2015-10-10",
     )
     assert fields.comment_deadline is None
+
+
+# --- references: a headline about a named text cites it; a title that is the name does not ---
+
+
+@pytest.mark.parametrize(
+    ("title", "cited"),
+    [
+        ("《食品经营许可和备案管理办法》将于12月起施行", True),
+        ("《施政報告》諮詢工作展開", True),
+        ("注意|新版《认证机构认可收费管理规则》变化早知道", True),
+        ("国家认监委2014年第50号公告《国家认监委关于撤销某认证机构资质的公告》", False),
+        ("《关于部分消防产品实施强制性产品认证的公告》 2014年第12号", False),
+        ("国家质检总局《强制性产品认证管理规定》（总局令第117号）", False),
+    ],
+)
+def test_a_title_names_itself_only_when_nothing_but_its_number_or_issuer_stands_beside(title: str, cited: bool) -> None:
+    fields = extract_fields(title, "特此公告。", None)
+    name = prepare(title).split("《", 1)[1].split("》", 1)[0]
+    assert (name in fields.references) is cited
+
+
+@pytest.mark.parametrize(
+    ("line", "doc_type"),
+    [
+        ("中華民國112年12月21日內政部台內消字第1120827499號令訂定發布全文10條", "rules"),
+        ("中華民國110年1月28日經濟部經商字第10902435080號公告修正,自110年7月1日生效。", "announcement"),
+    ],
+)
+def test_a_law_history_line_types_the_text(line: str, doc_type: str) -> None:
+    assert extract_fields("", "沿革\n" + line, None).doc_type == doc_type

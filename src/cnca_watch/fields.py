@@ -754,6 +754,9 @@ def _doc_type_from_body(body: str) -> tuple[str, str]:
     match = _BODY_ORDER.search(body[:300]) or _ARTICLES.search(head)
     if match:
         return "rules", match.group()
+    if _WORD_SERIAL_HINT.search(head) and (match := _WORD_SERIAL.search(head)):
+        # a law's history: "…台内消字第1120827499号令订定发布全文10条" (a 令 issues a rule)
+        return ("rules" if match["kind"] == "令" else "announcement" if match["kind"] == "公告" else "notice"), match.group()
     match = _BODY_CLOSING.search(body) or _NOTICE_AS_FOLLOWS.search(head)
     if match:
         return ("announcement" if match[1] == "公告" else "notice"), match.group()
@@ -787,10 +790,17 @@ def _issued_objects(title: str) -> list[str]:
 
 
 def _names_only(title: str) -> bool:
-    """Whether a title is 《names》 with at most an order number, a note or an issuer beside them."""
-    outside = _TRAILING_NOTE.sub("", _BRACKETED_NAME.sub("", title)).strip(" \t:：-—|｜")
-    outside = _TRAILING_NOTE.sub("", re.sub(r"^\s*第\s*[0-9]+\s*号令?", "", outside)).strip(" \t:：-—|｜")
-    return not outside or bool(_ORG.fullmatch(outside))
+    """Whether a title is 《names》 with at most its number, its issuer or a note beside them
+    ("国家认监委2014年第50号公告《…的公告》", "第117号令《…规定》") — not a headline about them."""
+    outside = _BRACKETED_NAME.sub("", title)
+    return not _BESIDE_NAMES.sub("", outside).strip(" \t:：-—|｜….。,，")
+
+
+# what a title may hold beside its 《names》: notes, numbers, issuers, 公告/令
+_BESIDE_NAMES = re.compile(
+    r"[(（][^()（）]*[)）]|[0-9]{4}\s*年?\s*第\s*[0-9]+\s*号|第\s*[0-9]+\s*号|"
+    rf"[{_CJK}]{{0,12}}[〔\[【(（][0-9]{{4}}[〕\]】)）][0-9]{{1,4}}号|{_KNOWN_ORG}|公告|令|\s+"
+)
 
 
 _ISSUING_AT_START = re.compile(r"(?:发布|印发|公布|颁布|修订|出台|下达)")
@@ -1421,8 +1431,8 @@ def _own_names(title: str, body: str, doc_type: str) -> frozenset[str]:
     "…总局《…办法》（总局令第178号）"), and for a rule the title itself or, without a title,
     the name on one of the first lines of the body."""
     own: set[str] = set()
-    outside = _BRACKETED_NAME.sub("", title)
-    if "关于" not in outside and not _HEADLINE_VERB.search(outside):
+    # a headline about a named text cites it: "《…办法》将于12月起施行", "就《…规例》展开咨询"
+    if _names_only(title):
         own.update(re.sub(r"\s+", "", m[1]) for m in _BRACKETED_NAME.finditer(title))
     if doc_type == "rules":
         heads = [title] if title.strip() else [line for line in body.split("\n")[:6] if line.strip()][:3]
