@@ -1066,7 +1066,7 @@ _WORD_SERIAL = re.compile(
     r"(?=[^。；;\n]{0,12}?(?:订定|修正|发布|公布|废止|核定|施行))"
 )
 _WORD_SERIAL_HINT = re.compile(r"字\s*第\s*[0-9]")
-_BODY_NAME = re.compile(r"^[\u4e00-\u9fff]+?(?:委员会|部|局|院|署|会|府|厅|处)(?=[\u4e00-\u9fff])")
+_BODY_NAME = re.compile(r"^(?:总统|[\u4e00-\u9fff]+?(?:委员会|部|局|院|署|会|府|厅|处))(?=[\u4e00-\u9fff])")
 
 
 def _promulgating_serial(body: str) -> tuple[str | None, str]:
@@ -1077,17 +1077,22 @@ def _promulgating_serial(body: str) -> tuple[str | None, str]:
         pass
     if last is None:
         return None, ""
-    word = _after_last_date(last["head"])
+    line = _span_back(body, last.end("head"), "\n", limit=80)
+    word = _after_last_date(line)[-len(last["head"]) :]  # "…28日总统华总一义字" → "总统华总一义"
     while (name := _BODY_NAME.match(word)) is not None:
         word = word[name.end() :]  # 经济部标准检验局经标检政 → 经标检政
     return f"{word}字第{int(last['serial'])}号", _sentence(body, last.start(), last.end())
 
 
 def _labelled_order(body: str) -> tuple[str | None, str]:
-    match = _LABELLED_ORDER.search(body[:800])
+    match = _LABELLED_ORDER.search(body[:800]) or _LABELLED_DASHED.search(body[:400])
     if not match:
         return None, ""
     return re.sub(r"\s+", "", match["number"]), match.group()
+
+
+# a listed company's own announcement number after its label: "编号:临2008-001"
+_LABELLED_DASHED = re.compile(r"(?:公告编号|编号|文号)\s*[:：]\s*(?P<number>[\u4e00-\u9fffA-Za-z]{0,3}(?:19|20)[0-9]{2}-[0-9]{2,4})(?![0-9-])")
 
 
 # "国家认监委2009年第42号公告《关于…的公告》": the number followed by its own title
@@ -1102,6 +1107,10 @@ _ATTACHMENT_LINE = re.compile(r"\s*附件\s*[0-9一二三四五六七八九十]*
 def _is_own_in_body(body: str, candidate: _NumberCandidate, title: str) -> bool:
     if _stands_alone(body, candidate.start, candidate.end):
         return True
+    if _promulgated_under_name(body, candidate, title):
+        return True
+    if _INTRO_THEN_TEXT.match(body, candidate.end) and body[max(0, candidate.start - 4) : candidate.start + 1].rstrip(" (（").endswith("》"):
+        return True  # the intro names the text it gives next, with its number
     if _is_cited(body, candidate.start, candidate.end):
         return False
     tail = (
@@ -1112,6 +1121,23 @@ def _is_own_in_body(body: str, candidate: _NumberCandidate, title: str) -> bool:
     if tail or _own_position(body, candidate.start, candidate.end, title):
         return True
     return bool(_OWN_TITLE_AFTER.match(body, candidate.end)) and candidate.post in ("公告", "通告")
+
+
+# a repost's intro naming the text it reproduces: "…发布《…的公告》(2018年第29号公告),详情如下:"
+_INTRO_THEN_TEXT = re.compile(r"\s*(?:公告|通告|令)?\s*[)）]\s*[,，]?\s*(?:详情|全文|原文|具体内容|内容)如下\s*[:：]")
+# "（2015年4月9日国家质量监督检验检疫总局令第163号公布，根据2021年…修改）" under the rule's name
+_PROMULGATION_OPEN = re.compile(rf"[(（]\s*(?:{_DATE})?\s*$")
+
+
+def _promulgated_under_name(body: str, candidate: _NumberCandidate, title: str) -> bool:
+    if not re.match(r"\s*(?:公布|发布)", body[candidate.end : candidate.end + 4]):
+        return False
+    opening = _PROMULGATION_OPEN.search(body, max(0, candidate.start - 20), candidate.start)
+    if not opening:
+        return False
+    name = re.sub(r"\s+", "", body[max(0, opening.start() - 80) : opening.start()]).split("。")[-1]
+    title_bare = re.sub(r"\s+", "", title)
+    return bool(name) and (name == title_bare or (len(name) <= 40 and opening.start() < 120 and bool(_RULES_WORD.search(name))))
 
 
 def _complete(candidate: _NumberCandidate) -> str:
