@@ -50,3 +50,29 @@ def test_extractor_stays_above_the_floor_on_the_blind_file(field: str) -> None:
     score = evaluate_fields_file(BLIND).score(field)
     assert score.precision is not None and score.precision >= BLIND_FLOOR, f"{field} precision below the floor"
     assert score.recall is not None and score.recall >= BLIND_FLOOR, f"{field} recall below the floor"
+
+
+POOL = Path(__file__).parent / "fixtures" / "fields" / "pool-2026-12-02.jsonl"
+POOL_HOLDOUT = Path(__file__).parent / "fixtures" / "fields" / "holdout-fieldsx2-ids.txt"
+# two comment deadlines of Hong Kong consultations (諮詢) are label doubts the extractor does not
+# follow (data card): recall's floor leaves room for them, precision's does not
+POOL_FLOOR_RECALL = 0.80
+
+
+def test_the_second_pool_is_the_documented_one() -> None:
+    import hashlib
+
+    rows = [json.loads(line) for line in POOL.read_text("utf-8").splitlines() if line.strip()]
+    ids = [row["id"] for row in rows]
+    assert len(rows) == len(read_labelled_fields(POOL)) == 172 and len(set(ids)) == 172
+    assert all(row["url"].startswith(("http://", "https://")) for row in rows)
+    # the held-out third is the seeded hash of the id, as the data card says
+    held = [i for i in ids if hashlib.sha256(("fieldsx2-holdout:" + i).encode()).digest()[0] % 3 == 0]
+    assert held == POOL_HOLDOUT.read_text("utf-8").split()
+
+
+@pytest.mark.parametrize("field", ["doc_number", "effective_date", "comment_deadline"])
+def test_extractor_stays_above_the_floor_on_the_second_pool(field: str) -> None:
+    score = evaluate_fields_file(POOL).score(field)
+    assert score.precision is not None and score.precision >= FLOOR_PRECISION, f"{field} precision below the floor"
+    assert score.recall is not None and score.recall >= POOL_FLOOR_RECALL, f"{field} recall below the floor"
