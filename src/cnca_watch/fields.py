@@ -1408,15 +1408,15 @@ def _deadline_candidates(text: str, dates: list[_Date], doc_type: str, published
     if year_source:
         month_days = chain(islice(_DEADLINE_MONTH_DAY.finditer(text), _MAX_CANDIDATES), islice(_DEADLINE_LABEL_MONTH_DAY.finditer(text), _MAX_CANDIDATES))
         for match in month_days:
-            month_day, md_start = match["md"], match.start("md")
-            if md_start and text[md_start - 1] in "0123456789年./-":
+            written, written_at = match["md"], match.start("md")
+            if written_at and text[written_at - 1] in "0123456789年./-":
                 continue  # the tail of a full date, read above
             sentence = asks(match.start(), match.end())
             if not sentence:
                 continue
-            iso = _month_day_in(month_day, int(year_source[:4]))
+            iso = _month_day_in(written, int(year_source[:4]))
             if iso and published and iso < published:
-                iso = _month_day_in(month_day, int(year_source[:4]) + 1)
+                iso = _month_day_in(written, int(year_source[:4]) + 1)
             if iso:
                 yield iso, sentence
 
