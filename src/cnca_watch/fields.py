@@ -297,6 +297,9 @@ def _cn_date_digits(match: re.Match[str]) -> str:
     return f"{year}年{_cn_small(match[2])}月{_cn_small(match[3])}日"
 
 
+_COMPACT_DATE = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])日")
+
+
 def prepare(text: str, *, join_cjk: bool = True) -> str:
     """Text as the patterns read it: NFKC, simplified, digit dates; CJK gaps removed if asked."""
     if not text:
@@ -313,6 +316,8 @@ def prepare(text: str, *, join_cjk: bool = True) -> str:
             text = text.replace("徵求", "征求").replace("徵詢", "征询")
         if "(" in text:
             text = _PINYIN_GLOSS.sub(_drop_pinyin_gloss, text)
+        if "日" in text and _COMPACT_DATE.search(text):
+            text = _COMPACT_DATE.sub(r"\1年\2月\3日", text)  # "截止时间:20241215日" (a CMS dropped 年 and 月)
         if "民国" in text:
             text = _roc_dates(text)
         if _has_chinese_numeral_year(text):
@@ -830,8 +835,18 @@ _CITING_CUE = re.compile(
     r"根据|依据|按照|依照|参照|参见|详见|贯彻|落实|执行|废止|废除|替代|代替|取代|修订|修改|见|原|前期|已于|此前|对照"
 )
 # ... or right after it ("…2019年第6号公告发布的…", "…〔2019〕6号文件要求").
-_CITED_AFTER = re.compile(r"\s*(?:公告|通告|令|文件|文)?\s*(?:的|发布|印发|公布|规定|要求|中|所|有关|相关|明确|精神|等)")
-_PREFIX_NOT_PART = re.compile(r"^(?:.*?(?:根据|依据|按照|依照|参照|详见|参见|执行|落实|贯彻|废止|文号|字号|印发|关于|和|及|与|的|即|见))")
+_CITED_AFTER = re.compile(r"\s*(?:公告|通告|令|文件|文)?\s*(?:的|发布|印发|公布|规定|要求|中|所|有关|相关|明确|精神|等|同时废止|废止|予以废止|作废|停止执行)")
+_PREFIX_NOT_PART = re.compile(r"^(?:.*?(?:根据|依据|按照|依照|参照|详见|参见|执行|落实|贯彻|废止|文号|字号|印发|发布|公布|关于|和|及|与|的|即|见))")
+# a flattened title runs into its number: "…工作的通知新市监办信〔2021〕2号"
+_TYPE_WORD_BEFORE = re.compile(r"^(?:通知|通告|公告|意见|决定|批复|办法|方案)(?=\S{2})")
+
+
+def _number_prefix(run: str) -> str:
+    """The issuer part of a number: the run of characters before it, less the words that end a
+    sentence before it (根据…, …的) and a title's type word glued to it."""
+    return _TYPE_WORD_BEFORE.sub("", _PREFIX_NOT_PART.sub("", run))
+
+
 _NUMBER_LABEL = re.compile(r"(?:发文字号|发文号|文号|字号|编号)\s*[:：】\]|]?\s*$")
 
 
@@ -920,7 +935,7 @@ def _number_candidates(text: str, in_title: bool) -> list[_NumberCandidate]:
         head_end = match.start()
         while head_end > 0 and text[head_end - 1] in " \t":
             head_end -= 1
-        prefix = _PREFIX_NOT_PART.sub("", text[_run_start(text, head_end, _PREFIX_MAX) : head_end])
+        prefix = _number_prefix(text[_run_start(text, head_end, _PREFIX_MAX) : head_end])
         if not prefix:
             continue
         value = f"{prefix}〔{match['year']}〕{int(match['serial'])}号"
@@ -993,14 +1008,14 @@ def _serial_candidate(text: str, match: re.Match[str], in_title: bool) -> _Numbe
     order = _ORDER_BEFORE.search(line_before)
     if order:  # …令第N号
         ling = line_start + order.start()
-        prefix = _PREFIX_NOT_PART.sub("", text[_run_start(text, ling, _ORDER_PREFIX_MAX, line_start) : ling])
+        prefix = _number_prefix(text[_run_start(text, ling, _ORDER_PREFIX_MAX, line_start) : ling])
         year = f"{order['year']}年" if order["year"] else ""
         value, start = f"{prefix}令{year}第{serial}号", ling - len(prefix)
     else:
         head_end = match.start()
         while head_end > line_start and text[head_end - 1] in " \t":
             head_end -= 1
-        prefix = _PREFIX_NOT_PART.sub("", text[_run_start(text, head_end, _ORDER_PREFIX_MAX, line_start) : head_end])
+        prefix = _number_prefix(text[_run_start(text, head_end, _ORDER_PREFIX_MAX, line_start) : head_end])
         if match["order"]:  # …第N号令
             value, start = f"{prefix}第{serial}号令", head_end - len(prefix)
         elif prefix and _ORG_LIKE_END.search(prefix):  # 国家质量监督检验检疫总局 第75号
@@ -1105,6 +1120,8 @@ _ATTACHMENT_LINE = re.compile(r"\s*附件\s*[0-9一二三四五六七八九十]*
 
 
 def _is_own_in_body(body: str, candidate: _NumberCandidate, title: str) -> bool:
+    if _under_basis_heading(body, candidate.start):
+        return False
     if _stands_alone(body, candidate.start, candidate.end):
         return True
     if _promulgated_under_name(body, candidate, title):
@@ -1121,6 +1138,17 @@ def _is_own_in_body(body: str, candidate: _NumberCandidate, title: str) -> bool:
     if tail or _own_position(body, candidate.start, candidate.end, title):
         return True
     return bool(_OWN_TITLE_AFTER.match(body, candidate.end)) and candidate.post in ("公告", "通告")
+
+
+# "五、上报依据\n《…的决定》（质检总局令第164号）": the documents a text rests on, listed under a heading
+_BASIS_HEADING = re.compile(r"(?:依据|根据|参考文件|相关文件|引用文件|政策文件)\s*[:：]?\s*\n\s*$")
+
+
+def _under_basis_heading(body: str, start: int) -> bool:
+    line_start = body.rfind("\n", 0, start)
+    if line_start < 0:
+        return False
+    return bool(_BASIS_HEADING.search(body, max(0, line_start - 30), line_start + 1))
 
 
 # a repost's intro naming the text it reproduces: "…发布《…的公告》(2018年第29号公告),详情如下:"
