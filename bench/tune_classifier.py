@@ -19,10 +19,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from cv_classifier import _value, cv_classifier, default_pool, fold_models, line
+from cv_classifier import _value, cv_classifier, default_pool, fold_models, line, load_pool
 
 from cnca_watch.classify import Blend, Vocabulary, load_vocabulary, package_blend
-from cnca_watch.evaluate import BUILTIN_AREAS, EvalReport, LabelledRow, evaluate, read_labelled
+from cnca_watch.evaluate import BUILTIN_AREAS, EvalReport, LabelledRow, evaluate
 from cnca_watch.ngram import NgramModel
 from cnca_watch.train import TrainOptions
 
@@ -30,6 +30,7 @@ GRID: dict[str, tuple[float, ...]] = {
     "weight": (2.0, 3.0, 4.0, 6.0),
     "add_threshold": (0.3, 0.5, 0.7, 0.9, 1.5),
     "secondary_min": (0.0, 0.05, 0.1, 0.2, 0.3),
+    "secondary_relative": (0.0, 0.1, 0.2, 0.3, 0.5),
     "domain_in": (0.6, 0.7, 0.8, 0.9, 1.01),
 }
 AREA_THRESHOLDS = (0.5, 0.7, 0.9, 1.5)
@@ -57,18 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/cnca-watch-cv"))
     parser.add_argument("--train", nargs="*", default=[], help="training option overrides, e.g. max_n=4")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--gold", type=Path, help="relabelling file (id, in_domain, areas): the labels scored and trained on")
     args = parser.parse_args(argv)
-    pool_files = args.pool or default_pool()
-    fresh_files = args.fresh if args.fresh is not None else [p for p in pool_files if p.name in ("test.tsv", "train2.tsv")]
-    rows: list[LabelledRow] = []
-    fresh: list[LabelledRow] = []
-    for path in pool_files:
-        part = read_labelled(path)
-        rows += part
-        fresh += part if path in fresh_files else []
+    rows, train_rows, fresh_parts = load_pool(args.pool or default_pool(), args.fresh, args.gold)
+    fresh = [row for part in fresh_parts.values() for row in part]
     defaults = TrainOptions()
     options = replace(defaults, **{k: _value(v, getattr(defaults, k)) for k, v in (s.split("=", 1) for s in args.train)})
-    models = fold_models(rows, options, args.folds, args.cache)
+    models = fold_models(train_rows, options, args.folds, args.cache)
     vocabulary = load_vocabulary()
     blend = package_blend()
     found = reports(rows, fresh, models, vocabulary, blend)

@@ -332,6 +332,16 @@ def test_a_secondary_the_model_finds_unlikely_is_dropped(vocab):
     assert second in ids(classify_text(TWO_AREAS, "", vocab, model=likely, blend=dropped))
 
 
+def test_a_secondary_far_below_the_primary_in_the_model_is_dropped(vocab):
+    both = classify_text(TWO_AREAS, "", vocab, model=None)
+    primary, second = both.tags[0].id, both.tags[1].id
+    relative = Blend(weight=0.0, add_threshold=1.5, secondary_relative=0.5, fill_threshold=0.0, domain_in=1.01)
+    # the same secondary probability is kept beside a weak primary and dropped beside a sure one
+    assert second in ids(classify_text(TWO_AREAS, "", vocab, model=_FixedModel({primary: 0.5, second: 0.3}), blend=relative))
+    assert second not in ids(classify_text(TWO_AREAS, "", vocab, model=_FixedModel({primary: 0.9, second: 0.3}), blend=relative))
+    assert ids(classify_text(TWO_AREAS, "", vocab, model=_FixedModel({primary: 0.9, second: 0.3}), blend=relative))[0] == primary
+
+
 def test_a_per_area_add_threshold_lets_only_that_area_be_lifted(vocab):
     title = "认证认可工作会议召开"  # in the domain, weak signals only
     model = _FixedModel({"benefit": 0.8, "capabilities": 0.8})

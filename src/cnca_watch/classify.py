@@ -727,6 +727,9 @@ class Blend:
     # a secondary area (any after the primary) is kept only when the model gives it at least
     # this probability (0: keep every secondary the points allow)
     secondary_min: float = 0.0
+    # ... and at least this fraction of the primary's probability (0: no such floor): new
+    # labellers give a second area only when it is nearly as plain as the first
+    secondary_relative: float = 0.0
     fill_threshold: float = 0.2  # an in-domain text with no area takes the model's best from here
     domain_in: float = 0.5  # no domain term: the model lets the text in from this probability (> 1: never)
     domain_out: float = 0.0  # the vocabulary let it in, the model is sure it is out: below this
@@ -739,7 +742,7 @@ class Blend:
     def consults_model(self) -> bool:
         """Whether the model speaks on texts the vocabulary already tags."""
         adds = self.weight > 0 and (self.add_threshold <= 1.0 or any(t <= 1.0 for t in self.add_thresholds.values()))
-        return adds or self.secondary_min > 0 or self.domain_out > 0
+        return adds or self.secondary_min > 0 or self.secondary_relative > 0 or self.domain_out > 0
 
 
 @lru_cache(maxsize=1)
@@ -861,10 +864,11 @@ def _classify(
         return [(MODEL_EVIDENCE_PREFIX + span, where) for span, where in model.evidence(feats, area_id, blend.evidence)]
 
     tags = rank(scored, vocabulary, extra, spans)
-    if len(tags) > 1 and blend.secondary_min > 0:
+    if len(tags) > 1 and (blend.secondary_min > 0 or blend.secondary_relative > 0):
         # a secondary area the model finds unlikely is more often a stray word than a second
         # task (cross-validation: extra secondaries cost more precision than they bring)
-        tags = tags[:1] + tuple(t for t in tags[1:] if probabilities.get(t.id, 1.0) >= blend.secondary_min)
+        floor = max(blend.secondary_min, blend.secondary_relative * probabilities.get(tags[0].id, 1.0))
+        tags = tags[:1] + tuple(t for t in tags[1:] if probabilities.get(t.id, 1.0) >= floor)
     if not tags and fill:
         tags = _fill(scored, vocabulary, model, feats, probabilities, blend)
     return Classification(tags, REASON_TAGGED if tags else REASON_NO_SIGNAL, True)
