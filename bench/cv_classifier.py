@@ -1,7 +1,7 @@
 """Grouped k-fold cross-validation of the classifier over a labelled pool.
 
     .venv/bin/python bench/cv_classifier.py POOL.tsv [POOL.tsv ...] [--fresh FILE ...] [--errors]
-        [--gold LABELS.tsv [--train-on old|gold]]
+        [--train-on old]
 
 Every row is held out exactly once: its fold (a seeded hash of the title, so a repost of the
 same title stays in one fold) is classified by a model trained on the other folds, with the
@@ -11,8 +11,9 @@ without an area -- for the whole pool and for the rows of the ``--fresh`` files 
 vocabulary was never tuned on: the honest part of the figure).  Fold models are cached in
 ``--cache`` (keyed by the pool and the training options).
 
-``--gold`` (columns ``id``, ``in_domain``, ``areas``) replaces the labels of the pool rows it
-names, for scoring always and for training unless ``--train-on old``: two labellings of the
+The corpus files carry the gold labels of the third round's relabelling; ``--train-on old``
+trains the fold models on the labels the pool had before it (``pool-relabelling.tsv``, columns
+``old_in_domain``, ``old_areas``) and still scores against the gold: two labellings of the
 same rows compared on the same gold.
 """
 
@@ -47,8 +48,12 @@ def row_ids(path: Path) -> dict[int, str]:
         return {line: fields[at].strip() for line, fields in enumerate(reader, start=2) if len(fields) > at}
 
 
-def read_gold(path: Path) -> dict[str, tuple[bool, tuple[str, ...]]]:
-    """id -> (in the domain, areas primary first) from a relabelling file."""
+RELABELLING = CORPUS / "pool-relabelling.tsv"
+
+
+def read_relabelling(path: Path = RELABELLING, prefix: str = "old_") -> dict[str, tuple[bool, tuple[str, ...]]]:
+    """id -> (in the domain, areas primary first) from the ``{prefix}in_domain`` and
+    ``{prefix}areas`` columns of a relabelling file."""
     lines = path.read_text(encoding="utf-8").splitlines()
     head = [h.strip().lower() for h in lines[0].split("\t")]
     found = {}
@@ -56,16 +61,16 @@ def read_gold(path: Path) -> dict[str, tuple[bool, tuple[str, ...]]]:
         if not line.strip():
             continue
         cells = dict(zip(head, line.split("\t")))
-        areas = tuple(a.strip() for a in cells.get("areas", "").split(",") if a.strip())
-        found[cells["id"].strip()] = (cells.get("in_domain", "").strip().lower() == "yes" or bool(areas), areas)
+        areas = tuple(a.strip() for a in cells[prefix + "areas"].split(",") if a.strip())
+        found[cells["id"].strip()] = (cells[prefix + "in_domain"].strip().lower() == "yes", areas)
     return found
 
 
-def relabelled(rows: Sequence[LabelledRow], ids: dict[int, str], gold: dict[str, tuple[bool, tuple[str, ...]]]) -> list[LabelledRow]:
-    """The rows with the gold labels of those the gold names."""
+def relabelled(rows: Sequence[LabelledRow], ids: dict[int, str], labels: dict[str, tuple[bool, tuple[str, ...]]]) -> list[LabelledRow]:
+    """The rows, with the labels ``labels`` gives for the ids it names."""
     out = []
     for row in rows:
-        label = gold.get(ids.get(row.line, ""))
+        label = labels.get(ids.get(row.line, ""))
         out.append(replace(row, in_domain=label[0], areas=label[1]) if label else row)
     return out
 
@@ -131,20 +136,19 @@ def default_pool() -> list[Path]:
 
 
 def load_pool(
-    pool_files: Sequence[Path], fresh_files: Sequence[Path] | None, gold_file: Path | None, train_on: str = "gold"
+    pool_files: Sequence[Path], fresh_files: Sequence[Path] | None, train_on: str = "gold"
 ) -> tuple[list[LabelledRow], list[LabelledRow], dict[str, list[LabelledRow]]]:
-    """(rows as scored, rows as trained on, fresh rows per file): with a gold file the pool's
-    labels are replaced by the gold for scoring, and for training unless ``train_on`` is old."""
+    """(rows as scored, rows as trained on, fresh rows per file): the files' (gold) labels are
+    scored; with ``train_on`` old the models learn the pool's labels before the relabelling."""
     fresh_files = fresh_files if fresh_files is not None else [p for p in pool_files if p.name in FRESH_FILES]
-    gold = read_gold(gold_file) if gold_file else {}
+    old = read_relabelling() if train_on == "old" else {}
     rows: list[LabelledRow] = []
     train_rows: list[LabelledRow] = []
     fresh: dict[str, list[LabelledRow]] = {}
     for path in pool_files:
-        original = read_labelled(path)
-        part = relabelled(original, row_ids(path), gold) if gold else original
+        part = read_labelled(path)
         rows += part
-        train_rows += original if train_on == "old" else part
+        train_rows += relabelled(part, row_ids(path), old) if old else part
         if path in fresh_files:
             fresh[path.stem] = part
     return rows, train_rows, fresh
@@ -159,10 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", action="store_true", help="print the held-out rows it gets wrong")
     parser.add_argument("--set", nargs="*", default=[], help="blend overrides, e.g. add_threshold=0.6")
     parser.add_argument("--train", nargs="*", default=[], help="training option overrides, e.g. max_n=4")
-    parser.add_argument("--gold", type=Path, help="relabelling file (id, in_domain, areas): the labels scored against")
-    parser.add_argument("--train-on", choices=("old", "gold"), default="gold", help="with --gold: which labels the models learn")
+    parser.add_argument("--train-on", choices=("old", "gold"), default="gold", help="labels the models learn (scored: gold)")
     args = parser.parse_args(argv)
-    rows, train_rows, fresh = load_pool(args.pool or default_pool(), args.fresh, args.gold, args.train_on)
+    rows, train_rows, fresh = load_pool(args.pool or default_pool(), args.fresh, args.train_on)
     options = replace(TrainOptions(), **{k: _value(v, getattr(TrainOptions(), k)) for k, v in (s.split("=", 1) for s in args.train)})
     blend = package_blend()
     for setting in args.set:

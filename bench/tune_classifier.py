@@ -58,9 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=Path("/tmp/cnca-watch-cv"))
     parser.add_argument("--train", nargs="*", default=[], help="training option overrides, e.g. max_n=4")
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--gold", type=Path, help="relabelling file (id, in_domain, areas): the labels scored and trained on")
     args = parser.parse_args(argv)
-    rows, train_rows, fresh_parts = load_pool(args.pool or default_pool(), args.fresh, args.gold)
+    rows, train_rows, fresh_parts = load_pool(args.pool or default_pool(), args.fresh)
     fresh = [row for part in fresh_parts.values() for row in part]
     defaults = TrainOptions()
     options = replace(defaults, **{k: _value(v, getattr(defaults, k)) for k, v in (s.split("=", 1) for s in args.train)})
