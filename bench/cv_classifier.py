@@ -141,6 +141,7 @@ def load_pool(
     """(rows as scored, rows as trained on, fresh rows per file): the files' (gold) labels are
     scored; with ``train_on`` old the models learn the pool's labels before the relabelling."""
     fresh_files = fresh_files if fresh_files is not None else [p for p in pool_files if p.name in FRESH_FILES]
+    fresh_paths = {p.resolve() for p in fresh_files}
     old = read_relabelling() if train_on == "old" else {}
     rows: list[LabelledRow] = []
     train_rows: list[LabelledRow] = []
@@ -149,7 +150,7 @@ def load_pool(
         part = read_labelled(path)
         rows += part
         train_rows += relabelled(part, row_ids(path), old) if old else part
-        if path in fresh_files:
+        if path.resolve() in fresh_paths:
             fresh[path.stem] = part
     return rows, train_rows, fresh
 
