@@ -867,8 +867,10 @@ def _classify(
     if len(tags) > 1 and (blend.secondary_min > 0 or blend.secondary_relative > 0):
         # a secondary area the model finds unlikely is more often a stray word than a second
         # task (cross-validation: extra secondaries cost more precision than they bring)
+        # (an area with as many points as the primary is not a secondary: only the order of
+        # the areas put it second, so the model does not veto it)
         floor = max(blend.secondary_min, blend.secondary_relative * probabilities.get(tags[0].id, 1.0))
-        tags = tags[:1] + tuple(t for t in tags[1:] if probabilities.get(t.id, 1.0) >= floor)
+        tags = tags[:1] + tuple(t for t in tags[1:] if t.score >= tags[0].score or probabilities.get(t.id, 1.0) >= floor)
     if not tags and fill:
         tags = _fill(scored, vocabulary, model, feats, probabilities, blend)
     return Classification(tags, REASON_TAGGED if tags else REASON_NO_SIGNAL, True)
