@@ -833,10 +833,10 @@ def _classify(
     if scored.in_domain and blend.domain_out <= 0:
         # a text the vocabulary tags does not need the model when the model cannot change
         # its areas: it only fills gaps, or the one area tagged is the only one with points
-        # (the model's vote, at most `weight` < threshold points, cannot make a new area).
+        # (the model's vote, `weight` x p with p < 1 and weight <= threshold, cannot make a new area).
         # Most texts are of this kind: this keeps classification fast.
         tags = rank(scored, vocabulary)
-        if tags and (not blend.consults_model or (len(tags) == 1 and len(scored.evidence) == 1 and blend.weight < vocabulary.scoring.threshold)):
+        if tags and (not blend.consults_model or (len(tags) == 1 and len(scored.evidence) == 1 and blend.weight <= vocabulary.scoring.threshold)):
             return Classification(tags, REASON_TAGGED, True)
     elif not scored.in_domain and blend.domain_in > 1.0:
         return Classification((), _outside(scored), False)
