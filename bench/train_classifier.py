@@ -4,7 +4,7 @@
 
 The shipped model is trained on the whole corpus pool, in this order:
 
-    .venv/bin/python bench/train_classifier.py tests/fixtures/classify/corpus/{train,dev,test,train2}.tsv \
+    .venv/bin/python bench/train_classifier.py tests/fixtures/classify/corpus/{train,dev,test,train2,train3}.tsv \
         -o src/cnca_watch/classifier_model.json.gz
 
 TRAIN.tsv has a header row with `title` and `areas` (comma-separated ids, primary first,

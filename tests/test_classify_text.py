@@ -21,7 +21,7 @@ from cnca_watch.classify import (
     load_vocabulary,
     normalise,
 )
-from cnca_watch.evaluate import LabelledRow, read_labelled
+from cnca_watch.evaluate import BUILTIN_AREAS, LabelledRow, read_labelled
 from cnca_watch.ngram import model_from_dict, packaged_model, prepare
 from cnca_watch.train import TrainOptions, train_model
 
@@ -316,12 +316,12 @@ class _FixedModel:
         return [(feats[0][:4], "title")]
 
 
-TWO_AREAS = "市场监管总局关于开展虚假认证专项整治 推动国际互认的通知"
+TWO_AREAS = "关于做好认证电子证书推广应用工作的通知"  # a strong area and a weaker second one
 
 
 def test_a_secondary_the_model_finds_unlikely_is_dropped(vocab):
     both = classify_text(TWO_AREAS, "", vocab, model=None)
-    assert len(both.tags) >= 2  # the vocabulary alone gives a second area
+    assert len(both.tags) >= 2 and both.tags[1].score < both.tags[0].score  # the vocabulary alone gives a weaker second area
     primary, second = both.tags[0].id, both.tags[1].id
     unlikely = _FixedModel({primary: 0.9, second: 0.01})
     kept = Blend(weight=0.0, add_threshold=1.5, secondary_min=0.0, fill_threshold=0.0, domain_in=1.01)
@@ -330,6 +330,28 @@ def test_a_secondary_the_model_finds_unlikely_is_dropped(vocab):
     assert second not in ids(classify_text(TWO_AREAS, "", vocab, model=unlikely, blend=dropped))
     likely = _FixedModel({primary: 0.9, second: 0.5})
     assert second in ids(classify_text(TWO_AREAS, "", vocab, model=likely, blend=dropped))
+
+
+def test_a_secondary_far_below_the_primary_in_the_model_is_dropped(vocab):
+    both = classify_text(TWO_AREAS, "", vocab, model=None)
+    primary, second = both.tags[0].id, both.tags[1].id
+    relative = Blend(weight=0.0, add_threshold=1.5, secondary_relative=0.5, fill_threshold=0.0, domain_in=1.01)
+    # the same secondary probability is kept beside a weak primary and dropped beside a sure one
+    assert second in ids(classify_text(TWO_AREAS, "", vocab, model=_FixedModel({primary: 0.5, second: 0.3}), blend=relative))
+    assert second not in ids(classify_text(TWO_AREAS, "", vocab, model=_FixedModel({primary: 0.9, second: 0.3}), blend=relative))
+    assert ids(classify_text(TWO_AREAS, "", vocab, model=_FixedModel({primary: 0.9, second: 0.3}), blend=relative))[0] == primary
+
+
+def test_an_area_with_as_many_points_as_the_primary_is_not_vetoed(vocab):
+    title = "国家认监委关于发布《能力验证提供者认可准则》等认证认可行业标准的公告"
+    alone = classify_text(title, "", vocab, model=None).tags
+    tied = [t.id for t in alone[1:] if t.score == alone[0].score]
+    lower = [t.id for t in alone[1:] if t.score < alone[0].score]
+    assert tied and lower  # the vocabulary gives a tie and a weaker third area
+    model = _FixedModel({area: 0.9 if area == alone[0].id else 0.0 for area in BUILTIN_AREAS})
+    strict = Blend(weight=0.0, add_threshold=1.5, secondary_min=0.1, secondary_relative=0.5, fill_threshold=0.0, domain_in=1.01)
+    got = ids(classify_text(title, "", vocab, model=model, blend=strict))
+    assert got == [alone[0].id, *tied]
 
 
 def test_a_per_area_add_threshold_lets_only_that_area_be_lifted(vocab):

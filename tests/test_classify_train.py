@@ -6,6 +6,7 @@ import gzip
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,17 @@ def test_training_is_deterministic_and_json_ready():
     assert first == second
     assert json.loads(json.dumps(first)) == first
     assert first["format"] == FORMAT and first["meta"]["rows"] == len(ROWS)
+
+
+def test_several_fits_ship_the_mean_of_their_weights():
+    options = TrainOptions(epochs=5, prune=0.0, seed=7, fits=1)
+    one, other = (train_model(ROWS, replace(options, seed=seed), areas=AREAS) for seed in (7, 8))
+    both = train_model(ROWS, replace(options, fits=2), areas=AREAS)
+    assert one["weights"] != other["weights"]  # the order of the rows matters to one run
+    for key, row in both["weights"].items():
+        for h, weight in enumerate(row):  # packed at 1/1000: the mean of two rounded runs is within 1
+            assert abs(weight - (one["weights"][key][h] + other["weights"][key][h]) / 2) <= 1
+    assert both["meta"]["options"]["fits"] == 2
 
 
 def test_head_order_defaults_to_first_appearance():

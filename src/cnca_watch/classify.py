@@ -727,6 +727,9 @@ class Blend:
     # a secondary area (any after the primary) is kept only when the model gives it at least
     # this probability (0: keep every secondary the points allow)
     secondary_min: float = 0.0
+    # ... and at least this fraction of the primary's probability (0: no such floor): new
+    # labellers give a second area only when it is nearly as plain as the first
+    secondary_relative: float = 0.0
     fill_threshold: float = 0.2  # an in-domain text with no area takes the model's best from here
     domain_in: float = 0.5  # no domain term: the model lets the text in from this probability (> 1: never)
     domain_out: float = 0.0  # the vocabulary let it in, the model is sure it is out: below this
@@ -739,7 +742,7 @@ class Blend:
     def consults_model(self) -> bool:
         """Whether the model speaks on texts the vocabulary already tags."""
         adds = self.weight > 0 and (self.add_threshold <= 1.0 or any(t <= 1.0 for t in self.add_thresholds.values()))
-        return adds or self.secondary_min > 0 or self.domain_out > 0
+        return adds or self.secondary_min > 0 or self.secondary_relative > 0 or self.domain_out > 0
 
 
 @lru_cache(maxsize=1)
@@ -830,10 +833,10 @@ def _classify(
     if scored.in_domain and blend.domain_out <= 0:
         # a text the vocabulary tags does not need the model when the model cannot change
         # its areas: it only fills gaps, or the one area tagged is the only one with points
-        # (the model's vote, at most `weight` < threshold points, cannot make a new area).
+        # (the model's vote, `weight` x p with p < 1 and weight <= threshold, cannot make a new area).
         # Most texts are of this kind: this keeps classification fast.
         tags = rank(scored, vocabulary)
-        if tags and (not blend.consults_model or (len(tags) == 1 and len(scored.evidence) == 1 and blend.weight < vocabulary.scoring.threshold)):
+        if tags and (not blend.consults_model or (len(tags) == 1 and len(scored.evidence) == 1 and blend.weight <= vocabulary.scoring.threshold)):
             return Classification(tags, REASON_TAGGED, True)
     elif not scored.in_domain and blend.domain_in > 1.0:
         return Classification((), _outside(scored), False)
@@ -861,10 +864,13 @@ def _classify(
         return [(MODEL_EVIDENCE_PREFIX + span, where) for span, where in model.evidence(feats, area_id, blend.evidence)]
 
     tags = rank(scored, vocabulary, extra, spans)
-    if len(tags) > 1 and blend.secondary_min > 0:
+    if len(tags) > 1 and (blend.secondary_min > 0 or blend.secondary_relative > 0):
         # a secondary area the model finds unlikely is more often a stray word than a second
         # task (cross-validation: extra secondaries cost more precision than they bring)
-        tags = tags[:1] + tuple(t for t in tags[1:] if probabilities.get(t.id, 1.0) >= blend.secondary_min)
+        # (an area with as many points as the primary is not a secondary: only the order of
+        # the areas put it second, so the model does not veto it)
+        floor = max(blend.secondary_min, blend.secondary_relative * probabilities.get(tags[0].id, 1.0))
+        tags = tags[:1] + tuple(t for t in tags[1:] if t.score >= tags[0].score or probabilities.get(t.id, 1.0) >= floor)
     if not tags and fill:
         tags = _fill(scored, vocabulary, model, feats, probabilities, blend)
     return Classification(tags, REASON_TAGGED if tags else REASON_NO_SIGNAL, True)
