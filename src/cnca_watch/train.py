@@ -64,32 +64,35 @@ def _fit(samples: list[tuple[dict[str, float], list[float]]], kept: set[str], wi
         rate = min(max(rate, 1e-3), 1 - 1e-3)
         bias[h] = math.log(rate / (1 - rate))
 
+    # each sample's features as (weight row, squares row, value): the rows are the lists the
+    # loop updates in place, so the hot loop does no dict look-ups (same arithmetic, same order)
+    prepared = [([(weights[key], squares[key], value) for key, value in values.items()], targets) for values, targets in samples]
     order = list(range(len(samples)))
     rng = random.Random(seed)
     lr, l2, pos_w = opts.learning_rate, opts.l2, opts.positive_weight
+    sqrt, exp = math.sqrt, math.exp
+    heads = range(width)
     for _ in range(opts.epochs):
         rng.shuffle(order)
         for i in order:
-            values, targets = samples[i]
+            feats, targets = prepared[i]
             logits = bias[:]
-            for key, value in values.items():
-                weight_row = weights[key]
-                for h in range(width):
+            for weight_row, _, value in feats:
+                for h in heads:
                     logits[h] += weight_row[h] * value
-            for h in range(width):
+            for h in heads:
                 z = logits[h]
-                p = 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+                p = 1.0 / (1.0 + exp(-z)) if z >= 0 else exp(z) / (1.0 + exp(z))
                 y = targets[h]
                 g = (p - y) * (pos_w if y > 0 else 1.0)
                 if g == 0.0:
                     continue
                 bias_squares[h] += g * g
-                bias[h] -= lr * g / math.sqrt(bias_squares[h])
-                for key, value in values.items():
-                    grad = g * value + l2 * weights[key][h]
-                    sq = squares[key]
-                    sq[h] += grad * grad
-                    weights[key][h] -= lr * grad / math.sqrt(sq[h])
+                bias[h] -= lr * g / sqrt(bias_squares[h])
+                for weight_row, square_row, value in feats:
+                    grad = g * value + l2 * weight_row[h]
+                    square_row[h] += grad * grad
+                    weight_row[h] -= lr * grad / sqrt(square_row[h])
 
     return weights, bias
 
